@@ -1,0 +1,1 @@
+"""rentan: the data warehouse of Kota Bekasi's vulnerable-worker BPJS programme."""

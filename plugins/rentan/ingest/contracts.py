@@ -1,0 +1,172 @@
+"""The contract of each feed (extracts.md): its file name, columns, types and row checks.
+
+This is the one place a feed's shape is written down. The loader builds raw tables and
+its quarantine query from it, and the tests read it. Check SQL is code, never input:
+`{column}` stands for a quoted column identifier and `{file_period}` for the period in
+the file name, both filled in by the loader with driver quoting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+# The check behind each column kind: (reason code, SQL that is true when a present value fails).
+KIND_CHECKS = {
+    "text": None,
+    "nik": ("BAD_NIK", "not meta.is_valid_nik(meta.normalize_id({column}))"),
+    "digits10": ("BAD_DIGITS", "meta.normalize_id({column}) !~ '^[0-9]{10}$'"),
+    "digits16": ("BAD_DIGITS", "meta.normalize_id({column}) !~ '^[0-9]{16}$'"),
+    "date_ymd": ("BAD_DATE", "meta.parse_date_ymd({column}) is null"),
+    "date_dmy": ("BAD_DATE", "meta.parse_date_dmy({column}) is null"),
+    "integer": ("BAD_INTEGER", "meta.parse_integer({column}) is null"),
+    "decile": ("BAD_INTEGER", "coalesce(meta.parse_integer({column}) not between 1 and 10, true)"),
+    "amount": ("AMOUNT_FORMAT", "meta.parse_integer({column}) is null"),
+    "enum": ("BAD_ENUM", "upper(btrim({column})) not in ({values})"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = "text"
+    required: bool = False
+    values: tuple[str, ...] = ()  # allowed values of an enum column
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """A check across columns; `sql` names columns as {name} and is true when the row fails."""
+
+    reason: str
+    column: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class Contract:
+    feed: str
+    file_pattern: str  # regex with one group: YYYYMMDD, or YYYYMM when `monthly`
+    columns: tuple[Column, ...]
+    row_checks: tuple[RowCheck, ...] = ()
+    unique_nik: bool = False  # a NIK twice in one file quarantines both rows
+    amount_column: str | None = None  # rupiah column of the control totals
+    monthly: bool = False  # one file per period: its rows' periode must match the file name
+    description: str = ""
+    _by_name: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_by_name", {c.name: c for c in self.columns})
+
+    def column(self, name: str) -> Column:
+        return self._by_name[name]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def snapshot_date(self, file_name: str) -> dt.date | None:
+        """The as-of date in the file name (the first of the month for a period), or None."""
+        match = re.fullmatch(self.file_pattern, file_name, flags=re.IGNORECASE)
+        if not match:
+            return None
+        try:
+            return dt.datetime.strptime(match.group(1), "%Y%m" if self.monthly else "%Y%m%d").date()
+        except ValueError:
+            return None
+
+
+NIK = Column("nik", "nik", required=True)
+
+CONTRACTS: dict[str, Contract] = {
+    c.feed: c
+    for c in (
+        Contract(
+            feed="dtsen",
+            description="DTSEN individual extract (quarterly, Dinas Sosial)",
+            file_pattern=r"dtsen_([0-9]{8})\.csv",
+            columns=(
+                Column("id_keluarga", required=True),
+                NIK,
+                Column("no_kk", "digits16"),
+                Column("nama"),
+                Column("hubungan_keluarga"),
+                Column("jenis_kelamin", "enum", values=("L", "P")),
+                Column("tanggal_lahir", "date_dmy"),
+                Column("kode_wilayah", "digits10"),
+                Column("desil", "decile"),
+                Column("pekerjaan_utama"),
+            ),
+        ),
+        Contract(
+            feed="dukcapil",
+            description="Civil registry extract (monthly, Disdukcapil)",
+            file_pattern=r"dukcapil_([0-9]{8})\.csv",
+            columns=(
+                NIK,
+                Column("no_kk", "digits16"),
+                Column("nama_lengkap"),
+                Column("jenis_kelamin", "enum", values=("LAKI-LAKI", "PEREMPUAN")),
+                Column("tempat_lahir"),
+                Column("tanggal_lahir", "date_ymd", required=True),
+                Column("status_kawin"),
+                Column("jenis_pekerjaan"),
+                Column("kode_wilayah", "digits10", required=True),
+                Column("alamat"),
+                Column("rt"),
+                Column("rw"),
+                Column("status_hidup", "enum", required=True, values=("HIDUP", "MATI")),
+                Column("tanggal_kematian", "date_ymd"),
+                Column("tanggal_update", "date_ymd"),
+            ),
+            row_checks=(
+                RowCheck("MISSING_VALUE", "tanggal_kematian",
+                         "upper(btrim({status_hidup})) = 'MATI' and nullif(btrim({tanggal_kematian}), '') is null"),
+            ),
+            unique_nik=True,
+        ),
+        Contract(
+            feed="bpjs_kepesertaan",
+            description="BPJS Ketenagakerjaan membership check (on request, BPJS)",
+            file_pattern=r"bpjs_kepesertaan_([0-9]{8})\.csv",
+            columns=(
+                NIK,
+                Column("kpj", required=True),
+                Column("nama"),
+                Column("segmen", "enum", values=("PU", "BPU", "JAKON", "PMI")),
+                Column("sumber_iuran", required=True),
+                Column("status_kepesertaan", "enum", values=("AKTIF", "NONAKTIF")),
+                Column("tgl_kepesertaan", "date_ymd"),
+                Column("tgl_nonaktif", "date_ymd"),
+            ),
+        ),
+        Contract(
+            feed="bpjs_iuran",
+            description="BPJS premium payment lines (monthly, BPJS)",
+            file_pattern=r"bpjs_iuran_([0-9]{6})\.csv",
+            columns=(
+                Column("kode_iuran", required=True),
+                Column("periode", required=True),
+                Column("kpj"),
+                NIK,
+                Column("nama"),
+                Column("penghasilan", "amount"),
+                Column("iuran_jkk", "amount", required=True),
+                Column("iuran_jkm", "amount", required=True),
+                Column("total_iuran", "amount", required=True),
+                Column("tgl_bayar", "date_ymd", required=True),
+                Column("no_referensi"),
+                Column("jenis_transaksi", "enum", values=("PEMBAYARAN", "RESTITUSI")),
+            ),
+            row_checks=(
+                RowCheck("TOTAL_MISMATCH", "total_iuran",
+                         "meta.parse_integer({total_iuran}) <> "
+                         "meta.parse_integer({iuran_jkk}) + meta.parse_integer({iuran_jkm})"),
+                RowCheck("PERIOD_MISMATCH", "periode", "btrim({periode}) <> {file_period}"),
+            ),
+            amount_column="total_iuran",
+            monthly=True,
+        ),
+    )
+}

@@ -1,0 +1,260 @@
+"""Load one landing file: COPY it into raw as text, quarantine the rows that fail, record it.
+
+Everything about one file happens in one transaction, so a crash mid-file leaves
+nothing. The file goes into a table of its own that becomes a partition of
+raw.<feed> (created in the same transaction, so with wal_level=minimal the COPY
+writes no WAL); checks are one set-based query over that partition. Header names,
+file names and values never reach SQL as text: columns are the contract's names,
+quoted by the driver, and everything else is a bound value.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from rentan.ingest.contracts import CONTRACTS, KIND_CHECKS, Contract
+from rentan.ingest.landing import CHUNK_BYTES, LandingFile
+
+
+class FileRejected(Exception):
+    """The whole file is refused (bad name, header or CSV structure); nothing of it loads."""
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    targets: list[str]  # per file column: the contract column it fills, or an _extra_N placeholder
+    warnings: list[str]
+
+
+def read_header(path: str) -> list[str]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        try:
+            return next(csv.reader(f))
+        except StopIteration:
+            return []
+        except UnicodeDecodeError as err:
+            raise FileRejected(f"{path}: line 1: not UTF-8 ({err.reason})") from None
+
+
+def match_header(contract: Contract, header: list[str], label: str) -> HeaderMatch:
+    """Map file columns to contract columns by name (trimmed, case-insensitive)."""
+    names = [h.strip().lower() for h in header]
+    known = {c.name for c in contract.columns}
+    seen: set[str] = set()
+    targets, warnings = [], []
+    for position, name in enumerate(names, start=1):
+        if name in known:
+            if name in seen:
+                raise FileRejected(f"{label}: line 1, column {position}: column {name!r} appears twice")
+            seen.add(name)
+            targets.append(name)
+        else:
+            targets.append(f"_extra_{position}")
+            warnings.append(f"{label}: line 1, column {position}: unknown column {header[position - 1]!r} ignored")
+    missing = [c for c in contract.required if c not in seen]
+    if missing:
+        raise FileRejected(f"{label}: line 1: required column {', '.join(repr(m) for m in missing)} missing")
+    return HeaderMatch(targets, warnings)
+
+
+def partition_name(feed: str, batch_id: int) -> sql.Identifier:
+    return sql.Identifier("raw", f"{feed}_b{batch_id}")
+
+
+def _fill(template: str, contract: Contract, file_period: str | None) -> sql.Composable:
+    """Put quoted identifiers and literals into a check template from the contract."""
+    parts = re.split(r"(\{[a-z_]+\})", template)
+    out: list[sql.Composable] = []
+    for part in parts:
+        token = part[1:-1] if part.startswith("{") and part.endswith("}") else None
+        if token == "file_period":
+            out.append(sql.Literal(file_period))
+        elif token is not None and token in {c.name for c in contract.columns}:
+            out.append(sql.Identifier(token))
+        else:
+            out.append(sql.SQL(part))
+    return sql.Composed(out)
+
+
+def failure_expressions(contract: Contract, table: sql.Identifier, file_period: str | None) -> list[sql.Composable]:
+    """One SQL expression per check: 'REASON:column' when the row fails it, else null."""
+    exprs = []
+    for column in contract.columns:
+        ident = sql.Identifier(column.name)
+        missing = sql.Literal(f"MISSING_VALUE:{column.name}") if column.required else sql.NULL
+        check = KIND_CHECKS[column.kind]
+        when_bad = sql.SQL("")
+        if check:
+            reason, template = check
+            template = template.replace("{values}", ", ".join("'" + v + "'" for v in column.values))
+            when_bad = sql.SQL(" when {} then {}").format(
+                _fill(template.replace("{column}", "{" + column.name + "}"), contract, file_period),
+                sql.Literal(f"{reason}:{column.name}"))
+        exprs.append(sql.SQL("case when nullif(btrim({}), '') is null then {}{} end").format(
+            ident, missing, when_bad))
+    for row_check in contract.row_checks:
+        exprs.append(sql.SQL("case when {} then {} end").format(
+            _fill(row_check.sql, contract, file_period), sql.Literal(f"{row_check.reason}:{row_check.column}")))
+    if contract.unique_nik:
+        exprs.append(sql.SQL(
+            "case when meta.normalize_id(nik) in (select meta.normalize_id(nik) from {} "
+            "group by 1 having count(*) > 1) then 'DUPLICATE_NIK:nik' end").format(table))
+    return exprs
+
+
+def quarantine_query(contract: Contract, table: sql.Identifier, file_columns: list[str],
+                     file_period: str | None) -> sql.Composed:
+    raw_line = sql.SQL(", ").join(sql.SQL("meta.csv_field({})").format(sql.Identifier(c)) for c in file_columns)
+    return sql.SQL("""
+        insert into meta.quarantine (batch_id, line_no, reason_code, column_name, failures, raw_line)
+        select batch_id, line_no, split_part(failures[1], ':', 1), split_part(failures[1], ':', 2),
+               array_to_string(failures, ', '), concat_ws(',', {raw_line})
+        from (select r.*, array_remove(array[{checks}]::text[], null) as failures from {table} r) checked
+        where cardinality(failures) > 0""").format(
+        raw_line=raw_line, checks=sql.SQL(", ").join(failure_expressions(contract, table, file_period)),
+        table=table)
+
+
+def _copy_error_message(label: str, err: psycopg.Error) -> str:
+    """'file: line N, column C: what went wrong', from PostgreSQL's COPY error context."""
+    context = err.diag.context or ""
+    where = re.search(r"line (\d+)(?:, column (\w+))?", context)
+    place = ""
+    if where:
+        place = f"line {where.group(1)}" + (f", column {where.group(2)}" if where.group(2) else "")
+    return f"{label}: {place + ': ' if place else ''}{err.diag.message_primary or err}"
+
+
+def load_file(conn: psycopg.Connection, landing_file: LandingFile, run_id: str | None = None) -> dict:
+    """Load one file in one transaction; record a rejection in the manifest and re-raise it."""
+    contract = CONTRACTS[landing_file.feed]
+    started = time.time()
+    try:
+        return _load(conn, contract, landing_file, run_id, started)
+    except FileRejected as rejected:
+        _record_rejection(conn, landing_file, contract, str(rejected), run_id, started)
+        raise
+
+
+def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id: str | None,
+          started: float) -> dict:
+    label = lf.name
+    snapshot = contract.snapshot_date(lf.path.rsplit("/", 1)[-1])
+    if snapshot is None:
+        raise FileRejected(f"{label}: file name does not match {contract.file_pattern} (a valid date)")
+    header = match_header(contract, read_header(lf.path), label)
+    file_period = snapshot.strftime("%Y-%m") if contract.monthly else None
+    parent = sql.Identifier("raw", contract.feed)
+    try:
+        with conn.transaction():
+            # One load per feed at a time: re-deliveries of a snapshot must not race.
+            conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"rentan.load.{contract.feed}",))
+            batch_id = conn.execute(
+                """insert into meta.load_manifest (feed, file_name, file_path, checksum, snapshot_date,
+                       status, run_id, started_at, warnings)
+                   values (%s, %s, %s, %s, %s, 'LOADED', %s, to_timestamp(%s), %s) returning batch_id""",
+                (contract.feed, lf.name, lf.path, lf.checksum, snapshot, run_id, started, header.warnings),
+            ).fetchone()[0]
+            table = partition_name(contract.feed, batch_id)
+            extras = [t for t in header.targets if t.startswith("_extra_")]
+            conn.execute(sql.SQL("create table {} (like {})").format(table, parent))
+            conn.execute(sql.SQL(
+                "alter table {t} alter batch_id set default {b}, add check (batch_id = {b}), "
+                "alter line_no add generated always as identity (start with 2){extras}").format(
+                t=table, b=sql.Literal(batch_id),
+                extras=sql.SQL("").join(sql.SQL(", add column {} text").format(sql.Identifier(e)) for e in extras)))
+            rows_read = _copy_file(conn, table, header.targets, lf, label)
+            file_columns = [t for t in header.targets if not t.startswith("_extra_")]
+            conn.execute(sql.SQL("alter table {} alter line_no drop identity, alter batch_id drop default{}").format(
+                table, sql.SQL("").join(sql.SQL(", drop column {}").format(sql.Identifier(e)) for e in extras)))
+            conn.execute(sql.SQL("alter table {} attach partition {} for values in ({})").format(
+                parent, table, sql.Literal(batch_id)))
+            quarantined = conn.execute(quarantine_query(contract, table, file_columns, file_period)).rowcount
+            amounts = _amount_totals(conn, contract, table, batch_id)
+            replaced = _replace_earlier_snapshot(conn, contract.feed, snapshot, batch_id)
+            seconds = round(time.time() - started, 3)
+            conn.execute(
+                """update meta.load_manifest set rows_read = %s, rows_loaded = %s, rows_quarantined = %s,
+                       amount_total_idr = %s, amount_loaded_idr = %s, amount_quarantined_idr = %s,
+                       amount_unparsed_rows = %s, finished_at = clock_timestamp(), seconds = %s
+                   where batch_id = %s""",
+                (rows_read, rows_read - quarantined, quarantined, *amounts, seconds, batch_id))
+            by_reason = dict(conn.execute(
+                "select reason_code, count(*) from meta.quarantine where batch_id = %s group by 1 order by 1",
+                (batch_id,)).fetchall())
+    except psycopg.errors.DataError as err:
+        # Structural CSV errors (ragged rows, bad quoting, bad encoding) surface from COPY.
+        raise FileRejected(_copy_error_message(label, err)) from None
+    return {
+        "feed": contract.feed, "file": lf.name, "batch_id": batch_id, "status": "LOADED",
+        "snapshot_date": snapshot.isoformat(), "rows_read": rows_read, "rows_loaded": rows_read - quarantined,
+        "rows_quarantined": quarantined, "quarantined_by_reason": by_reason, "replaced_batches": replaced,
+        "warnings": header.warnings, "seconds": seconds,
+    }
+
+
+def _copy_file(conn: psycopg.Connection, table: sql.Identifier, targets: list[str], lf: LandingFile,
+               label: str) -> int:
+    """Stream the file into COPY, checking on the way that it is the file that was scanned."""
+    digest = hashlib.sha256()
+    columns = sql.SQL(", ").join(sql.Identifier(t) for t in targets)
+    with conn.cursor() as cur:
+        with cur.copy(sql.SQL("copy {} ({}) from stdin (format csv, header true, encoding 'UTF8')").format(
+                table, columns)) as copy:
+            with open(lf.path, "rb") as f:
+                first = True
+                while chunk := f.read(CHUNK_BYTES):
+                    digest.update(chunk)
+                    if first and chunk.startswith(codecs.BOM_UTF8):
+                        chunk = chunk[len(codecs.BOM_UTF8):]
+                    first = False
+                    copy.write(chunk)
+        rows = cur.rowcount
+    if digest.hexdigest() != lf.checksum:
+        raise FileRejected(f"{label}: the file changed while it was being loaded; it will be tried again")
+    return rows
+
+
+def _amount_totals(conn, contract: Contract, table: sql.Identifier, batch_id: int) -> tuple:
+    """Rupiah control totals: file = loaded + quarantined, over every amount that parses."""
+    if contract.amount_column is None:
+        return (None, None, None, None)
+    return conn.execute(sql.SQL("""
+        select coalesce(sum(amount), 0),
+               coalesce(sum(amount) filter (where q.line_no is null), 0),
+               coalesce(sum(amount) filter (where q.line_no is not null), 0),
+               count(*) filter (where amount is null)
+        from (select line_no, meta.parse_integer({column}) as amount from {table}) r
+        left join meta.quarantine q on q.batch_id = {batch} and q.line_no = r.line_no""").format(
+        column=sql.Identifier(contract.amount_column), table=table, batch=sql.Literal(batch_id))).fetchone()
+
+
+def _replace_earlier_snapshot(conn, feed: str, snapshot, batch_id: int) -> list[int]:
+    """A corrected re-delivery replaces the rows of the same snapshot; the manifest keeps both."""
+    older = [row[0] for row in conn.execute(
+        """select batch_id from meta.load_manifest
+           where feed = %s and snapshot_date = %s and status = 'LOADED' and batch_id <> %s""",
+        (feed, snapshot, batch_id))]
+    for old in older:
+        conn.execute(sql.SQL("drop table if exists {}").format(partition_name(feed, old)))
+        conn.execute("update meta.load_manifest set status = 'REPLACED', replaced_by = %s where batch_id = %s",
+                     (batch_id, old))
+    return older
+
+
+def _record_rejection(conn, lf: LandingFile, contract: Contract, error: str, run_id, started: float) -> None:
+    with conn.transaction():
+        conn.execute(
+            """insert into meta.load_manifest (feed, file_name, file_path, checksum, snapshot_date, status,
+                   error, run_id, started_at, finished_at, seconds)
+               values (%s, %s, %s, %s, %s, 'REJECTED', %s, %s, to_timestamp(%s), clock_timestamp(), %s)""",
+            (lf.feed, lf.name, lf.path, lf.checksum, contract.snapshot_date(lf.path.rsplit("/", 1)[-1]),
+             error, run_id, started, round(time.time() - started, 3)))

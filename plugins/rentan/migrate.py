@@ -1,0 +1,59 @@
+"""Versioned, idempotent migrations: the CLI and every DAG apply them before use."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Any constant works; it only has to be the same in every process that migrates.
+MIGRATION_LOCK = 2_775_001
+
+
+def migrate(conn: psycopg.Connection) -> list[str]:
+    """Apply the migrations not yet applied, in version order; return their names.
+
+    An advisory lock makes concurrent callers (mapped tasks starting together) wait for
+    each other instead of racing. An applied migration whose file changed is an error.
+    """
+    from rentan.ingest.contracts import CONTRACTS
+
+    applied_now = []
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute("create schema if not exists meta")
+        conn.execute("""create table if not exists meta.schema_migrations (
+            version text primary key, checksum text not null,
+            applied_at timestamptz not null default clock_timestamp())""")
+        applied = dict(conn.execute("select version, checksum from meta.schema_migrations").fetchall())
+        for path in sorted(MIGRATIONS_DIR.glob("V*.sql")):
+            text = path.read_text()
+            checksum = hashlib.sha256(text.encode()).hexdigest()
+            if path.stem in applied:
+                if applied[path.stem] != checksum:
+                    raise RuntimeError(f"migration {path.name} changed after it was applied: add a new one")
+                continue
+            conn.execute(text)
+            conn.execute("insert into meta.schema_migrations (version, checksum) values (%s, %s)",
+                         (path.stem, checksum))
+            applied_now.append(path.stem)
+        for contract in CONTRACTS.values():
+            ensure_raw_table(conn, contract)
+    return applied_now
+
+
+def ensure_raw_table(conn: psycopg.Connection, contract) -> None:
+    """raw.<feed>: every contract column as text, partitioned by load batch.
+
+    Built from the contract so the column list lives in one place; a column added to a
+    contract is added to the table.
+    """
+    table = sql.Identifier("raw", contract.feed)
+    conn.execute(sql.SQL("""create table if not exists {} (
+        batch_id bigint not null, line_no bigint not null) partition by list (batch_id)""").format(table))
+    for column in contract.columns:
+        conn.execute(sql.SQL("alter table {} add column if not exists {} text").format(
+            table, sql.Identifier(column.name)))

