@@ -11,6 +11,7 @@ from psycopg import sql
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every process that migrates.
 MIGRATION_LOCK = 2_775_001
+ETL_ROLE = "rentan_etl"
 
 
 def migrate(conn: psycopg.Connection) -> list[str]:
@@ -18,12 +19,16 @@ def migrate(conn: psycopg.Connection) -> list[str]:
 
     An advisory lock makes concurrent callers (mapped tasks starting together) wait for
     each other instead of racing. An applied migration whose file changed is an error.
+    The group roles are ensured first; everything else runs as rentan_etl, so the
+    warehouse's objects have one owner and its default privileges apply to them all.
     """
     from rentan.ingest.contracts import CONTRACTS
 
     applied_now = []
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute((MIGRATIONS_DIR / "roles.sql").read_text())
+        conn.execute(f"set local role {ETL_ROLE}")
         conn.execute("create schema if not exists meta")
         conn.execute("""create table if not exists meta.schema_migrations (
             version text primary key, checksum text not null,

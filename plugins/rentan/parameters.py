@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,29 @@ import yaml
 
 from rentan.paths import PARAMETERS_FILE
 
+# The form each parameter must have. Parameters become dbt vars that Jinja writes into
+# SQL, so a value of the wrong form is refused here, before it can reach any query.
+FORMS = {
+    "program_year": int,
+    "coverage_start_month": r"[0-9]{4}-(0[1-9]|1[0-2])",
+    "coverage_end_month": r"[0-9]{4}-(0[1-9]|1[0-2])",
+    "selection_date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+    "quota": int,
+    "budget_idr": int,
+    "declared_income_idr": int,
+    "jkk_rate": float,
+    "jkm_monthly_idr": int,
+    "min_age": int,
+    "max_age": int,
+    "max_desil": int,
+    "payment_due_day": int,
+    "kode_kota": r"[0-9]{4}",
+    "program_payer_code": r"[A-Z0-9_]+",
+}
+
 
 def load_parameters(overrides: dict[str, Any] | Path | str | None = None) -> dict[str, Any]:
-    """Defaults from parameters.yml, updated with overrides (a dict or a YAML file).
+    """Defaults from parameters.yml, updated with overrides (a dict or a YAML file), checked.
 
     An override naming a parameter that does not exist is an error: a typo must not
     silently leave the default in force.
@@ -24,5 +45,19 @@ def load_parameters(overrides: dict[str, Any] | Path | str | None = None) -> dic
         if name not in params:
             raise ValueError(f"unknown programme parameter {name!r}; known: {', '.join(params)}")
         params[name] = value
-    # YAML reads an unquoted 2025-12-15 as a date; every consumer wants the ISO text.
-    return {name: value.isoformat() if isinstance(value, dt.date) else value for name, value in params.items()}
+    return {name: _checked(name, value) for name, value in params.items()}
+
+
+def _checked(name: str, value: Any) -> Any:
+    form = FORMS[name]
+    if isinstance(value, dt.date):  # YAML reads an unquoted 2025-12-15 as a date
+        value = value.isoformat()
+    if form is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if form is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(form, str) and isinstance(value, str) and re.fullmatch(form, value):
+        if name == "selection_date":
+            dt.date.fromisoformat(value)
+        return value
+    raise ValueError(f"programme parameter {name}={value!r} is not of the form {getattr(form, '__name__', form)}")

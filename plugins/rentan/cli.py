@@ -1,0 +1,146 @@
+"""The `rentan` command line: the warehouse, synthetic data, pipeline runs, exports."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from rentan.paths import REPO_ROOT
+from rentan.warehouse import EmbeddedWarehouse, WarehouseError, connect, warehouse_url
+
+DEFAULT_LANDING = REPO_ROOT / ".landing"
+DEMO_SEED = 2026
+
+
+def cmd_warehouse(args) -> int:
+    warehouse = EmbeddedWarehouse()
+    if args.action == "start":
+        print(warehouse_url())
+    elif args.action == "stop":
+        warehouse.stop()
+        print(f"stopped the embedded warehouse under {warehouse.home}")
+    else:
+        print(warehouse_url(start=False))
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from rentan.parameters import load_parameters
+    from rentan.synth import generate
+
+    started = time.time()
+    truth = generate(Path(args.out), seed=args.seed, people=args.people, params=load_parameters(args.params))
+    rows = sum(f["rows"] for f in truth["files"].values())
+    print(f"wrote {len(truth['files'])} files, {rows:,} rows for {args.people:,} people under {args.out} "
+          f"in {time.time() - started:.1f}s (seed {args.seed})")
+    return 0
+
+
+def cmd_run(args) -> int:
+    """Ingest, then transform, each through `airflow dags test`; non-zero if any task failed."""
+    from rentan import airflow_runner, summary
+    from rentan.migrate import migrate
+    from rentan.parameters import load_parameters
+
+    overrides = yaml.safe_load(Path(args.params).read_text()) or {} if args.params else {}
+    load_parameters(overrides)  # an unknown parameter fails here, before anything runs
+    url = warehouse_url()
+    with connect(url) as conn:
+        migrate(conn)
+    started = time.time()
+    steps = [("rentan_ingest", {"landing": str(Path(args.landing).resolve())}),
+             ("rentan_transform", {"program_parameters": overrides})]
+    for dag_id, conf in steps:
+        print(f"running {dag_id} ...", flush=True)
+        outcome = airflow_runner.test_dag(dag_id, conf, url)
+        with connect(url) as conn:
+            summary.print_dag_summary(conn, dag_id, since=started)
+        if not outcome.success:
+            print(f"\n{dag_id} FAILED. Errors:", *outcome.errors[-10:], f"Full Airflow log: {outcome.log_file}",
+                  sep="\n  ", file=sys.stderr)
+            return 1
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """Generate the synthetic landing area (deterministic) and run the pipeline on it."""
+    cmd_generate(argparse.Namespace(out=str(args.landing), seed=DEMO_SEED, people=args.people, params=None))
+    return cmd_run(argparse.Namespace(landing=str(args.landing), params=None))
+
+
+def cmd_export(args) -> int:
+    from rentan.exports import export_registration
+
+    with connect() as conn:
+        rows = export_registration(conn, Path(args.out))
+    print(f"wrote {rows:,} registration rows to {args.out}")
+    return 0
+
+
+def cmd_purge(args) -> int:
+    from rentan.migrate import migrate
+    from rentan.parameters import load_parameters
+    from rentan.retention import purge
+
+    with connect() as conn:
+        migrate(conn)
+        result = purge(conn, dt.date.fromisoformat(args.before), load_parameters())
+    print(f"purged {len(result['purged_batches'])} batch(es): {result['raw_rows']:,} raw rows, "
+          f"{result['quarantine_rows']:,} quarantined rows (logged in meta.purge_log)")
+    for batch_id, reason in result["kept"].items():
+        print(f"  kept batch {batch_id}: {reason}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rentan", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    wh = sub.add_parser("warehouse", help="start, stop or locate the embedded warehouse")
+    wh.add_argument("action", choices=["start", "stop", "url"])
+    wh.set_defaults(func=cmd_warehouse)
+
+    gen = sub.add_parser("generate", help="write a synthetic landing area")
+    gen.add_argument("--out", required=True)
+    gen.add_argument("--seed", type=int, required=True)
+    gen.add_argument("--people", type=int, default=40_000)
+    gen.add_argument("--params", help="YAML file of programme parameter overrides")
+    gen.set_defaults(func=cmd_generate)
+
+    run = sub.add_parser("run", help="run the pipeline's DAGs through Airflow on a landing area")
+    run.add_argument("--landing", required=True)
+    run.add_argument("--params", help="YAML file of programme parameter overrides")
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="generate synthetic data and run the whole pipeline on it")
+    demo.add_argument("--landing", default=str(DEFAULT_LANDING))
+    demo.add_argument("--people", type=int, default=40_000)
+    demo.set_defaults(func=cmd_demo)
+
+    export = sub.add_parser("export", help="export an operational list (restricted: holds NIK)")
+    export.add_argument("what", choices=["registration"])
+    export.add_argument("--out", required=True)
+    export.set_defaults(func=cmd_export)
+
+    purge = sub.add_parser("purge", help="remove raw and quarantined rows of batches older than a date")
+    purge.add_argument("--before", required=True, help="YYYY-MM-DD")
+    purge.set_defaults(func=cmd_purge)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (WarehouseError, FileNotFoundError, ValueError) as err:
+        print(f"rentan: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

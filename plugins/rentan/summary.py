@@ -1,0 +1,46 @@
+"""What the CLI prints after each DAG: loads per feed, and the programme's capacity and selection."""
+
+from __future__ import annotations
+
+import psycopg
+
+from rentan.ingest.contracts import CONTRACTS
+
+
+def print_dag_summary(conn: psycopg.Connection, dag_id: str, since: float) -> None:
+    {"rentan_ingest": print_ingest, "rentan_transform": print_selection}.get(dag_id, lambda *_: None)(conn, since)
+
+
+def print_ingest(conn: psycopg.Connection, since: float) -> None:
+    row = conn.execute(
+        """select summary from meta.run_log where dag_id = 'rentan_ingest' and finished_at >= to_timestamp(%s)
+           order by finished_at desc limit 1""", (since,)).fetchone()
+    if row is None:
+        print("  (no ingest summary recorded)")
+        return
+    summary = row[0]
+    print(f"  {'feed':<18}{'files loaded':>13}{'skipped':>9}{'rows loaded':>13}{'quarantined':>13}")
+    for feed in CONTRACTS:
+        s = summary[feed]
+        print(f"  {feed:<18}{s['files_loaded']:>13}{s['files_skipped']:>9}{s['rows_loaded']:>13,}"
+              f"{s['rows_quarantined']:>13,}")
+    if not any(s["files_loaded"] for s in summary.values()):
+        skipped = sum(s["files_skipped"] for s in summary.values())
+        print(f"  nothing new to load: all {skipped} files were loaded before")
+
+
+def print_selection(conn: psycopg.Connection, since: float) -> None:
+    row = conn.execute(
+        """select capacity, binding_constraint, quota, budget_idr, annual_premium_idr,
+                  eligible_count, selected_count, waitlist_count from marts.program_capacity""").fetchone()
+    if row is None:
+        return
+    capacity, binding, quota, budget, annual, eligible, selected, waitlist = row
+    print(f"  capacity {capacity:,} ({binding} binds: quota {quota:,}, budget Rp{budget:,} / "
+          f"Rp{annual:,} a year each = {budget // annual:,})")
+    print(f"  eligible {eligible:,}   selected {selected:,}   waiting list {waitlist:,}")
+    reasons = conn.execute(
+        """select reason, count(*) from ops.eligibility, unnest(string_to_array(reasons, ',')) as reason
+           where not is_eligible group by reason order by 2 desc, 1""").fetchall()
+    if reasons:
+        print("  top reasons for exclusion:", ", ".join(f"{r} {n:,}" for r, n in reasons[:5]))

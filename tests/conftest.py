@@ -1,0 +1,65 @@
+"""Shared fixtures: one real PostgreSQL for the session, a fresh database per test that needs one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+
+# Airflow reads its home at import: give the test session one of its own, before any import.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="rentan-test-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+
+from rentan.migrate import migrate  # noqa: E402
+from rentan.warehouse import EmbeddedWarehouse, connect  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory) -> str:
+    """The session's PostgreSQL: WAREHOUSE_URL's server when set, else an embedded one of its own."""
+    if os.environ.get("WAREHOUSE_URL"):
+        yield os.environ["WAREHOUSE_URL"]
+        return
+    warehouse = EmbeddedWarehouse(tmp_path_factory.mktemp("warehouse"))
+    yield warehouse.start()
+    warehouse.stop()
+
+
+def _with_database(url: str, database: str) -> str:
+    return urlsplit(url)._replace(path=f"/{database}").geturl()
+
+
+@pytest.fixture
+def fresh_url(server_url) -> str:
+    """A new, migrated database for one test, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    url = _with_database(server_url, name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrate(conn)
+    yield url
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'drop database "{name}" with (force)')
+
+
+@pytest.fixture
+def conn(fresh_url):
+    """A pipeline connection (acting as rentan_etl) to the test's fresh database."""
+    with connect(fresh_url) as connection:
+        yield connection
+
+
+@pytest.fixture
+def landing(tmp_path) -> Path:
+    """An empty landing area with one folder per feed."""
+    from rentan.ingest.contracts import CONTRACTS
+
+    for feed in CONTRACTS:
+        (tmp_path / "landing" / feed).mkdir(parents=True)
+    return tmp_path / "landing"
