@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
-.PHONY: install demo test lint lock clean
+.PHONY: install demo test lint airflow lock clean
 
 install: $(VENV)/.installed
 
@@ -22,9 +22,13 @@ demo: install
 test: install
 	$(BIN)/python -m pytest
 
+# sqlfluff's dbt templater connects to the warehouse: the env line points it at one.
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/sqlfluff lint dbt_project
+	eval "$$($(BIN)/python -m rentan.dbt_runner env)" && $(BIN)/sqlfluff lint dbt_project
+
+airflow: install
+	$(BIN)/rentan airflow
 
 # Re-resolve the lock after changing pyproject.toml's dependencies.
 lock: install

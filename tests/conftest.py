@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -20,14 +21,18 @@ from rentan.warehouse import EmbeddedWarehouse, connect  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory) -> str:
+def server_url() -> str:
     """The session's PostgreSQL: WAREHOUSE_URL's server when set, else an embedded one of its own."""
     if os.environ.get("WAREHOUSE_URL"):
         yield os.environ["WAREHOUSE_URL"]
         return
-    warehouse = EmbeddedWarehouse(tmp_path_factory.mktemp("warehouse"))
+    # Outside pytest's temp folder: the server runs as another OS user, and a second pytest
+    # session resets that folder's permissions to 0700.
+    home = Path(tempfile.mkdtemp(prefix="rentan-test-warehouse-"))
+    warehouse = EmbeddedWarehouse(home)
     yield warehouse.start()
     warehouse.stop()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def _with_database(url: str, database: str) -> str:

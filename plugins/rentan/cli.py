@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from rentan.paths import REPO_ROOT
-from rentan.warehouse import EmbeddedWarehouse, WarehouseError, connect, warehouse_url
+from rentan.warehouse import LOGINS, EmbeddedWarehouse, WarehouseError, connect, warehouse_url
 
 DEFAULT_LANDING = REPO_ROOT / ".landing"
 DEMO_SEED = 2026
@@ -24,6 +24,8 @@ def cmd_warehouse(args) -> int:
     elif args.action == "stop":
         warehouse.stop()
         print(f"stopped the embedded warehouse under {warehouse.home}")
+    elif args.login:
+        print(warehouse.url(login=args.login))
     else:
         print(warehouse_url(start=False))
     return 0
@@ -97,12 +99,29 @@ def cmd_purge(args) -> int:
     return 0
 
 
+def cmd_status(args) -> int:
+    from rentan.migrate import migrate
+    from rentan.status import print_status
+
+    with connect() as conn:
+        migrate(conn)
+        print_status(conn)
+    return 0
+
+
+def cmd_airflow(args) -> int:
+    from rentan.local_airflow import serve
+
+    return serve(warehouse_url(), port=args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rentan", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     wh = sub.add_parser("warehouse", help="start, stop or locate the embedded warehouse")
     wh.add_argument("action", choices=["start", "stop", "url"])
+    wh.add_argument("--login", choices=sorted(LOGINS), help="with url: the URL of this login of the embedded server")
     wh.set_defaults(func=cmd_warehouse)
 
     gen = sub.add_parser("generate", help="write a synthetic landing area")
@@ -130,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     purge = sub.add_parser("purge", help="remove raw and quarantined rows of batches older than a date")
     purge.add_argument("--before", required=True, help="YYYY-MM-DD")
     purge.set_defaults(func=cmd_purge)
+
+    status = sub.add_parser("status", help="last runs, loads, quarantine, validation and publication in one screen")
+    status.set_defaults(func=cmd_status)
+
+    airflow = sub.add_parser("airflow", help="the Airflow UI on localhost, with the project's DAGs")
+    airflow.add_argument("--port", type=int, default=8080)
+    airflow.set_defaults(func=cmd_airflow)
     return parser
 
 

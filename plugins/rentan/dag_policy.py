@@ -1,39 +1,83 @@
 """What every rentan DAG has: owner, retries with backoff, failure alerts, triage notes.
 
-The policy tests in tests/test_dags.py hold every DAG to this.
+The policy tests in tests/test_dags.py hold every DAG to this. Alerts go to the log and,
+when RENTAN_ALERT_WEBHOOK is set, to that URL as a JSON POST (Slack/Mattermost/Teams
+style `{"text": ...}` plus structured fields). A deadline alert (`report_deadline`)
+warns when the monthly report is not ready by its due day.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import urllib.request
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
 OWNER = "data-engineering"
 ALERT_WEBHOOK_ENV = "RENTAN_ALERT_WEBHOOK"
+ALERT_TIMEOUT_SECONDS = 5
+MAX_ERROR_CHARS = 1000
+
+# The monthly report: runs at 02:00 on the 1st (Airflow's default timezone: Asia/Jakarta in docker-compose),
+# due to the finance office by the 5th at noon
+# (operational defaults, not programme rules: change them here, once).
+REPORT_SCHEDULE = "0 2 1 * *"
+REPORT_DUE_DAY = 5
+REPORT_DUE_HOUR = 12
+
+
+def post_alert(message: dict) -> bool:
+    """POST `message` as JSON to RENTAN_ALERT_WEBHOOK; True if it was accepted.
+
+    Never raises: an alert that cannot be sent must not hide the failure it reports.
+    The URL is not logged whole (chat webhooks carry their token in the path).
+    """
+    url = os.environ.get(ALERT_WEBHOOK_ENV, "").strip()
+    if not url:
+        return False
+    try:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError("the webhook must be an http(s) URL")
+        request = urllib.request.Request(url, data=json.dumps(message, default=str).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=ALERT_TIMEOUT_SECONDS):
+            return True
+    except (OSError, ValueError) as err:  # URLError, HTTPError, timeouts, a malformed URL
+        log.error("could not post the alert to %s: %s", _safe_host(url), err)
+        return False
+
+
+def _safe_host(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}" if parts.hostname else "(invalid webhook URL)"
 
 
 def notify_failure(context) -> None:
     """Log a failed task and, when RENTAN_ALERT_WEBHOOK is set, post it there as JSON."""
     ti = context.get("task_instance") or context.get("ti")
+    dag_run = context.get("dag_run")
+    dag_id = getattr(ti, "dag_id", None) or getattr(dag_run, "dag_id", "?")
+    task_id = getattr(ti, "task_id", None)
+    run_id = getattr(ti, "run_id", None) or getattr(dag_run, "run_id", None)
+    try_number = getattr(ti, "try_number", None)
+    error = str(context.get("exception") or context.get("reason") or "")[:MAX_ERROR_CHARS]
+    what = f"task {dag_id}.{task_id}" if task_id else f"DAG {dag_id}"
     message = {
-        "text": f"rentan: task {ti.dag_id}.{ti.task_id} failed (run {ti.run_id}, try {ti.try_number})",
-        "dag_id": ti.dag_id, "task_id": ti.task_id, "run_id": ti.run_id,
-        "error": str(context.get("exception") or ""),
+        "text": f"rentan: {what} failed (run {run_id}, try {try_number}): {error}".strip(),
+        "kind": "task_failed",
+        "dag_id": dag_id, "task_id": task_id, "run_id": run_id, "try_number": try_number,
+        "map_index": getattr(ti, "map_index", None),
+        "log_url": getattr(ti, "log_url", None),
+        "error": error,
+        "triage": "see the DAG's doc (Triage) in the Airflow UI, then `rentan status`",
     }
-    log.error("%s: %s", message["text"], message["error"])
-    url = os.environ.get(ALERT_WEBHOOK_ENV)
-    if url:
-        request = urllib.request.Request(url, data=json.dumps(message).encode(),
-                                         headers={"Content-Type": "application/json"})
-        try:
-            urllib.request.urlopen(request, timeout=10).close()
-        except OSError as err:  # an alert that cannot be sent must not hide the original failure
-            log.error("could not post the failure alert to %s: %s", url, err)
+    log.error("%s", message["text"])
+    post_alert(message)
 
 
 DEFAULT_ARGS = {
@@ -44,3 +88,52 @@ DEFAULT_ARGS = {
     "max_retry_delay": timedelta(minutes=15),
     "on_failure_callback": notify_failure,
 }
+
+
+async def deadline_missed(context: dict | None = None, **kwargs) -> bool:
+    """Deadline Alert callback (run by the triggerer): log and post that a run is late.
+
+    Airflow passes a small context: `dag_run` (the API's DAG run fields) and `deadline`.
+    """
+    dag_run = (context or {}).get("dag_run") or {}
+    deadline = (context or {}).get("deadline") or {}
+    what = kwargs.get("what", "a run")
+    text = (f"rentan: {what} is late: {dag_run.get('dag_id')} run {dag_run.get('dag_run_id')} "
+            f"(state {dag_run.get('state')}) was due by {deadline.get('deadline_time')}")
+    log.error("%s", text)
+    message = {"text": text, "kind": "deadline_missed", "dag_id": dag_run.get("dag_id"),
+               "run_id": dag_run.get("dag_run_id"), "state": dag_run.get("state"),
+               "deadline": deadline.get("deadline_time"), **kwargs}
+    return await asyncio.to_thread(post_alert, message)
+
+
+def due_after_schedule(schedule: str, due_day: int, due_hour: int) -> timedelta:
+    """How long after a monthly cron's firing (`M H D * *`) day `due_day` at `due_hour`:00 comes."""
+    fields = schedule.split()
+    if len(fields) != 5 or fields[3:] != ["*", "*"] or not all(f.isdigit() for f in fields[:3]):
+        raise ValueError(f"expected a monthly cron 'M H D * *' with fixed numbers, got {schedule!r}")
+    minute, hour, day = (int(f) for f in fields[:3])
+    interval = timedelta(days=due_day - day, hours=due_hour - hour, minutes=-minute)
+    if interval <= timedelta(0):
+        raise ValueError(f"due day {due_day} {due_hour}:00 is not after the schedule {schedule!r}")
+    return interval
+
+
+def report_deadline(schedule: str = REPORT_SCHEDULE, due_day: int = REPORT_DUE_DAY,
+                    due_hour: int = REPORT_DUE_HOUR, what: str = "the monthly report"):
+    """An Airflow Deadline Alert: warn when a monthly run has not finished by its due day.
+
+    Pass it as `@dag(schedule=schedule, deadline=report_deadline(schedule), ...)`. The
+    deadline is the run's logical date (the cron's firing time) plus the time to the due
+    day, so only scheduled runs get one: asset-triggered runs have no logical date. A run
+    that finishes in time removes its deadline; a late one makes the triggerer call
+    `deadline_missed`, which logs and posts to the webhook.
+    """
+    from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
+
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+        interval=due_after_schedule(schedule, due_day, due_hour),
+        callback=AsyncCallback(deadline_missed, kwargs={"what": what}),
+        name="report_due",
+    )

@@ -27,6 +27,7 @@ def migrate(conn: psycopg.Connection) -> list[str]:
     applied_now = []
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute("set local role none")  # roles.sql needs the login's own rights, not rentan_etl's
         conn.execute((MIGRATIONS_DIR / "roles.sql").read_text())
         conn.execute(f"set local role {ETL_ROLE}")
         conn.execute("create schema if not exists meta")

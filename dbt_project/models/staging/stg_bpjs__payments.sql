@@ -1,0 +1,45 @@
+with
+
+source as (
+
+    {{ current_rows('bpjs_iuran') }}
+
+),
+
+renamed as (
+
+    select
+
+        ---------- load
+        batch_id,
+        line_no,
+        snapshot_date,
+
+        ---------- ids
+        btrim(kode_iuran) as kode_iuran,
+        meta.normalize_id(nik) as nik,
+        btrim(kpj) as kpj,
+        nullif(btrim(no_referensi), '') as no_referensi,
+
+        ---------- period: the loader checked periode = the file's period
+        snapshot_date as period,
+        btrim(periode) as periode,
+
+        ---------- person
+        nullif(btrim(nama), '') as nama,
+
+        ---------- amounts (whole rupiah)
+        meta.parse_integer(penghasilan) as penghasilan_idr,
+        meta.parse_integer(iuran_jkk) as iuran_jkk_idr,
+        meta.parse_integer(iuran_jkm) as iuran_jkm_idr,
+        meta.parse_integer(total_iuran) as total_iuran_idr,
+
+        ---------- payment
+        meta.normalize_label(jenis_transaksi) as jenis_transaksi,
+        meta.parse_date_ymd(tgl_bayar) as tgl_bayar
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,1420 @@
+"""Deterministic synthetic landing area: the four feeds of extracts.md, with known defects, and the truth.
+
+One ``random.Random(seed)`` drives everything in a fixed order, so a seed always gives the same
+bytes. People are generated household by household and streamed straight into the DTSEN,
+Dukcapil and BPJS files; only what selection needs (the ranking keys of eligible candidates and
+a few small reservoirs) stays in memory: 2.6 M people peak at about 150 MB RSS, about 80 MB of which
+is the Faker import.
+
+The truth is computed by an independent implementation of program-rules.md sections 3-7 that
+re-parses every row as written (normalisation and quarantine included), not from what the
+generator meant to inject. ``people`` is the number of DTSEN rows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import datetime as dt
+import functools
+import hashlib
+import itertools
+import json
+import operator
+import random
+import re
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from faker import Faker
+
+from rentan.parameters import load_parameters
+from rentan.paths import SEEDS_DIR
+
+# --- delivery calendar -------------------------------------------------------------------------
+DTSEN_DATE = dt.date(2025, 12, 1)
+DUKCAPIL_DATES = (dt.date(2025, 11, 30), dt.date(2026, 10, 31))
+KEPESERTAAN_DATES = (dt.date(2025, 12, 10), dt.date(2026, 3, 31))
+FIRST_BIRTH = dt.date(1930, 1, 1)  # a NIK has a 2-digit year: keep every birth within one century
+BORN_BY = dt.date(2025, 11, 1)  # nobody in the extracts is born after this
+MAX_AGE_YEARS = 93
+DAY_SPAN = (BORN_BY - FIRST_BIRTH).days + 1
+MIN_PEOPLE = 1000
+
+DTSEN_COLUMNS = ("id_keluarga", "nik", "no_kk", "nama", "hubungan_keluarga", "jenis_kelamin",
+                 "tanggal_lahir", "kode_wilayah", "desil", "pekerjaan_utama")
+DUKCAPIL_COLUMNS = ("nik", "no_kk", "nama_lengkap", "jenis_kelamin", "tempat_lahir", "tanggal_lahir",
+                    "status_kawin", "jenis_pekerjaan", "kode_wilayah", "alamat", "rt", "rw",
+                    "status_hidup", "tanggal_kematian", "tanggal_update")
+KEPESERTAAN_COLUMNS = ("nik", "kpj", "nama", "segmen", "sumber_iuran", "status_kepesertaan",
+                       "tgl_kepesertaan", "tgl_nonaktif")
+IURAN_COLUMNS = ("kode_iuran", "periode", "kpj", "nik", "nama", "penghasilan", "iuran_jkk", "iuran_jkm",
+                 "total_iuran", "tgl_bayar", "no_referensi", "jenis_transaksi")
+
+# --- realism -----------------------------------------------------------------------------------
+HOUSEHOLD_SIZE_WEIGHTS = (10, 18, 24, 24, 14, 6, 4)  # sizes 1..7, mean about 3.5 as in Bekasi
+DESIL_WEIGHTS = (3, 4, 4.5, 5.5, 7, 9, 12, 16, 20, 19)  # share of people by decile: 1-4 = 17 %
+INFORMAL_SHARE = (0.64, 0.62, 0.60, 0.58, 0.52, 0.34, 0.22, 0.14, 0.09, 0.05)  # adults, by desil
+OTHER_JOB_WEIGHTS = {"KARYAWAN SWASTA": 40, "WIRASWASTA": 20, "BELUM/TIDAK BEKERJA": 15,
+                     "MENGURUS RUMAH TANGGA": 8, "PEGAWAI NEGERI SIPIL": 4, "GURU": 3, "TNI/POLRI": 2,
+                     "PETANI/PEKEBUN": 1, "PENSIUNAN": 0, "PELAJAR/MAHASISWA": 0}
+STUDENT, NO_WORK, HOMEMAKER, RETIRED = ("PELAJAR/MAHASISWA", "BELUM/TIDAK BEKERJA",
+                                       "MENGURUS RUMAH TANGGA", "PENSIUNAN")
+EMPLOYEE_JOBS = frozenset({"KARYAWAN SWASTA", "GURU"})
+DUKCAPIL_JOB_BY_KATEGORI = {"SOPIR": "SOPIR", "KULI": "BURUH HARIAN LEPAS", "PEDAGANG": "PEDAGANG",
+                            "PEKERJA_LEPAS": "BURUH HARIAN LEPAS",
+                            "PEKERJA_RUMAH_TANGGA": "PEMBANTU RUMAH TANGGA"}
+OUTSIDE_REGIONS = (("320105", "BOGOR"), ("321604", "BEKASI"), ("317104", "JAKARTA"), ("317203", "JAKARTA"),
+                   ("317405", "JAKARTA"), ("327301", "BANDUNG"), ("327602", "DEPOK"),
+                   ("360301", "TANGERANG"), ("320901", "CIREBON"), ("330105", "CILACAP"),
+                   ("331201", "WONOGIRI"), ("337401", "SEMARANG"), ("357801", "SURABAYA"),
+                   ("127101", "MEDAN"), ("187101", "BANDAR LAMPUNG"), ("737101", "MAKASSAR"))
+MOVED_IN_REGIONS = ("320105", "321604", "317104")  # Kab. Bogor, Kab. Bekasi, Jakarta Selatan
+OUTSIDE_ADDRESSES = ("3171041003", "3216041002", "3172031005", "3276021004", "3201051007", "3603011002")
+OTHER_PAYERS = ("MANDIRI", "PEMBERI_KERJA", "PEMPROV_JABAR", "CSR")
+BANKS = ("BRI", "BNI", "MDR", "BCA", "BSI")
+DOB_DIFFERS_SHARE = 0.02
+JOB_VARIANT_SHARE = 0.03
+MOVED_WITHIN_SHARE = 0.02
+
+# --- injected defects: kind -> (share, minimum count) ------------------------------------------
+# Household defects land on the head of their own household, who is otherwise eligible (low
+# desil, working age, informal job, no other cover), so the defect alone decides the outcome.
+BAD_NIK_KINDS = ("short", "long", "letters", "province_00", "province_99", "day_00", "day_35",
+                 "day_75", "month_13", "serial_0000")
+BAD_DATE_KINDS = ("1985-02-30", "31-12-1985", "1985-13-07")
+HOUSEHOLD_DEFECTS: dict[str, tuple[float, int]] = {
+    "nik_apostrophe": (0.0010, 3),
+    "nik_spaces": (0.0005, 3),
+    "bad_nik": (0.0004, len(BAD_NIK_KINDS)),
+    "desil_empty": (0.0005, 3),
+    "not_in_dukcapil": (0.0015, 3),
+    "moved_out": (0.0015, 3),
+    "moved_in": (0.0005, 3),
+    "deceased": (0.0015, 3),
+    "dukcapil_duplicate": (0.0002, 2),
+    "death_date_missing": (0.0002, 2),
+    "bad_birth_date": (0.0002, len(BAD_DATE_KINDS)),
+    "age_min_exact": (0.00005, 2),
+    "age_min_short": (0.00005, 2),
+    "age_max_exact": (0.00005, 2),
+    "age_max_last_day": (0.00005, 2),
+    "age_max_over": (0.00005, 2),
+    "covered_mandiri": (0.0003, 2),
+    "covered_pemberi_kerja": (0.0003, 2),
+    "covered_pemprov_jabar": (0.0003, 2),
+    "covered_csr": (0.0003, 2),
+    "nonaktif_other_payer": (0.0005, 3),
+    "earlier_cohort": (0.0002, 2),
+}
+DTSEN_DUPLICATE_PAIRS = (0.0003, 3)
+DUPLICATE_KINDS = ("first_row_lower_desil", "second_row_lower_desil", "same_desil")
+# Per selected cohort (share of selected, minimum).
+ENROLMENT_DEFECTS = {"never_registered": (0.01, 2), "multiple_kpj": (0.003, 2), "died_2026": (0.005, 3)}
+# Per period (share of active participants, minimum per period). AMOUNT_FORMAT and
+# TOTAL_MISMATCH lines are the person's only line; a PERIOD_MISMATCH line is an extra one.
+PERIOD_DEFECTS = {"UNPAID": (0.02, 1), "LATE": (0.03, 1), "DUPLICATE": (0.004, 1),
+                  "REFUNDED_DUPLICATE": (0.001, 1), "UNDERPAID": (0.003, 1), "OVERPAID": (0.002, 1),
+                  "AMOUNT_FORMAT": (0.001, 1), "TOTAL_MISMATCH": (0.001, 1), "PERIOD_MISMATCH": (0.001, 1),
+                  "NOT_A_PARTICIPANT": (0.001, 1)}
+# Per year (share of participants, minimum).
+YEAR_DEFECTS = {"unpaid_2_months": (0.002, 2), "unpaid_3_months": (0.001, 2),
+                "paid_before_enrolment": (0.001, 2)}
+CATEGORIES = ("PAID_AFTER_DEATH", "NOT_A_PARTICIPANT", "UNPAID", "DUPLICATE", "UNDERPAID", "OVERPAID",
+              "LATE", "MATCHED")
+REASONS = ("NOT_IN_DUKCAPIL", "DECEASED", "NOT_BEKASI_RESIDENT", "AGE_OUT_OF_RANGE",
+           "NOT_INFORMAL_WORKER", "DESIL_ABOVE_MAX", "ALREADY_COVERED")
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_DMY = re.compile(r"\d{2}-\d{2}-\d{4}", re.ASCII)
+_PERIOD = re.compile(r"\d{4}-\d{2}", re.ASCII)
+_INT = re.compile(r"-?\d+", re.ASCII)
+_THOUSANDS = re.compile(r"-?\d{1,3}(?:[.,]\d{3})+", re.ASCII)
+
+
+# === small helpers ==============================================================================
+class Table:
+    """Weighted choice by bisection: rng.choices is several times slower per call."""
+
+    def __init__(self, values, weights):
+        self.values = tuple(values)
+        self.cum = list(itertools.accumulate(weights))
+
+    def pick(self, rng: random.Random):
+        return self.values[bisect.bisect(self.cum, rng.random() * self.cum[-1])]
+
+
+def share_count(rate_min: tuple[float, int], base: int) -> int:
+    """A defect's count: its share of base, never below its minimum (small runs still show it)."""
+    rate, minimum = rate_min
+    return max(minimum, round(rate * base))
+
+
+def iso(ordinal: int) -> str:
+    return dt.date.fromordinal(ordinal).isoformat()
+
+
+def dmy(ordinal: int) -> str:
+    d = dt.date.fromordinal(ordinal)
+    return f"{d.day:02d}-{d.month:02d}-{d.year}"
+
+
+def month_add(year: int, month: int, n: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + n
+    return index // 12, index % 12 + 1
+
+
+def month_list(first: str, last: str) -> list[tuple[int, int]]:
+    """Months from first to last inclusive ("YYYY-MM" texts)."""
+    y, m = (int(x) for x in first.split("-"))
+    end = tuple(int(x) for x in last.split("-"))
+    months = []
+    while (y, m) <= end:
+        months.append((y, m))
+        y, m = month_add(y, m, 1)
+    return months
+
+
+def month_end(year: int, month: int) -> dt.date:
+    y, m = month_add(year, month, 1)
+    return dt.date(y, m, 1) - dt.timedelta(days=1)
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def premium_arithmetic(params: dict) -> dict:
+    """program-rules.md sections 1-2, from the parameters only."""
+    jkk = round(params["jkk_rate"] * params["declared_income_idr"])
+    monthly = jkk + int(params["jkm_monthly_idr"])
+    months = len(month_list(params["coverage_start_month"], params["coverage_end_month"]))
+    annual = monthly * months
+    by_budget = int(params["budget_idr"]) // annual
+    quota = int(params["quota"])
+    return {"jkk_idr": jkk, "monthly_premium_idr": monthly, "months_covered": months,
+            "annual_premium_idr": annual, "capacity_by_budget": by_budget,
+            "capacity": min(quota, by_budget),
+            "binding_constraint": "BUDGET" if by_budget < quota else "QUOTA"}
+
+
+# === the loader's checks, re-implemented (extracts.md) =========================================
+def normalise_id(text: str) -> str:
+    """NIK / No KK normalisation: trim, drop a leading apostrophe and inner spaces."""
+    text = text.strip()
+    if text.startswith("'"):
+        text = text[1:]
+    return text.replace(" ", "")
+
+
+def nik_is_valid(nik: str) -> bool:
+    if len(nik) != 16 or not nik.isascii() or not nik.isdigit():
+        return False
+    day, month = int(nik[6:8]), int(nik[8:10])
+    return (11 <= int(nik[:2]) <= 94 and (1 <= day <= 31 or 41 <= day <= 71) and 1 <= month <= 12
+            and nik[12:] != "0000")
+
+
+@functools.lru_cache(maxsize=1 << 16)  # birth and update dates repeat a lot; bounded memory
+def parse_date(text: str, day_first: bool = False) -> dt.date | None:
+    text = text.strip()
+    if not (_DMY if day_first else _ISO).fullmatch(text):
+        return None
+    y, m, d = (int(text[6:]), int(text[3:5]), int(text[:2])) if day_first else (
+        int(text[:4]), int(text[5:7]), int(text[8:]))
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def digits_of_length(text: str, n: int) -> bool:
+    return len(text) == n and text.isascii() and text.isdigit()
+
+
+def amount_problem(text: str) -> str | None:
+    text = text.strip()
+    if not text or _INT.fullmatch(text):
+        return None
+    return "AMOUNT_FORMAT" if _THOUSANDS.fullmatch(text) else "BAD_INTEGER"
+
+
+def dtsen_problem(row: list[str]) -> str | None:
+    id_keluarga, nik, no_kk, _, _, sex, born, kode, desil, _ = (v.strip() for v in row)
+    if not id_keluarga or not nik:
+        return "MISSING_VALUE"
+    if not nik_is_valid(normalise_id(nik)):
+        return "BAD_NIK"
+    if (no_kk and not digits_of_length(normalise_id(no_kk), 16)) or (kode and not digits_of_length(kode, 10)):
+        return "BAD_DIGITS"
+    if born and parse_date(born, day_first=True) is None:
+        return "BAD_DATE"
+    if desil and not _INT.fullmatch(desil):
+        return "BAD_INTEGER"
+    if sex and sex not in ("L", "P"):
+        return "BAD_ENUM"
+    return None
+
+
+def dukcapil_problem(row: list[str]) -> str | None:
+    nik, no_kk, born, kode, alive, died, updated = (row[i].strip() for i in (0, 1, 5, 8, 12, 13, 14))
+    if not nik or not born or not kode or not alive:
+        return "MISSING_VALUE"
+    if not nik_is_valid(normalise_id(nik)):
+        return "BAD_NIK"
+    if (no_kk and not digits_of_length(normalise_id(no_kk), 16)) or not digits_of_length(kode, 10):
+        return "BAD_DIGITS"
+    if any(v and parse_date(v) is None for v in (born, died, updated)):
+        return "BAD_DATE"
+    if alive not in ("HIDUP", "MATI") or row[3].strip() not in ("", "LAKI-LAKI", "PEREMPUAN"):
+        return "BAD_ENUM"
+    if alive == "MATI" and not died:
+        return "MISSING_VALUE"
+    return None
+
+
+def kepesertaan_problem(row: list[str]) -> str | None:
+    nik, kpj, _, segmen, payer, status, start, end = (v.strip() for v in row)
+    if not nik or not kpj or not payer:
+        return "MISSING_VALUE"
+    if not nik_is_valid(normalise_id(nik)):
+        return "BAD_NIK"
+    if any(v and parse_date(v) is None for v in (start, end)):
+        return "BAD_DATE"
+    if segmen not in ("", "PU", "BPU", "JAKON", "PMI") or status not in ("", "AKTIF", "NONAKTIF"):
+        return "BAD_ENUM"
+    return None
+
+
+def iuran_problem(row: list[str], period: str) -> str | None:
+    values = [v.strip() for v in row]
+    if not all(values[i] for i in (0, 1, 3, 6, 7, 8, 9)):
+        return "MISSING_VALUE"
+    if not nik_is_valid(normalise_id(values[3])):
+        return "BAD_NIK"
+    for i in (5, 6, 7, 8):
+        problem = amount_problem(values[i])
+        if problem:
+            return problem
+    if not _PERIOD.fullmatch(values[1]) or parse_date(values[9]) is None:
+        return "BAD_DATE"
+    if values[11] not in ("", "PEMBAYARAN", "RESTITUSI"):
+        return "BAD_ENUM"
+    if int(values[8]) != int(values[6]) + int(values[7]):
+        return "TOTAL_MISMATCH"
+    if values[1] != period:
+        return "PERIOD_MISMATCH"
+    return None
+
+
+# === files =====================================================================================
+@dataclass(frozen=True)
+class Layout:
+    """How one file deviates from the plain spec layout (the loader must cope with all of it)."""
+
+    bom: bool = False
+    crlf: bool = False
+    shuffled: bool = False  # columns in alphabetical, not spec, order
+    extra: bool = False  # an unknown trailing `keterangan` column
+    fancy_header: bool = False  # header names in mixed case with surrounding spaces
+
+
+def fancy(name: str, i: int) -> str:
+    return (name.upper(), f" {name.title()} ", f"  {name} ")[i % 3]
+
+
+class FeedWriter:
+    """One CSV written from rows in spec column order; counts rows and quarantine reasons."""
+
+    def __init__(self, root: Path, name: str, columns: tuple[str, ...], layout: Layout):
+        self.name = name
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = path.open("w", encoding="utf-8-sig" if layout.bom else "utf-8", newline="")
+        self.csv = csv.writer(self.handle, lineterminator="\r\n" if layout.crlf else "\n")
+        order = sorted(range(len(columns)), key=columns.__getitem__) if layout.shuffled else None
+        self.pick = operator.itemgetter(*order) if order else None
+        self.extra = layout.extra
+        header = [columns[i] for i in order] if order else list(columns)
+        header = [fancy(h, i) for i, h in enumerate(header)] if layout.fancy_header else header
+        self.csv.writerow(header + ["keterangan"] if self.extra else header)
+        self.rows = 0
+        self.quarantined: Counter[str] = Counter()
+        self.amounts = Counter()
+
+    def write(self, row: list[str], problem: str | None = None) -> None:
+        out = list(self.pick(row)) if self.pick else row
+        if self.extra:
+            out = [*out, "cek ulang" if self.rows % 97 == 5 else ""]
+        self.csv.writerow(out)
+        self.rows += 1
+        if problem:
+            self.quarantined[problem] += 1
+
+    def close(self) -> dict:
+        self.handle.close()
+        summary = {"rows": self.rows, "quarantined": dict(sorted(self.quarantined.items()))}
+        return summary | dict(sorted(self.amounts.items()))
+
+
+def kepesertaan_name(day: dt.date) -> str:
+    return f"bpjs_kepesertaan/bpjs_kepesertaan_{day:%Y%m%d}.csv"
+
+
+def read_rows(path: Path, columns: tuple[str, ...]):
+    """Rows of a CSV in spec column order, whatever its layout (for copying a snapshot forward)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = [h.strip().lower() for h in next(reader)]
+        index = [header.index(c) for c in columns]
+        for record in reader:
+            yield [record[i] for i in index]
+
+
+def iuran_layout(t: int) -> Layout:
+    """Vary the monthly payment files so every layout quirk occurs among them."""
+    return Layout(bom=t % 3 == 1, crlf=t % 2 == 1, shuffled=t % 4 == 2, extra=t % 5 == 3,
+                  fancy_header=t % 3 == 2)
+
+
+# === reference data and the generation context =================================================
+def read_seed(name: str) -> list[dict[str, str]]:
+    with (SEEDS_DIR / name).open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def name_pools(seed: int) -> dict[str, tuple[str, ...]]:
+    """Faker is far too slow per row: build sorted pools once, then pick with our own RNG."""
+    fake = Faker("id_ID")
+    fake.seed_instance(seed)
+    makers = {"male": fake.first_name_male, "female": fake.first_name_female, "family": fake.last_name,
+              "street": fake.street_name}
+    return {key: tuple(sorted({make().upper() for _ in range(1500)})) for key, make in makers.items()}
+
+
+@dataclass(slots=True)
+class Household:
+    id: str
+    no_kk: str
+    kel: str
+    kec: str
+    kel_now: str
+    desil: int
+    desil_text: str
+    alamat: str
+    rt: str
+    rw: str
+    updated: str
+    size: int
+
+
+@dataclass(slots=True)
+class Person:
+    nik: str
+    name: str
+    sex: str
+    dob: int  # date ordinal (Dukcapil's, authoritative)
+    rel: str
+    age: int
+    job: str
+    birthplace: str
+    forced: bool  # the otherwise-eligible head carrying a household defect
+
+
+@dataclass(slots=True)
+class Rows:
+    dtsen: list[str]
+    dukcapil: list[list[str]]
+    kepesertaan: list[list[str]]
+
+
+class World:
+    """Everything generation shares: the one RNG, parameters, reference data and counters."""
+
+    def __init__(self, seed: int, params: dict):
+        self.rng = random.Random(seed)
+        self.params = params
+        self.money = premium_arithmetic(params)
+        self.kode_kota = str(params["kode_kota"])
+        self.payer = str(params["program_payer_code"])
+        self.max_desil = int(params["max_desil"])
+        self.selection_date = dt.date.fromisoformat(params["selection_date"])
+        start = params["coverage_start_month"]
+        self.coverage_start = dt.date(*month_list(start, start)[0], 1)
+        wilayah = read_seed("wilayah_kota_bekasi.csv")
+        self.kelurahan = [(w["kode_kelurahan"], w["kode_kecamatan"]) for w in wilayah]
+        kecamatan = sorted({w["kode_kecamatan"] for w in wilayah})
+        informal = read_seed("pekerjaan_informal.csv")
+        self.informal = tuple(r["pekerjaan_utama"] for r in informal)
+        self.informal_set = frozenset(self.informal)
+        self.kategori = {r["pekerjaan_utama"]: r["kategori_informal"] for r in informal}
+        others = [r["pekerjaan_utama"] for r in read_seed("pekerjaan_lain.csv")]
+        missing = {STUDENT, NO_WORK, HOMEMAKER, RETIRED} - set(others)
+        if missing:
+            raise ValueError(f"pekerjaan_lain.csv lacks {sorted(missing)}")
+        self.other_jobs = Table(others, [OTHER_JOB_WEIGHTS.get(j, 1) for j in others])
+        self.regions = [(kec, "BEKASI") for kec in kecamatan] + list(OUTSIDE_REGIONS)
+        self.region_index = {code: i for i, (code, _) in enumerate(self.regions)}
+        self.bekasi_regions = len(kecamatan)
+        self.serials = array("H", bytes(2 * len(self.regions) * DAY_SPAN * 2))
+        self.kpj_seq = 0
+        self.names = name_pools(seed)
+        self.sizes = Table(range(1, 8), HOUSEHOLD_SIZE_WEIGHTS)
+        self.desils = Table(range(1, 11), DESIL_WEIGHTS)
+        self.variants: Counter[str] = Counter()  # natural DTSEN quirks
+        self.program_first: set[str] = set()  # NIKs with a program membership before selection
+
+    def new_nik(self, region: int, dob: int, sex: str) -> str:
+        """A NIK unique by construction: a serial counter per (region, birth date, sex)."""
+        slot = (region * DAY_SPAN + dob - FIRST_BIRTH.toordinal()) * 2 + (sex == "P")
+        self.serials[slot] += 1
+        born = dt.date.fromordinal(dob)
+        day = born.day + (40 if sex == "P" else 0)
+        birth = f"{day:02d}{born.month:02d}{born.year % 100:02d}"
+        return f"{self.regions[region][0]}{birth}{self.serials[slot]:04d}"
+
+    def new_kpj(self, year: int) -> str:
+        self.kpj_seq += 1
+        return f"{year % 100:02d}{self.kpj_seq:09d}"
+
+    def random_day(self, first: dt.date, last: dt.date) -> dt.date:
+        return dt.date.fromordinal(self.rng.randint(first.toordinal(), last.toordinal()))
+
+
+# === household layout and defect schedule =======================================================
+def draw_layout(w: World, people: int) -> tuple[array, array]:
+    """Household sizes (summing exactly to people) and their desil, drawn up front (bytes each)."""
+    sizes, desils = array("B"), array("B")
+    left = people
+    while left:
+        size = min(w.sizes.pick(w.rng), left)
+        sizes.append(size)
+        desils.append(w.desils.pick(w.rng))
+        left -= size
+    return sizes, desils
+
+
+class Scheduler:
+    """Picks distinct households for the defects, each needing a desil band and a size."""
+
+    def __init__(self, w: World, sizes: array, desils: array):
+        self.w, self.sizes, self.desils = w, sizes, desils
+        self.low = array("I", (h for h, d in enumerate(desils) if d <= w.max_desil))
+        self.high = array("I", (h for h, d in enumerate(desils) if d > w.max_desil)) or self.low
+        self.used: set[int] = set()
+        self.tokens: dict[int, tuple[str, int, int]] = {}
+
+    def draw(self, pool: array, size_ok) -> int:
+        for _ in range(10_000):
+            h = pool[self.w.rng.randrange(len(pool))]
+            if h not in self.used and size_ok(self.sizes[h]):
+                return h
+        raise ValueError("too few households for the defect minimums; generate more people")
+
+    def place(self, kind: str, count: int, size_ok=lambda s: True) -> None:
+        for i in range(count):
+            h = self.draw(self.low, size_ok)
+            self.used.add(h)
+            self.tokens[h] = (kind, i, -1)
+
+    def place_duplicate_pairs(self, count: int) -> None:
+        """The same NIK in two households: its own (source) and a later one (clone)."""
+        pools = {"first_row_lower_desil": (self.low, self.high),
+                 "second_row_lower_desil": (self.high, self.low), "same_desil": (self.low, self.low)}
+        for k in range(count):
+            variant = k % len(DUPLICATE_KINDS)
+            src_pool, dst_pool = pools[DUPLICATE_KINDS[variant]]
+            while True:
+                src, dst = self.draw(src_pool, lambda s: True), self.draw(dst_pool, lambda s: s >= 2)
+                if src < dst:
+                    break
+            if DUPLICATE_KINDS[variant] == "same_desil":
+                self.desils[dst] = self.desils[src]
+            self.used.update((src, dst))
+            self.tokens[src] = ("dup_source", variant, k)
+            self.tokens[dst] = ("dup_clone", variant, k)
+
+
+def schedule_defects(w: World, sizes: array, desils: array, people: int) -> tuple[dict, dict]:
+    """Household index -> (kind, variant, pair) for every household-level defect, and the counts."""
+    plan = Scheduler(w, sizes, desils)
+    counts = {kind: share_count(rate_min, people) for kind, rate_min in HOUSEHOLD_DEFECTS.items()}
+    counts["dtsen_duplicate"] = share_count(DTSEN_DUPLICATE_PAIRS, people)
+    plan.place_duplicate_pairs(counts["dtsen_duplicate"])
+    for kind in HOUSEHOLD_DEFECTS:
+        # a quarantined DTSEN row must not change any candidate's household size: live alone
+        plan.place(kind, counts[kind], (lambda s: s == 1) if kind == "bad_nik" else (lambda s: True))
+    return plan.tokens, counts
+
+
+# === people ===================================================================================
+def member_specs(rng: random.Random, size: int, forced: bool) -> list[tuple[str, str, int]]:
+    """(hubungan_keluarga, sex, age) of each member, the head first."""
+    head_sex = "L" if rng.random() < 0.82 else "P"
+    if forced:
+        head_age = rng.randint(25, 60)
+    else:
+        head_age = rng.randint(18, 90) if size == 1 else rng.randint(22, 75)
+    specs = [("KEPALA KELUARGA", head_sex, head_age)]
+    for i in range(1, size):
+        r = rng.random()
+        if i == 1 and r < 0.85:
+            specs.append(("ISTRI" if head_sex == "L" else "SUAMI", "P" if head_sex == "L" else "L",
+                          max(18, min(MAX_AGE_YEARS, head_age + rng.randint(-8, 5)))))
+            continue
+        sex = "L" if rng.random() < 0.5 else "P"
+        if r < 0.05 and head_age <= 65:
+            specs.append(("ORANG TUA", sex, min(MAX_AGE_YEARS, head_age + rng.randint(20, 28))))
+        elif r < 0.09 and head_age >= 45:
+            specs.append(("CUCU", sex, rng.randint(0, 8)))
+        elif r < 0.13:
+            specs.append(("FAMILI LAIN", sex, rng.randint(10, 60)))
+        else:
+            specs.append(("ANAK", sex, rng.randint(0, max(0, min(head_age - 18, 35)))))
+    return specs
+
+
+def job_for(w: World, age: int, rel: str, sex: str, desil: int) -> str:
+    """DTSEN occupation: informal work far more likely in low deciles; children at school."""
+    rng = w.rng
+    if age < 5:
+        return NO_WORK
+    if age < 18:  # a few 15-17 year-olds already work (they fail the age rule)
+        r = rng.random()
+        return rng.choice(w.informal) if r < 0.01 and age >= 15 else NO_WORK if r < 0.03 else STUDENT
+    if age <= 22 and rng.random() < 0.35:
+        return STUDENT
+    if age > 65:
+        r = rng.random()
+        return rng.choice(w.informal) if r < 0.15 else RETIRED if desil >= 7 and r < 0.6 else NO_WORK
+    if rng.random() < INFORMAL_SHARE[desil - 1]:
+        return rng.choice(w.informal)
+    if sex == "P" and rel in ("ISTRI", "KEPALA KELUARGA") and rng.random() < 0.6:
+        return HOMEMAKER
+    return w.other_jobs.pick(rng)
+
+
+def person_name(w: World, sex: str) -> str:
+    rng = w.rng
+    first = rng.choice(w.names["male"] if sex == "L" else w.names["female"])
+    r = rng.random()
+    if r < 0.45:
+        return f"{first} {rng.choice(w.names['family'])}"
+    if r < 0.65:
+        return f"{first} {rng.choice(w.names['male'] if sex == 'L' else w.names['female'])}"
+    return first
+
+
+def birth_region(w: World, hh: Household, age: int) -> int:
+    """Place of first registration: Bekasi for most, elsewhere for many migrant adults."""
+    rng = w.rng
+    if rng.random() < (0.35 if age >= 18 else 0.08):
+        return w.bekasi_regions + rng.randrange(len(OUTSIDE_REGIONS))
+    return w.region_index[hh.kec] if rng.random() < 0.85 else rng.randrange(w.bekasi_regions)
+
+
+def forced_birth(w: World, kind: str) -> int | None:
+    """Dukcapil birth date of an age-boundary head (ages on the first day of coverage)."""
+    start, lo, hi = w.coverage_start, int(w.params["min_age"]), int(w.params["max_age"])
+    turns = {"age_min_exact": (lo, 0), "age_min_short": (lo, 1), "age_max_exact": (hi, 0),
+             "age_max_last_day": (hi + 1, 1), "age_max_over": (hi + 1, 0)}
+    if kind not in turns:
+        return None
+    years, days_after = turns[kind]
+    born = start.replace(year=start.year - years) + dt.timedelta(days=days_after)
+    if not FIRST_BIRTH <= born <= BORN_BY:
+        raise ValueError(f"{kind}: birth date {born} outside the synthetic range")
+    return born.toordinal()
+
+
+def new_person(w: World, hh: Household, spec: tuple[str, str, int], token: tuple | None) -> Person:
+    rel, sex, age = spec
+    rng = w.rng
+    kind = token[0] if token else None
+    dob = forced_birth(w, kind) if kind else None
+    if dob is None:
+        dob = BORN_BY.toordinal() - int(age * 365.25) - rng.randrange(365)
+    else:
+        age = age_on(dt.date.fromordinal(dob), w.coverage_start)
+    if kind == "moved_in":
+        region = w.region_index[MOVED_IN_REGIONS[token[1] % len(MOVED_IN_REGIONS)]]
+    else:
+        region = birth_region(w, hh, age)
+    job = rng.choice(w.informal) if token else job_for(w, age, rel, sex, hh.desil)
+    return Person(w.new_nik(region, dob, sex), person_name(w, sex), sex, dob, rel, age, job,
+                  w.regions[region][1], token is not None)
+
+
+def new_household(w: World, h: int, size: int, desil: int, token: tuple | None) -> Household:
+    rng = w.rng
+    kel, kec = rng.choice(w.kelurahan)
+    kel_now = rng.choice(w.kelurahan)[0] if rng.random() < MOVED_WITHIN_SHARE else kel
+    alamat = f"{rng.choice(w.names['street'])} NO. {rng.randint(1, 150)}"
+    if rng.random() < 0.2:
+        alamat += f", BLOK {rng.choice('ABCDEFGH')}{rng.randint(1, 20)}"
+    updated = iso(rng.randint(dt.date(2022, 1, 1).toordinal(), DUKCAPIL_DATES[0].toordinal()))
+    hid = f"{w.kode_kota}{(h * 618_033_988_749 + 1_234_567) % 10**12:012d}"  # file order != id order
+    no_kk = f"{kec}{(h * 48_271 + 9_173) % 10**10:010d}"
+    desil_text = "" if token and token[0] == "desil_empty" else str(desil)
+    return Household(hid, no_kk, kel, kec, kel_now, desil, desil_text, alamat,
+                     f"{rng.randint(1, 15):03d}", f"{rng.randint(1, 12):03d}", updated, size)
+
+
+# === rows =====================================================================================
+def dtsen_birth(w: World, p: Person) -> str:
+    """DTSEN's own birth date: usually Dukcapil's, sometimes a placeholder or a slip."""
+    if w.rng.random() >= DOB_DIFFERS_SHARE:
+        return dmy(p.dob)
+    born = dt.date.fromordinal(p.dob)
+    if w.rng.random() < 0.5 and (born.day, born.month) != (1, 1):
+        other = born.replace(day=1, month=1)
+    else:
+        other = born + dt.timedelta(days=w.rng.choice((-1, 1)) * w.rng.randint(1, 400))
+        other = min(other, BORN_BY)
+    w.variants["dtsen_birth_date_differs"] += 1
+    return dmy(other.toordinal())
+
+
+def dtsen_job(w: World, job: str) -> str:
+    """Free-ish text: some lower case or doubled spaces, which still map once normalised."""
+    if w.rng.random() >= JOB_VARIANT_SHARE:
+        return job
+    w.variants["pekerjaan_variant"] += 1
+    r = w.rng.random()
+    if r < 0.4 or " " not in job:
+        return job.lower()
+    if r < 0.7:
+        return job.replace(" ", "  ", 1)
+    return f" {job.title()} "
+
+
+def dukcapil_job(w: World, job: str) -> str:
+    if job in w.informal_set:
+        return DUKCAPIL_JOB_BY_KATEGORI.get(w.kategori[job], "WIRASWASTA")
+    return job
+
+
+def marital(p: Person) -> str:
+    if p.age < 18 or p.rel in ("ANAK", "CUCU"):
+        return "BELUM KAWIN"
+    if p.rel in ("ISTRI", "SUAMI"):
+        return "KAWIN"
+    return "CERAI MATI" if p.age > 65 else "KAWIN"
+
+
+def membership(w: World, p: Person, segmen: str, payer: str, active: bool, start: dt.date) -> list[str]:
+    end = "" if active else w.random_day(start + dt.timedelta(days=30), KEPESERTAAN_DATES[0]).isoformat()
+    return [p.nik, w.new_kpj(start.year), p.name, segmen, payer, "AKTIF" if active else "NONAKTIF",
+            start.isoformat(), end]
+
+
+def natural_memberships(w: World, hh: Household, p: Person) -> list[list[str]]:
+    """Cover some people already have; the city asked BPJS about adults of its low deciles."""
+    if p.forced or hh.desil > w.max_desil or not 18 <= p.age <= 65:
+        return []
+    rng = w.rng
+    r = rng.random()
+    adult = dt.date.fromordinal(p.dob + 6575)  # about the 18th birthday
+    start = w.random_day(max(dt.date(2018, 1, 1), adult), max(dt.date(2025, 6, 30), adult))
+    if p.job in EMPLOYEE_JOBS:
+        return [membership(w, p, "PU", "PEMBERI_KERJA", True, start)] if r < 0.6 else []
+    if p.job not in w.informal_set:
+        return [membership(w, p, "PMI", "MANDIRI", False, start)] if r < 0.005 else []
+    if r < 0.03:
+        return [membership(w, p, "BPU", "MANDIRI", True, start)]
+    if r < 0.045:
+        return [membership(w, p, "BPU", "PEMPROV_JABAR", True, start)]
+    if r < 0.05:
+        return [membership(w, p, "BPU", "CSR", True, start)]
+    if r < 0.09:
+        return [membership(w, p, "BPU", "MANDIRI", False, start)]
+    if r < 0.1 and p.job.startswith("KULI"):
+        return [membership(w, p, "JAKON", "PEMBERI_KERJA", True, start)]
+    return []
+
+
+def person_rows(w: World, hh: Household, p: Person) -> Rows:
+    dtsen = [hh.id, p.nik, hh.no_kk, p.name, p.rel, p.sex, dtsen_birth(w, p), hh.kel, hh.desil_text,
+             dtsen_job(w, p.job)]
+    dukcapil = [p.nik, hh.no_kk, p.name, "LAKI-LAKI" if p.sex == "L" else "PEREMPUAN", p.birthplace,
+                iso(p.dob), marital(p), dukcapil_job(w, p.job), hh.kel_now, hh.alamat, hh.rt, hh.rw,
+                "HIDUP", "", max(hh.updated, iso(p.dob + 7))]
+    return Rows(dtsen, [dukcapil], natural_memberships(w, hh, p))
+
+
+def corrupt_nik(nik: str, kind: str) -> str:
+    """An invalid NIK of each kind extracts.md's check rejects."""
+    return {"short": nik[:15], "long": nik + "7", "letters": nik[:9] + "O" + nik[10:],
+            "province_00": "00" + nik[2:], "province_99": "99" + nik[2:], "day_00": nik[:6] + "00" + nik[8:],
+            "day_35": nik[:6] + "35" + nik[8:], "day_75": nik[:6] + "75" + nik[8:],
+            "month_13": nik[:8] + "13" + nik[10:], "serial_0000": nik[:12] + "0000"}[kind]
+
+
+def spaced_nik(nik: str, variant: int) -> str:
+    if variant % 2:
+        return f"{nik[:6]} {nik[6:12]} {nik[12:]}"
+    return " ".join(nik[i:i + 4] for i in range(0, 16, 4))
+
+
+def apply_defect(w: World, token: tuple, hh: Household, p: Person, rows: Rows) -> None:
+    """Give the head's rows the household's defect."""
+    kind, variant, _ = token
+    rng = w.rng
+    duk = rows.dukcapil[0]
+    if kind == "nik_apostrophe":
+        rows.dtsen[1] = "'" + p.nik
+    elif kind == "nik_spaces":
+        rows.dtsen[1] = spaced_nik(p.nik, variant)
+    elif kind == "bad_nik":
+        rows.dtsen[1] = corrupt_nik(p.nik, BAD_NIK_KINDS[variant % len(BAD_NIK_KINDS)])
+    elif kind == "not_in_dukcapil":
+        rows.dukcapil = []
+    elif kind == "moved_out":
+        duk[8] = OUTSIDE_ADDRESSES[variant % len(OUTSIDE_ADDRESSES)]
+    elif kind in ("deceased", "death_date_missing"):
+        duk[12] = "MATI"
+        if kind == "deceased":
+            duk[13] = w.random_day(dt.date(2023, 1, 1), DUKCAPIL_DATES[0] - dt.timedelta(days=1)).isoformat()
+    elif kind == "dukcapil_duplicate":
+        rows.dukcapil.append(duk[:9] + [f"{duk[9]} (PINDAH RT)", f"{rng.randint(1, 15):03d}"] + duk[11:])
+    elif kind == "bad_birth_date":
+        duk[5] = BAD_DATE_KINDS[variant % len(BAD_DATE_KINDS)]
+    elif kind.startswith("covered_"):
+        payer = kind.removeprefix("covered_").upper()
+        start = w.random_day(dt.date(2019, 1, 1), dt.date(2025, 9, 30))
+        segmen = ("JAKON" if variant % 2 else "PU") if payer == "PEMBERI_KERJA" else "BPU"
+        rows.kepesertaan.append(membership(w, p, segmen, payer, True, start))
+    elif kind == "nonaktif_other_payer":
+        start = w.random_day(dt.date(2019, 1, 1), dt.date(2024, 12, 31))
+        payer = OTHER_PAYERS[variant % len(OTHER_PAYERS)]
+        rows.kepesertaan.append(membership(w, p, "BPU", payer, False, start))
+    elif kind == "earlier_cohort":
+        start = w.random_day(dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+        rows.kepesertaan.append(membership(w, p, "BPU", w.payer, True, start))
+
+
+# === eligibility oracle (program-rules.md sections 3-4) =========================================
+class Eligibility:
+    """Applies the rules to each candidate's rows as written; keeps only ranking keys."""
+
+    def __init__(self, w: World):
+        self.w = w
+        self.min_age, self.max_age = int(w.params["min_age"]), int(w.params["max_age"])
+        self.candidates = 0
+        self.reasons: Counter[str] = Counter()
+        self.reason_sets: Counter[str] = Counter()
+        self.eligible: list[tuple[int, int, str, str, str]] = []  # desil, -household size, dob, nik, name
+        self.moved_in_eligible = 0
+        self.alive_ineligible: list[tuple[str, str]] = []  # payees for NOT_A_PARTICIPANT lines
+        self.dead: list[tuple[str, str]] = []  # payees for PAID_AFTER_DEATH lines
+
+    def reasons_for(self, dtsen: list[str], duk: list[str] | None, members: list[list[str]]) -> list[str]:
+        w = self.w
+        reasons = []
+        if duk is None:
+            reasons.append("NOT_IN_DUKCAPIL")
+        else:
+            died = parse_date(duk[13]) if duk[13].strip() else None
+            if duk[12].strip() == "MATI" or (died and died <= w.selection_date):
+                reasons.append("DECEASED")
+            if duk[8].strip()[:4] != w.kode_kota:
+                reasons.append("NOT_BEKASI_RESIDENT")
+            if not self.min_age <= age_on(parse_date(duk[5]), w.coverage_start) <= self.max_age:
+                reasons.append("AGE_OUT_OF_RANGE")
+        if " ".join(dtsen[9].upper().split()) not in w.informal_set:
+            reasons.append("NOT_INFORMAL_WORKER")
+        desil = dtsen[8].strip()
+        if not desil or int(desil) > w.max_desil:
+            reasons.append("DESIL_ABOVE_MAX")
+        if any(m[5].strip() == "AKTIF" and m[4].strip() != w.payer for m in members):
+            reasons.append("ALREADY_COVERED")
+        return reasons
+
+    def add(self, dtsen: list[str], household_size: int, duk: list[str] | None,
+            members: list[list[str]]) -> None:
+        reasons = self.reasons_for(dtsen, duk, members)
+        nik = normalise_id(dtsen[1])
+        self.candidates += 1
+        self.reasons.update(reasons)
+        self.reason_sets[",".join(sorted(reasons))] += 1
+        if not reasons:
+            self.eligible.append((int(dtsen[8]), -household_size, duk[5].strip(), nik, duk[2].strip()))
+            self.moved_in_eligible += not nik.startswith(self.w.kode_kota)
+        elif duk is not None and "DECEASED" not in reasons and len(self.alive_ineligible) < 200:
+            self.alive_ineligible.append((nik, duk[2].strip()))
+        elif duk is not None and duk[13].strip() and len(self.dead) < 20:
+            self.dead.append((nik, duk[2].strip()))
+
+
+def resolve_duplicate(first: tuple[list[str], int], second: tuple[list[str], int]) -> tuple[list[str], int]:
+    """One NIK in two households: the row with the lowest desil, then the lowest id_keluarga."""
+
+    def key(item):
+        desil = item[0][8].strip()
+        return (int(desil) if desil else 99, item[0][0].strip())
+
+    return min(first, second, key=key)
+
+
+# === stream the selection-time snapshot =========================================================
+class SelectionSnapshot:
+    """The DTSEN, first Dukcapil and first BPJS files, written person by person."""
+
+    def __init__(self, w: World, root: Path):
+        self.w = w
+        self.dtsen = FeedWriter(root, f"dtsen/dtsen_{DTSEN_DATE:%Y%m%d}.csv", DTSEN_COLUMNS,
+                                Layout(bom=True, crlf=True))
+        self.dukcapil = FeedWriter(root, f"dukcapil/dukcapil_{DUKCAPIL_DATES[0]:%Y%m%d}.csv",
+                                   DUKCAPIL_COLUMNS, Layout(shuffled=True, fancy_header=True))
+        self.kepesertaan = FeedWriter(root, kepesertaan_name(KEPESERTAAN_DATES[0]), KEPESERTAAN_COLUMNS,
+                                      Layout(crlf=True, extra=True, fancy_header=True))
+        self.dukcapil_duplicates: set[str] = set()
+        self.dtsen_duplicates = 0
+
+    def write_dtsen(self, row: list[str]) -> bool:
+        problem = dtsen_problem(row)
+        self.dtsen.write(row, problem)
+        return problem is None
+
+    def write(self, rows: Rows) -> tuple[bool, list[str] | None, list[list[str]]]:
+        """Write one person's rows; return what the loader would keep of them."""
+        dtsen_ok = self.write_dtsen(rows.dtsen)
+        duplicate = len(rows.dukcapil) > 1
+        if duplicate:
+            self.dukcapil_duplicates.add(normalise_id(rows.dukcapil[0][0]))
+        problems = ["DUPLICATE_NIK" if duplicate else dukcapil_problem(r) for r in rows.dukcapil]
+        for row, problem in zip(rows.dukcapil, problems, strict=True):
+            self.dukcapil.write(row, problem)
+        present = rows.dukcapil[0] if len(rows.dukcapil) == 1 and problems[0] is None else None
+        members = []
+        for row in rows.kepesertaan:
+            problem = kepesertaan_problem(row)
+            self.kepesertaan.write(row, problem)
+            if problem is None:
+                members.append(row)
+                if row[4].strip() == self.w.payer:
+                    self.w.program_first.add(normalise_id(row[0]))
+        return dtsen_ok, present, members
+
+    def close(self) -> dict:
+        return {f.name: f.close() for f in (self.dtsen, self.dukcapil, self.kepesertaan)}
+
+
+def stream_population(w: World, root: Path, people: int) -> tuple[Eligibility, dict, dict, SelectionSnapshot]:
+    sizes, desils = draw_layout(w, people)
+    tokens, defect_counts = schedule_defects(w, sizes, desils, people)
+    oracle = Eligibility(w)
+    snapshot = SelectionSnapshot(w, root)
+    pending: dict[int, tuple] = {}  # duplicate-NIK sources waiting for their clone row
+    for h, size in enumerate(sizes):
+        token = tokens.get(h)
+        cloned = token is not None and token[0] == "dup_clone"
+        head_token = None if cloned else token
+        hh = new_household(w, h, size, desils[h], head_token)
+        for i, spec in enumerate(member_specs(w.rng, size - cloned, head_token is not None)):
+            p = new_person(w, hh, spec, head_token if i == 0 else None)
+            rows = person_rows(w, hh, p)
+            if i == 0 and head_token:
+                apply_defect(w, head_token, hh, p, rows)
+            dtsen_ok, duk, members = snapshot.write(rows)
+            if i == 0 and head_token and head_token[0] == "dup_source":
+                pending[head_token[2]] = (p, (rows.dtsen, size), duk, members)
+            elif dtsen_ok:
+                oracle.add(rows.dtsen, size, duk, members)
+        if cloned:
+            write_clone(w, snapshot, oracle, hh, token, pending.pop(token[2]))
+    return oracle, defect_counts, snapshot.close(), snapshot
+
+
+def write_clone(w: World, snapshot: SelectionSnapshot, oracle: Eligibility, hh: Household, token: tuple,
+                source: tuple) -> None:
+    """The second DTSEN row of a duplicated NIK, in another household; then judge the NIK once."""
+    p, first, duk, members = source
+    job = "KARYAWAN SWASTA" if DUPLICATE_KINDS[token[1]] == "same_desil" else w.rng.choice(w.informal)
+    row = [hh.id, p.nik, hh.no_kk, p.name, "FAMILI LAIN", p.sex, dmy(p.dob), hh.kel, hh.desil_text, job]
+    snapshot.write_dtsen(row)
+    snapshot.dtsen_duplicates += 1
+    dtsen, size = resolve_duplicate(first, (row, hh.size))
+    oracle.add(dtsen, size, duk, members)
+
+
+# === enrolment (program-rules.md section 5) ======================================================
+@dataclass(slots=True)
+class Participant:
+    nik: str
+    name: str
+    kpj: str
+    registered: dt.date  # earliest programme tgl_kepesertaan
+    enrolled: int  # index of the enrolled month among the payment periods
+    died: dt.date | None = None
+
+
+def registration_day(w: World, year: int, month: int) -> dt.date:
+    """Mostly the 1st, some mid-month, a few after the due day (their first premium is late)."""
+    due = int(w.params["payment_due_day"])
+    r = w.rng.random()
+    day = 1 if r < 0.55 else w.rng.randint(2, due) if r < 0.85 else w.rng.randint(due + 1, 28)
+    return dt.date(year, month, day)
+
+
+def registration_months(w: World, periods: list[tuple[int, int]]) -> Table:
+    months = [m for m in periods[:3] if dt.date(*m, 1) <= KEPESERTAAN_DATES[1]]
+    if not months:
+        raise ValueError("coverage must start by the registration snapshot")
+    return Table(months, (45, 35, 20)[: len(months)])
+
+
+def write_registrations(w: World, root: Path, first_file: Path, selected: list[tuple], periods) -> dict:
+    """The March BPJS snapshot: earlier rows again plus the programme's own registrations."""
+    rng = w.rng
+    order = [s[3] for s in selected]
+    names = {s[3]: s[4] for s in selected}
+    open_roles = [nik for nik in order if nik not in w.program_first]
+    shuffled = rng.sample(open_roles, len(open_roles))
+    n_never = min(share_count(ENROLMENT_DEFECTS["never_registered"], len(order)), len(shuffled) // 4)
+    n_multi = min(share_count(ENROLMENT_DEFECTS["multiple_kpj"], len(order)), len(shuffled) // 4)
+    never, multi = set(shuffled[:n_never]), set(shuffled[n_never:n_never + n_multi])
+    months = registration_months(w, periods)
+    new_rows = []
+    for nik in order:
+        if nik in never or nik in w.program_first:
+            continue
+        first = registration_day(w, *months.pick(rng))
+        again = min(first + dt.timedelta(days=rng.randint(10, 40)), KEPESERTAAN_DATES[1])
+        dates = [first, again] if nik in multi else [first]
+        for start in dates:
+            kpj = w.new_kpj(start.year)
+            new_rows.append([nik, kpj, names[nik], "BPU", w.payer, "AKTIF", start.isoformat(), ""])
+    new_rows.sort(key=lambda r: (r[6], r[1]))
+    out = FeedWriter(root, kepesertaan_name(KEPESERTAAN_DATES[1]), KEPESERTAAN_COLUMNS,
+                     Layout(bom=True, shuffled=True))
+    program: dict[str, list[tuple[str, str]]] = {}
+    chosen = set(order)
+    for row in itertools.chain(read_rows(first_file, KEPESERTAAN_COLUMNS), new_rows):
+        problem = kepesertaan_problem(row)
+        out.write(row, problem)
+        nik = normalise_id(row[0])
+        if problem is None and nik in chosen and row[4].strip() == w.payer:
+            program.setdefault(nik, []).append((row[6].strip(), row[1].strip()))
+    return {"summary": out.close(), "program": program, "order": order, "names": names, "never": never}
+
+
+def enrolment_from(w: World, reg: dict, periods: list[tuple[int, int]]) -> list[Participant]:
+    """Enrolled = selected with a programme KPJ; the earliest tgl_kepesertaan wins (clamped)."""
+    first_period = dt.date(*periods[0], 1)
+    participants = []
+    for nik in reg["order"]:
+        kpjs = sorted(reg["program"].get(nik, []))
+        if not kpjs:
+            continue
+        start = dt.date.fromisoformat(kpjs[0][0])
+        month = max(start.replace(day=1), first_period)
+        index = (month.year - first_period.year) * 12 + month.month - first_period.month
+        participants.append(Participant(nik, reg["names"][nik], kpjs[0][1], start, index))
+    return participants
+
+
+def plan_deaths(w: World, participants: list[Participant], multiple: set[str], periods) -> dict[str, dt.date]:
+    """Deaths in 2026 among participants: one on a month's last day, one on a month's first day."""
+    last_index = len(periods) - 2  # leave a month after the death for PAID_AFTER_DEATH
+    pool = [p for p in participants if p.nik not in multiple and p.nik not in w.program_first
+            and p.enrolled <= last_index - 1]
+    count = min(share_count(ENROLMENT_DEFECTS["died_2026"], len(participants)), len(pool))
+    chosen = w.rng.sample(pool, count)
+    deaths = {}
+    for i, p in enumerate(chosen):
+        month_index = w.rng.randint(p.enrolled + 1, last_index)
+        y, m = periods[month_index]
+        if i == 0:
+            died = month_end(y, m)
+        elif i == 1:
+            died = dt.date(y, m, 1)
+        else:
+            died = w.random_day(p.registered + dt.timedelta(days=1), month_end(*periods[last_index]))
+        deaths[p.nik] = died
+    return deaths
+
+
+def write_latest_dukcapil(w: World, root: Path, first_file: Path, deaths: dict[str, dt.date],
+                          duplicates: set[str], watch: set[str]) -> tuple[dict, dict[str, dt.date]]:
+    """The October civil registry: the November one again, with the 2026 deaths recorded.
+
+    Returns the file summary and the death dates it shows for the watched NIKs.
+    """
+    out = FeedWriter(root, f"dukcapil/dukcapil_{DUKCAPIL_DATES[1]:%Y%m%d}.csv", DUKCAPIL_COLUMNS,
+                     Layout(bom=True, extra=True))
+    seen: dict[str, dt.date] = {}
+    for row in read_rows(first_file, DUKCAPIL_COLUMNS):
+        nik = normalise_id(row[0])
+        if nik in deaths:
+            died = deaths[nik]
+            update = min(died + dt.timedelta(days=w.rng.randint(3, 20)), DUKCAPIL_DATES[1])
+            row[12], row[13], row[14] = "MATI", died.isoformat(), update.isoformat()
+        problem = "DUPLICATE_NIK" if nik in duplicates else dukcapil_problem(row)
+        out.write(row, problem)
+        if problem is None and nik in watch and row[12].strip() == "MATI":
+            seen[nik] = parse_date(row[13])
+    return out.close(), seen
+
+
+# === payments (program-rules.md section 7) ======================================================
+class PaymentPlan:
+    """Which person-months get which payment defect; every defect on its own person-month."""
+
+    def __init__(self, w: World, participants: list[Participant], periods, extra_payees: dict):
+        self.w, self.participants, self.periods = w, participants, periods
+        self.starts = [dt.date(y, m, 1) for y, m in periods]
+        self.kinds: dict[tuple[int, str], str] = {}
+        self.extras: list[list[tuple[str, str, str, str]]] = [[] for _ in periods]  # nik, name, kpj, kind
+        self.reserved = {p.nik for p in participants if p.died}
+        self.unpaid_once: set[str] = set()
+        self.extra_payees = extra_payees
+        self.counts: list[Counter[str]] = [Counter() for _ in periods]
+
+    def active(self, p: Participant, t: int) -> bool:
+        return p.enrolled <= t and not (p.died and p.died < self.starts[t])
+
+    def mark(self, t: int, nik: str, kind: str) -> None:
+        self.kinds[(t, nik)] = kind
+        self.counts[t][kind] += 1
+
+    def plan_streaks(self) -> None:
+        """Participants with 2 and with 3 consecutive unpaid months (BPJS lapses a BPU at 3)."""
+        rng, last = self.w.rng, len(self.periods)
+        for kind, run in (("unpaid_2_months", 2), ("unpaid_3_months", 3)):
+            pool = [p for p in self.participants if p.nik not in self.reserved and p.enrolled + run < last]
+            count = min(share_count(YEAR_DEFECTS[kind], len(self.participants)), len(pool))
+            for p in rng.sample(pool, count):
+                first = rng.randint(p.enrolled + 1, last - run)
+                for t in range(first, first + run):
+                    self.mark(t, p.nik, kind)
+                self.reserved.add(p.nik)
+
+    def plan_month(self, t: int) -> None:
+        rng = self.w.rng
+        active = [p for p in self.participants if self.active(p, t) and p.nik not in self.reserved]
+        for kind, rate_min in PERIOD_DEFECTS.items():
+            if kind == "NOT_A_PARTICIPANT":
+                continue
+            unpaid_like = kind in ("UNPAID", "AMOUNT_FORMAT", "TOTAL_MISMATCH")
+            pool = [p for p in active if (t, p.nik) not in self.kinds
+                    and not (unpaid_like and p.nik in self.unpaid_once)
+                    and not (kind == "PERIOD_MISMATCH" and t > 0 and (t - 1, p.nik) in self.kinds)]
+            for p in rng.sample(pool, min(share_count(rate_min, len(active)), len(pool))):
+                self.mark(t, p.nik, kind)
+                if unpaid_like:
+                    self.unpaid_once.add(p.nik)
+        outsiders = self.extra_payees["alive_ineligible"]
+        for j in range(share_count(PERIOD_DEFECTS["NOT_A_PARTICIPANT"], len(active)) if outsiders else 0):
+            nik, name = outsiders[(t * 7 + j) % len(outsiders)]
+            self.add_extra(t, nik, name, "", "NOT_A_PARTICIPANT")
+
+    def add_extra(self, t: int, nik: str, name: str, kpj: str, kind: str) -> None:
+        self.extras[t].append((nik, name, kpj, kind))
+        self.counts[t][kind] += 1
+
+    def plan_year(self) -> None:
+        """Lines outside any participant's covered months."""
+        rng, last = self.w.rng, len(self.periods)
+        early = [p for p in self.participants if p.enrolled >= 1 and p.nik not in self.reserved
+                 and p.registered >= self.starts[0]]
+        count = min(share_count(YEAR_DEFECTS["paid_before_enrolment"], len(self.participants)), len(early))
+        for p in rng.sample(early, count):
+            self.add_extra(p.enrolled - 1, p.nik, p.name, p.kpj, "PAID_BEFORE_ENROLMENT")
+        dead = sorted((p for p in self.participants if p.died), key=lambda p: p.died)
+        for i, p in enumerate(dead):
+            if i % 2 and p.died != month_end(p.died.year, p.died.month):
+                continue  # every other death, and always the month's-last-day one, is paid for after
+            t = next((k for k, start in enumerate(self.starts) if start > p.died), None)
+            if t is not None:
+                self.add_extra(t, p.nik, p.name, p.kpj, "PAID_AFTER_DEATH")
+        for key, kind in (("never_registered", "NEVER_REGISTERED"), ("dead", "DIED_BEFORE_SELECTION")):
+            payees = self.extra_payees[key]
+            if payees:
+                nik, name = payees[0]
+                self.add_extra(rng.randrange(last), nik, name, "", kind)
+
+    def build(self) -> PaymentPlan:
+        self.plan_streaks()
+        for t in range(len(self.periods)):
+            self.plan_month(t)
+        self.plan_year()
+        return self
+
+
+class Lines:
+    """Payment lines of one period, built from the plan (amounts always from the parameters)."""
+
+    def __init__(self, w: World, t: int, periods, plan: PaymentPlan):
+        self.w, self.t, self.plan = w, t, plan
+        self.year, self.month = periods[t]
+        self.label = f"{self.year}-{self.month:02d}"
+        self.due = int(w.params["payment_due_day"])
+        self.rows: list[list[str]] = []
+        self.first = True
+
+    def amounts(self, income: int) -> list[str]:
+        jkk = round(self.w.params["jkk_rate"] * income)
+        jkm = int(self.w.params["jkm_monthly_idr"])
+        return [str(income), str(jkk), str(jkm), str(jkk + jkm)]
+
+    def line(self, nik: str, name: str, kpj: str, day: dt.date, income: int | None = None,
+             kind: str = "PEMBAYARAN") -> list[str]:
+        income = int(self.w.params["declared_income_idr"]) if income is None else income
+        ref = f"{self.w.rng.choice(BANKS)}{self.w.rng.randrange(10**11):011d}"
+        row = ["", self.label, kpj, nik, name, *self.amounts(income), day.isoformat(), ref, kind]
+        self.rows.append(row)
+        return row
+
+    def on_time(self, p: Participant | None = None) -> dt.date:
+        """A normal payment day: 1..due day (exactly the due day once a month), never before
+        registration (so registering after the due day makes the first premium late) nor after death."""
+        first_day = dt.date(self.year, self.month, 1)
+        lo = p.registered.day if p and p.registered > first_day else 1
+        if lo > self.due:
+            day = self.w.rng.randint(lo, 28)
+        elif self.first:
+            day, self.first = self.due, False
+        else:
+            day = self.w.rng.randint(lo, self.due)
+        paid = first_day.replace(day=day)
+        return p.died if p and p.died and p.died < paid else paid
+
+    def late(self) -> dt.date:
+        if self.w.rng.random() < 0.5 or self.t == len(self.plan.periods) - 1:
+            return dt.date(self.year, self.month, self.w.rng.randint(self.due + 1, 28))
+        y, m = month_add(self.year, self.month, 1)
+        return dt.date(y, m, self.w.rng.randint(1, 10))
+
+    def participant(self, p: Participant, kind: str | None) -> None:
+        if kind in ("UNPAID", "unpaid_2_months", "unpaid_3_months"):
+            return
+        declared = int(self.w.params["declared_income_idr"])
+        if kind == "LATE":
+            self.line(p.nik, p.name, p.kpj, self.late())
+        elif kind in ("UNDERPAID", "OVERPAID"):
+            income = declared // 2 if kind == "UNDERPAID" else declared * 2
+            self.line(p.nik, p.name, p.kpj, self.on_time(p), income)
+        elif kind in ("DUPLICATE", "REFUNDED_DUPLICATE"):
+            first = self.on_time(p)
+            self.line(p.nik, p.name, p.kpj, first)
+            second = self.line(p.nik, p.name, p.kpj, first + dt.timedelta(days=self.w.rng.randint(0, 5)))
+            if kind == "REFUNDED_DUPLICATE":
+                refund_day = dt.date.fromisoformat(second[9]) + dt.timedelta(days=self.w.rng.randint(3, 10))
+                self.line(p.nik, p.name, p.kpj, refund_day, kind="RESTITUSI")
+        else:
+            row = self.line(p.nik, p.name, p.kpj, self.on_time(p))
+            self.deform(row, p, kind)
+
+    def deform(self, row: list[str], p: Participant, kind: str | None) -> None:
+        """Line-level defects the loader quarantines."""
+        if kind == "AMOUNT_FORMAT":
+            sep = "." if self.t % 2 else ","
+            row[5:9] = [f"{int(v):,}".replace(",", sep) for v in row[5:9]]
+        elif kind == "TOTAL_MISMATCH":
+            row[8] = str(int(row[8]) - int(row[6]) // 2)
+        elif kind == "PERIOD_MISMATCH":
+            extra = self.line(p.nik, p.name, p.kpj, dt.date.fromisoformat(row[9]))
+            y, m = month_add(self.year, self.month, -1)
+            extra[1] = f"{y}-{m:02d}"
+
+    def build(self, participants: list[Participant]) -> list[list[str]]:
+        for p in participants:
+            if self.plan.active(p, self.t):
+                self.participant(p, self.plan.kinds.get((self.t, p.nik)))
+        for nik, name, kpj, _ in self.plan.extras[self.t]:
+            self.line(nik, name, kpj, self.on_time())
+        self.rows.sort(key=lambda r: (r[9], r[3], r[11]))
+        compact = f"{self.year}{self.month:02d}"
+        for i, row in enumerate(self.rows, 1):
+            row[0] = f"IUR{compact}{i:06d}"
+        return self.rows
+
+
+def classify(expected: int, paid: int, lines: int, last_paid: dt.date | None, died_before: bool,
+             due: dt.date) -> str:
+    """program-rules.md section 7: the first category that applies."""
+    if paid > 0 and died_before:
+        return "PAID_AFTER_DEATH"
+    if paid > 0 and expected == 0:
+        return "NOT_A_PARTICIPANT"
+    if expected > 0 and lines == 0:
+        return "UNPAID"
+    if lines > 1:
+        return "DUPLICATE"
+    if paid < expected:
+        return "UNDERPAID"
+    if paid > expected:
+        return "OVERPAID"
+    if last_paid and last_paid > due:
+        return "LATE"
+    return "MATCHED"
+
+
+def reconcile_period(w: World, t: int, periods, loaded: list[list[str]], participants: list[Participant],
+                     deaths: dict[str, dt.date]) -> tuple[Counter, dict, list[str]]:
+    """Categories per person from the loaded (not quarantined) lines of one period."""
+    year, month = periods[t]
+    start, monthly = dt.date(year, month, 1), w.money["monthly_premium_idr"]
+    due = dt.date(year, month, int(w.params["payment_due_day"]))
+    paid: dict[str, list] = {}
+    for row in loaded:
+        entry = paid.setdefault(normalise_id(row[3]), [0, 0, None])
+        refund = row[11].strip() == "RESTITUSI"
+        entry[0] += -int(row[8]) if refund else int(row[8])
+        if not refund:
+            entry[1] += 1
+            day = parse_date(row[9])
+            entry[2] = day if entry[2] is None else max(entry[2], day)
+    expected = {p.nik: monthly for p in participants
+                if p.enrolled <= t and not (deaths.get(p.nik) and deaths[p.nik] < start)}
+    categories: Counter[str] = Counter()
+    unpaid = []
+    for nik in sorted(set(paid) | set(expected)):
+        amount, lines, last = paid.get(nik, (0, 0, None))
+        died = deaths.get(nik)
+        category = classify(expected.get(nik, 0), amount, lines, last, bool(died and died < start), due)
+        categories[category] += 1
+        if category == "UNPAID":
+            unpaid.append(nik)
+    budget = {"active_participants": len(expected), "expected_idr": monthly * len(expected),
+              "paid_idr": sum(e[0] for e in paid.values())}
+    return categories, budget, unpaid
+
+
+def write_payments(w: World, root: Path, periods, participants: list[Participant], plan: PaymentPlan,
+                   deaths: dict[str, dt.date]) -> dict:
+    files, payments, budget, unpaid_by_nik = {}, {}, {}, {}
+    for t, (year, month) in enumerate(periods):
+        lines = Lines(w, t, periods, plan).build(participants)
+        out = FeedWriter(root, f"bpjs_iuran/bpjs_iuran_{year}{month:02d}.csv", IURAN_COLUMNS, iuran_layout(t))
+        loaded = []
+        for row in lines:
+            problem = iuran_problem(row, f"{year}-{month:02d}")
+            out.write(row, problem)
+            amount = row[8].strip()
+            if _INT.fullmatch(amount):
+                out.amounts["total_iuran_sum"] += int(amount)
+                out.amounts["quarantined_total_iuran_sum"] += int(amount) if problem else 0
+            else:
+                out.amounts["unparsable_amount_rows"] += 1
+            if problem is None:
+                loaded.append(row)
+        files[out.name] = out.close()
+        label = f"{year}-{month:02d}"
+        categories, budget[label], unpaid = reconcile_period(w, t, periods, loaded, participants, deaths)
+        payments[label] = {c: categories.get(c, 0) for c in CATEGORIES}
+        for nik in unpaid:
+            unpaid_by_nik.setdefault(nik, []).append(t)
+    return {"files": files, "payments": payments, "budget": budget, "streaks": streaks(unpaid_by_nik)}
+
+
+def streaks(unpaid_by_nik: dict[str, list[int]]) -> dict[str, int]:
+    """Participants by their longest run of consecutive UNPAID months (2 or more is flagged)."""
+    longest = Counter()
+    for months in unpaid_by_nik.values():
+        best = run = 1
+        for a, b in itertools.pairwise(months):
+            run = run + 1 if b == a + 1 else 1
+            best = max(best, run)
+        longest[min(best, 3)] += 1
+    return {"1": longest[1], "2": longest[2], "3+": longest[3], "flagged": longest[2] + longest[3]}
+
+
+# === the whole run =============================================================================
+def check_calendar(params: dict) -> None:
+    selection = dt.date.fromisoformat(params["selection_date"])
+    if max(DTSEN_DATE, DUKCAPIL_DATES[0], KEPESERTAAN_DATES[0]) > selection:
+        raise ValueError("selection_date must not precede the synthetic selection snapshots")
+
+
+def payment_periods(params: dict) -> list[tuple[int, int]]:
+    """Covered months with payment data: up to the month of the latest civil-registry snapshot."""
+    last = min(params["coverage_end_month"], f"{DUKCAPIL_DATES[1]:%Y-%m}")
+    periods = month_list(params["coverage_start_month"], last)
+    if len(periods) < 4:
+        raise ValueError("the synthetic calendar needs at least four covered months with payments")
+    return periods
+
+
+def generate(out_dir: Path, seed: int, people: int = 40_000, params: dict | None = None) -> dict:
+    """Write a landing area under out_dir and return (and write to out_dir/synth_truth.json) the truth."""
+    if people < MIN_PEOPLE:
+        raise ValueError(f"people must be at least {MIN_PEOPLE} so every defect class fits")
+    params = load_parameters(params)
+    check_calendar(params)
+    periods = payment_periods(params)
+    root = Path(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    w = World(seed, params)
+
+    oracle, defect_counts, files, snapshot = stream_population(w, root, people)
+    ranked = sorted(oracle.eligible)
+    capacity = w.money["capacity"]
+    selected = ranked[:capacity]
+
+    kepesertaan_first = root / snapshot.kepesertaan.name
+    reg = write_registrations(w, root, kepesertaan_first, selected, periods)
+    participants = enrolment_from(w, reg, periods)
+    multiple = {nik for nik, kpjs in reg["program"].items() if len(kpjs) > 1}
+    planned_deaths = plan_deaths(w, participants, multiple, periods)
+    payees = {"alive_ineligible": oracle.alive_ineligible, "dead": oracle.dead,
+              "never_registered": [(nik, reg["names"][nik]) for nik in reg["order"] if nik in reg["never"]]}
+    watch = set(reg["order"]) | {nik for group in payees.values() for nik, _ in group}
+    dukcapil_latest, deaths = write_latest_dukcapil(w, root, root / snapshot.dukcapil.name, planned_deaths,
+                                                    snapshot.dukcapil_duplicates, watch)
+    for p in participants:
+        p.died = deaths.get(p.nik)
+    plan = PaymentPlan(w, participants, periods, payees).build()
+    paid = write_payments(w, root, periods, participants, plan, deaths)
+
+    files[kepesertaan_name(KEPESERTAAN_DATES[1])] = reg["summary"]
+    files[f"dukcapil/dukcapil_{DUKCAPIL_DATES[1]:%Y%m%d}.csv"] = dukcapil_latest
+    files.update(paid["files"])
+    truth = {
+        "seed": seed,
+        "people": people,
+        "params": params,
+        "premium": w.money,
+        "files": dict(sorted(files.items())),
+        "dtsen_duplicate_niks": snapshot.dtsen_duplicates,
+        "eligibility": {
+            "candidates": oracle.candidates,
+            "eligible": len(ranked),
+            "reasons": {r: oracle.reasons.get(r, 0) for r in REASONS},
+            "reason_sets": dict(sorted(oracle.reason_sets.items())),
+            "moved_in_eligible": oracle.moved_in_eligible,
+        },
+        "capacity": capacity,
+        "selected": len(selected),
+        "waitlist": len(ranked) - len(selected),
+        "top_ranked_niks": [r[3] for r in ranked[:20]],
+        "top_waitlist_niks": [r[3] for r in ranked[capacity:capacity + 20]],
+        "ranking_sha256": hashlib.sha256("\n".join(r[3] for r in ranked).encode()).hexdigest(),
+        "selected_sha256": hashlib.sha256("\n".join(sorted(r[3] for r in selected)).encode()).hexdigest(),
+        "enrollment": enrolment_truth(reg, participants, deaths, periods, int(params["program_year"])),
+        "payments": paid["payments"],
+        "payment_defects": {f"{y}-{m:02d}": dict(sorted(c.items())) for (y, m), c in zip(periods, plan.counts,
+                                                                                       strict=True)},
+        "budget": paid["budget"],
+        "unpaid_streaks": paid["streaks"],
+        "defects": dict(sorted(defect_counts.items())),
+        "dtsen_variants": dict(sorted(w.variants.items())),
+    }
+    text = json.dumps(truth, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    (root / "synth_truth.json").write_text(text, encoding="utf-8")
+    return json.loads(text)
+
+
+def enrolment_truth(reg: dict, participants: list[Participant], deaths: dict[str, dt.date], periods,
+                    year: int) -> dict:
+    by_month = Counter(f"{periods[p.enrolled][0]}-{periods[p.enrolled][1]:02d}" for p in participants)
+    return {
+        "registered": len(participants),
+        "never_registered": len(reg["order"]) - len(participants),
+        "multiple_kpj": sum(1 for kpjs in reg["program"].values() if len(kpjs) > 1),
+        "died_2026": sum(1 for nik in reg["order"] if nik in deaths and deaths[nik].year == year),
+        "enrolled_by_month": dict(sorted(by_month.items())),
+    }

@@ -1,0 +1,50 @@
+"""Helpers of the dbt tests: a migrated database per test module, loading a landing area."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg.rows import dict_row
+from rentan.ingest.landing import scan, split_new_and_loaded
+from rentan.ingest.loader import load_file
+from rentan.migrate import migrate
+from rentan.warehouse import connect
+
+
+@contextmanager
+def migrated_database(server_url: str, prefix: str = "t_dbt") -> Iterator[str]:
+    """A new, migrated database on the test server for one module; dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    url = urlsplit(server_url)._replace(path=f"/{name}").geturl()
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:  # as the superuser: migrate grants to the roles
+            migrate(conn)
+        yield url
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+def load_landing(url: str, landing: Path) -> list[dict]:
+    """Load every new file of a landing area, as the ingest DAG would; return the load results."""
+    with connect(url) as conn:
+        new, _ = split_new_and_loaded(conn, scan(landing))
+        return [load_file(conn, f) for f in new]
+
+
+def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
+    with connect(url) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def query_one(url: str, sql: str, params: tuple = ()) -> dict:
+    """The first row of a query as a dict of column name -> value."""
+    with connect(url) as conn, conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(sql, params).fetchone()

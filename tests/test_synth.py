@@ -1,0 +1,572 @@
+"""Tests of rentan.synth: determinism, file layouts, NIK structure, the injected defects, and the
+truth re-derived from the written files by a second, deliberately plain implementation of the rules."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+import rentan
+from rentan.paths import SEEDS_DIR
+from rentan.synth import generate
+
+PEOPLE = 3000
+SEED = 11
+COLUMNS = {
+    "dtsen": ["id_keluarga", "nik", "no_kk", "nama", "hubungan_keluarga", "jenis_kelamin", "tanggal_lahir",
+              "kode_wilayah", "desil", "pekerjaan_utama"],
+    "dukcapil": ["nik", "no_kk", "nama_lengkap", "jenis_kelamin", "tempat_lahir", "tanggal_lahir",
+                 "status_kawin", "jenis_pekerjaan", "kode_wilayah", "alamat", "rt", "rw", "status_hidup",
+                 "tanggal_kematian", "tanggal_update"],
+    "bpjs_kepesertaan": ["nik", "kpj", "nama", "segmen", "sumber_iuran", "status_kepesertaan",
+                         "tgl_kepesertaan", "tgl_nonaktif"],
+    "bpjs_iuran": ["kode_iuran", "periode", "kpj", "nik", "nama", "penghasilan", "iuran_jkk", "iuran_jkm",
+                   "total_iuran", "tgl_bayar", "no_referensi", "jenis_transaksi"],
+}
+DTSEN = "dtsen/dtsen_20251201.csv"
+DUK_FIRST, DUK_LATEST = "dukcapil/dukcapil_20251130.csv", "dukcapil/dukcapil_20261031.csv"
+BPJS_FIRST = "bpjs_kepesertaan/bpjs_kepesertaan_20251210.csv"
+BPJS_LATEST = "bpjs_kepesertaan/bpjs_kepesertaan_20260331.csv"
+IURAN = [f"bpjs_iuran/bpjs_iuran_2026{m:02d}.csv" for m in range(1, 11)]
+AMOUNTS = ("penghasilan", "iuran_jkk", "iuran_jkm", "total_iuran")
+CHILD_JOBS = {"PELAJAR/MAHASISWA", "BELUM/TIDAK BEKERJA"}
+
+
+# --- plain helpers (independent of rentan.synth) ------------------------------------------------
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Raw header and rows keyed by trimmed lower-case header, as the loader matches columns."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        raw = next(reader)
+        keys = [h.strip().lower() for h in raw]
+        return raw, [dict(zip(keys, row, strict=True)) for row in reader]
+
+
+def norm_id(value: str) -> str:
+    value = value.strip()
+    return (value[1:] if value.startswith("'") else value).replace(" ", "")
+
+
+def valid_nik(nik: str) -> bool:
+    if not re.fullmatch(r"[0-9]{16}", nik):
+        return False
+    day = int(nik[6:8])
+    return (11 <= int(nik[:2]) <= 94 and (1 <= day <= 31 or 41 <= day <= 71) and 1 <= int(nik[8:10]) <= 12
+            and nik[12:] != "0000")
+
+
+def iso_date(value: str) -> dt.date | None:
+    value = value.strip()
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def plain_int(value: str) -> bool:
+    return re.fullmatch(r"-?[0-9]+", value.strip()) is not None
+
+
+def seed_rows(name: str) -> list[dict[str, str]]:
+    return read_csv(SEEDS_DIR / name)[1]
+
+
+def capacity_of(params: dict) -> int:
+    monthly = round(params["jkk_rate"] * params["declared_income_idr"]) + params["jkm_monthly_idr"]
+    y0, m0 = map(int, params["coverage_start_month"].split("-"))
+    y1, m1 = map(int, params["coverage_end_month"].split("-"))
+    months = (y1 * 12 + m1) - (y0 * 12 + m0) + 1
+    return min(params["quota"], params["budget_idr"] // (monthly * months))
+
+
+def dukcapil_present(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    """The NIKs a snapshot really provides: duplicates and rows failing a check are quarantined."""
+    counts = Counter(norm_id(r["nik"]) for r in rows)
+    present = {}
+    for r in rows:
+        nik = norm_id(r["nik"])
+        died = r["tanggal_kematian"].strip()
+        if counts[nik] > 1 or iso_date(r["tanggal_lahir"]) is None:
+            continue
+        if (r["status_hidup"].strip() == "MATI" and not died) or (died and iso_date(died) is None):
+            continue
+        present[nik] = r
+    return present
+
+
+def iuran_problem(row: dict[str, str], period: str) -> str | None:
+    if not all(plain_int(row[c]) for c in AMOUNTS):
+        return "AMOUNT_FORMAT"
+    if int(row["total_iuran"]) != int(row["iuran_jkk"]) + int(row["iuran_jkm"]):
+        return "TOTAL_MISMATCH"
+    return "PERIOD_MISMATCH" if row["periode"].strip() != period else None
+
+
+# --- the rules, re-implemented over the files -------------------------------------------------
+def recompute(files: dict[str, list[dict[str, str]]], params: dict) -> dict:
+    """program-rules.md sections 2-5 and 7 applied to the landing files, in plain Python."""
+    selection = dt.date.fromisoformat(params["selection_date"])
+    start = dt.date.fromisoformat(params["coverage_start_month"] + "-01")
+    kota, payer = params["kode_kota"], params["program_payer_code"]
+    informal = {r["pekerjaan_utama"] for r in seed_rows("pekerjaan_informal.csv")}
+    dtsen, duk = files[DTSEN], dukcapil_present(files[DUK_FIRST])
+    cover = defaultdict(list)
+    for r in files[BPJS_FIRST]:
+        cover[norm_id(r["nik"])].append(r)
+    size = Counter(r["id_keluarga"].strip() for r in dtsen)
+    best: dict[str, tuple] = {}
+    for r in dtsen:
+        nik = norm_id(r["nik"])
+        key = (int(r["desil"]) if r["desil"].strip() else 99, r["id_keluarga"].strip())
+        if valid_nik(nik) and (nik not in best or key < best[nik][0]):
+            best[nik] = (key, r)
+    reasons, eligible = Counter(), []
+    for nik, (key, r) in best.items():
+        failed = set()
+        d = duk.get(nik)
+        if d is None:
+            failed.add("NOT_IN_DUKCAPIL")
+        else:
+            died = iso_date(d["tanggal_kematian"])
+            if d["status_hidup"].strip() == "MATI" or (died and died <= selection):
+                failed.add("DECEASED")
+            if not d["kode_wilayah"].strip().startswith(kota):
+                failed.add("NOT_BEKASI_RESIDENT")
+            born = iso_date(d["tanggal_lahir"])
+            age = start.year - born.year - ((start.month, start.day) < (born.month, born.day))
+            if not params["min_age"] <= age <= params["max_age"]:
+                failed.add("AGE_OUT_OF_RANGE")
+        if " ".join(r["pekerjaan_utama"].upper().split()) not in informal:
+            failed.add("NOT_INFORMAL_WORKER")
+        if key[0] > params["max_desil"]:
+            failed.add("DESIL_ABOVE_MAX")
+        if any(c["status_kepesertaan"].strip() == "AKTIF" and c["sumber_iuran"].strip() != payer
+               for c in cover[nik]):
+            failed.add("ALREADY_COVERED")
+        reasons.update(failed)
+        if not failed:
+            eligible.append((key[0], -size[key[1]], d["tanggal_lahir"].strip(), nik))
+    ranked = [e[3] for e in sorted(eligible)]
+    capacity = capacity_of(params)
+    selected = ranked[:capacity]
+    result = {"candidates": len(best), "reasons": reasons, "ranked": ranked, "capacity": capacity,
+              "selected": selected}
+    result.update(enrolment(files, params, selected, start))
+    result["payments"] = payments(files, params, result["participants"], result["deaths"])
+    return result
+
+
+def enrolment(files, params, selected: list[str], start: dt.date) -> dict:
+    chosen = set(selected)
+    kpjs = defaultdict(set)
+    for r in files[BPJS_LATEST]:
+        nik = norm_id(r["nik"])
+        if nik in chosen and r["sumber_iuran"].strip() == params["program_payer_code"]:
+            kpjs[nik].add((r["tgl_kepesertaan"].strip(), r["kpj"].strip()))
+    # enrolled month: the earliest tgl_kepesertaan's month, never before coverage starts
+    participants = {nik: max(dt.date.fromisoformat(min(k)[0]).replace(day=1), start)
+                    for nik, k in kpjs.items()}
+    deaths = {nik: iso_date(r["tanggal_kematian"]) for nik, r in dukcapil_present(files[DUK_LATEST]).items()
+              if r["status_hidup"].strip() == "MATI"}
+    return {"participants": participants, "deaths": deaths,
+            "enrollment": {"registered": len(kpjs), "never_registered": len(selected) - len(kpjs),
+                           "multiple_kpj": sum(1 for k in kpjs.values() if len(k) > 1),
+                           "died_2026": sum(1 for n in selected if n in deaths
+                                            and deaths[n].year == params["program_year"])}}
+
+
+def payments(files, params, participants: dict[str, dt.date], deaths: dict[str, dt.date]) -> dict:
+    monthly = round(params["jkk_rate"] * params["declared_income_idr"]) + params["jkm_monthly_idr"]
+    out = {}
+    for name in IURAN:
+        period = f"{name[-10:-6]}-{name[-6:-4]}"
+        first = dt.date.fromisoformat(period + "-01")
+        due = first.replace(day=params["payment_due_day"])
+        paid = defaultdict(lambda: [0, 0, None])
+        for r in files[name]:
+            if iuran_problem(r, period):
+                continue
+            entry = paid[norm_id(r["nik"])]
+            refund = r["jenis_transaksi"].strip() == "RESTITUSI"
+            entry[0] += -int(r["total_iuran"]) if refund else int(r["total_iuran"])
+            if not refund:
+                entry[1] += 1
+                entry[2] = max(filter(None, (entry[2], iso_date(r["tgl_bayar"]))))
+        expected = {n for n, month in participants.items()
+                    if month <= first and not (n in deaths and deaths[n] < first)}
+        categories = Counter()
+        for nik in set(paid) | expected:
+            amount, lines, last = paid[nik]
+            due_amount = monthly if nik in expected else 0
+            if amount > 0 and nik in deaths and deaths[nik] < first:
+                categories["PAID_AFTER_DEATH"] += 1
+            elif amount > 0 and not due_amount:
+                categories["NOT_A_PARTICIPANT"] += 1
+            elif due_amount and not lines:
+                categories["UNPAID"] += 1
+            elif lines > 1:
+                categories["DUPLICATE"] += 1
+            elif amount != due_amount:
+                categories["UNDERPAID" if amount < due_amount else "OVERPAID"] += 1
+            else:
+                categories["LATE" if last > due else "MATCHED"] += 1
+        out[period] = categories
+    return out
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+def load(root: Path) -> dict[str, list[dict[str, str]]]:
+    return {p.relative_to(root).as_posix(): read_csv(p)[1] for p in sorted(root.rglob("*.csv"))}
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory):
+    root = tmp_path_factory.mktemp("landing")
+    truth = generate(root, seed=SEED, people=PEOPLE)
+    files = load(root)
+    return root, truth, files, recompute(files, truth["params"])
+
+
+# --- determinism and layout -------------------------------------------------------------------
+def snapshot_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def python_env(**extra: str) -> dict[str, str]:
+    """Environment for a child Python that imports rentan from this checkout."""
+    path = os.pathsep.join([str(Path(rentan.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
+GENERATE = "import sys; from pathlib import Path; from rentan.synth import generate; " \
+           "generate(Path(sys.argv[1]), seed=int(sys.argv[2]), people=1500)"
+
+
+def test_same_seed_same_bytes_different_seed_different(tmp_path):
+    generate(tmp_path / "a", seed=5, people=1500)
+    # another process with another hash seed: no set- or hash-order dependence
+    subprocess.run([sys.executable, "-c", GENERATE, str(tmp_path / "b"), "5"], check=True, timeout=120,
+                   env=python_env(PYTHONHASHSEED="4242"))
+    generate(tmp_path / "c", seed=6, people=1500)
+    a, b, c = (snapshot_bytes(tmp_path / x) for x in "abc")
+    assert a == b
+    assert a.keys() == c.keys()
+    assert all(a[name] != c[name] for name in a)
+
+
+def test_file_set_and_headers(landing):
+    root, truth, _, _ = landing
+    names = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    assert names == {DTSEN, DUK_FIRST, DUK_LATEST, BPJS_FIRST, BPJS_LATEST, *IURAN, "synth_truth.json"}
+    assert set(truth["files"]) == names - {"synth_truth.json"}
+    for name in names - {"synth_truth.json"}:
+        raw, rows = read_csv(root / name)
+        keys = [h.strip().lower() for h in raw]
+        spec = COLUMNS[name.split("/")[0]]
+        assert sorted(set(keys) - {"keterangan"}) == sorted(spec), name
+        assert len(rows) == truth["files"][name]["rows"], name
+
+
+def test_layout_variety(landing):
+    root = landing[0]
+    names = [DTSEN, DUK_FIRST, DUK_LATEST, BPJS_FIRST, BPJS_LATEST, *IURAN]
+    raw = {name: (root / name).read_bytes() for name in names}
+    headers = {name: read_csv(root / name)[0] for name in raw}
+    assert any(data.startswith(b"\xef\xbb\xbf") for data in raw.values())
+    assert any(not data.startswith(b"\xef\xbb\xbf") for data in raw.values())
+    assert any(b"\r\n" in data for data in raw.values())
+    assert any(b"\r\n" not in data for data in raw.values())
+    spec_order = [name for name, h in headers.items()
+                  if [x.strip().lower() for x in h] == COLUMNS[name.split("/")[0]]]
+    assert 0 < len(spec_order) < len(headers), "some files in spec order, some not"
+    assert any("keterangan" in [x.strip().lower() for x in h] for h in headers.values())
+    assert any(any(x != x.strip() for x in h) and any(x.strip() not in (x.lower(), x.upper()) for x in h)
+               for h in headers.values()), "mixed-case header names with surrounding spaces"
+    assert b'"16,800"' in b"".join(raw.values()) or b'"10,000"' in b"".join(raw.values()), "quoted commas"
+
+
+# --- people, households and NIKs ---------------------------------------------------------------
+def test_nik_structure(landing):
+    _, truth, files, _ = landing
+    dtsen_bad = [r for r in files[DTSEN] if not valid_nik(norm_id(r["nik"]))]
+    assert len(dtsen_bad) == truth["files"][DTSEN]["quarantined"]["BAD_NIK"]
+    for name in [DUK_FIRST, DUK_LATEST, BPJS_FIRST, BPJS_LATEST, *IURAN]:
+        assert all(valid_nik(norm_id(r["nik"])) for r in files[name]), name
+    kecamatan = {r["kode_kecamatan"] for r in seed_rows("wilayah_kota_bekasi.csv")}
+    for r in files[DUK_FIRST]:
+        nik, born = r["nik"], iso_date(r["tanggal_lahir"])
+        if born:  # the NIK carries the birth date, day + 40 for women
+            day = born.day + (40 if r["jenis_kelamin"] == "PEREMPUAN" else 0)
+            assert nik[6:12] == f"{day:02d}{born.month:02d}{born.year % 100:02d}", nik
+        if nik.startswith("3275"):
+            assert nik[:6] in kecamatan
+    uniques = Counter(norm_id(r["nik"]) for r in files[DUK_FIRST])
+    duplicated_rows = sum(n for n in uniques.values() if n > 1)
+    assert duplicated_rows == truth["files"][DUK_FIRST]["quarantined"]["DUPLICATE_NIK"]
+
+
+def test_households(landing):
+    files = landing[2]
+    kelurahan = {r["kode_kelurahan"] for r in seed_rows("wilayah_kota_bekasi.csv")}
+    households = defaultdict(list)
+    for r in files[DTSEN]:
+        households[r["id_keluarga"]].append(r)
+    sizes = Counter(len(rows) for rows in households.values())
+    assert set(sizes) == set(range(1, 8))
+    for rows in households.values():
+        assert len({(r["no_kk"], r["kode_wilayah"], r["desil"]) for r in rows}) == 1
+        assert rows[0]["kode_wilayah"] in kelurahan
+        assert sum(r["hubungan_keluarga"] == "KEPALA KELUARGA" for r in rows) == 1
+    people = len(files[DTSEN])
+    low = sum(r["desil"] in ("1", "2", "3", "4") for r in files[DTSEN]) / people
+    assert 0.12 < low < 0.24, low
+    names = {r["nama"] for r in files[DTSEN]}
+    assert len(names) > people / 3
+
+
+def test_occupations(landing):
+    files = landing[2]
+    informal = {r["pekerjaan_utama"] for r in seed_rows("pekerjaan_informal.csv")}
+    known = informal | {r["pekerjaan_utama"] for r in seed_rows("pekerjaan_lain.csv")}
+    jobs = [r["pekerjaan_utama"] for r in files[DTSEN]]
+    assert all(" ".join(j.upper().split()) in known for j in jobs)
+    assert any(j != j.upper() for j in jobs) and any("  " in j for j in jobs), "variants that still map"
+    duk = {norm_id(r["nik"]): r for r in files[DUK_FIRST]}
+    adults = defaultdict(lambda: [0, 0])
+    for r in files[DTSEN]:
+        d = duk.get(norm_id(r["nik"]))
+        born = iso_date(d["tanggal_lahir"]) if d else None
+        if born and 18 <= 2025 - born.year <= 65 and r["desil"].strip():
+            band = adults["low" if int(r["desil"]) <= 5 else "high"]
+            band[0] += " ".join(r["pekerjaan_utama"].upper().split()) in informal
+            band[1] += 1
+        if born and 2025 - born.year < 15:
+            assert " ".join(r["pekerjaan_utama"].upper().split()) in CHILD_JOBS
+    low, high = (adults[b][0] / adults[b][1] for b in ("low", "high"))
+    assert 0.45 < low < 0.65 and high < low / 2, (low, high)
+
+
+# --- injected defects -------------------------------------------------------------------------
+def bad_nik_kind(nik: str) -> str:
+    if not re.fullmatch(r"[0-9]+", nik):
+        return "letters"
+    if len(nik) != 16:
+        return "length"
+    if nik[:2] in ("00", "99"):
+        return "province"
+    day = int(nik[6:8])
+    if day == 0 or 32 <= day <= 40 or day >= 72:
+        return "day"
+    return "month" if int(nik[8:10]) > 12 else "serial" if nik[12:] == "0000" else "?"
+
+
+def test_dtsen_defects(landing):
+    _, truth, files, _ = landing
+    rows = files[DTSEN]
+    kinds = Counter(bad_nik_kind(norm_id(r["nik"])) for r in rows if not valid_nik(norm_id(r["nik"])))
+    assert set(kinds) == {"letters", "length", "province", "day", "month", "serial"}
+    assert sum(r["nik"].startswith("'") for r in rows) >= 3
+    assert sum(" " in r["nik"].strip() for r in rows) >= 3
+    odd = [r for r in rows if r["nik"].startswith("'") or " " in r["nik"].strip()]
+    assert all(valid_nik(norm_id(r["nik"])) for r in odd), "apostrophes and spaces normalise away"
+    assert sum(not r["desil"].strip() for r in rows) >= 3
+    households = defaultdict(list)
+    for r in rows:
+        if valid_nik(norm_id(r["nik"])):
+            households[norm_id(r["nik"])].append(r)
+    twice = {nik: rs for nik, rs in households.items() if len(rs) > 1}
+    assert len(twice) == truth["dtsen_duplicate_niks"] >= 3
+    assert all(len({r["id_keluarga"] for r in rs}) == 2 for rs in twice.values())
+    assert any(len({r["desil"] for r in rs}) == 2 for rs in twice.values())
+    born = {norm_id(r["nik"]): iso_date(r["tanggal_lahir"]) for r in files[DUK_FIRST]}
+    differ = [r for r in rows if born.get(norm_id(r["nik"]))
+              and dt.datetime.strptime(r["tanggal_lahir"], "%d-%m-%Y").date() != born[norm_id(r["nik"])]]
+    assert len(differ) >= 10, "DTSEN birth dates sometimes differ from Dukcapil's"
+
+
+def test_dukcapil_defects(landing):
+    _, truth, files, again = landing
+    params = truth["params"]
+    first, latest = files[DUK_FIRST], files[DUK_LATEST]
+    quarantined = truth["files"][DUK_FIRST]["quarantined"]
+    assert quarantined == truth["files"][DUK_LATEST]["quarantined"]
+    no_date = sum(r["status_hidup"] == "MATI" and not r["tanggal_kematian"] for r in first)
+    assert no_date == quarantined["MISSING_VALUE"] >= 2
+    assert sum(iso_date(r["tanggal_lahir"]) is None for r in first) == quarantined["BAD_DATE"] >= 2
+    assert quarantined["DUPLICATE_NIK"] >= 4
+    candidates = {norm_id(r["nik"]) for r in files[DTSEN]}
+    assert len(candidates - {norm_id(r["nik"]) for r in first}) >= 3, "DTSEN people missing from Dukcapil"
+    moved_out = [r for r in first if r["nik"].startswith("3275") and not r["kode_wilayah"].startswith("3275")]
+    assert {r["kode_wilayah"][:2] for r in moved_out} >= {"31", "32"}
+    eligible = set(again["ranked"])
+    moved_in = {r["nik"][:4] for r in first if r["kode_wilayah"].startswith("3275") and r["nik"] in eligible}
+    assert moved_in >= {"3201", "3216", "3171"}
+    selection = dt.date.fromisoformat(params["selection_date"])
+    dead_before = [r for r in first if r["status_hidup"] == "MATI" and iso_date(r["tanggal_kematian"])]
+    assert len(dead_before) >= 3 and all(iso_date(r["tanggal_kematian"]) <= selection for r in dead_before)
+    before = {r["nik"]: r for r in first}
+    died = [r for r in latest if r["status_hidup"] == "MATI" and r["tanggal_kematian"].startswith("2026")]
+    assert all(before[r["nik"]]["status_hidup"] == "HIDUP" for r in died)
+    assert {r["nik"] for r in died} <= set(again["selected"])
+    assert len(died) == truth["enrollment"]["died_2026"] >= 3
+    days = [iso_date(r["tanggal_kematian"]) for r in died]
+    assert any((d + dt.timedelta(days=1)).day == 1 for d in days), "a death on a month's last day"
+
+
+def test_age_boundaries(landing):
+    _, truth, files, again = landing
+    params = truth["params"]
+    start = dt.date.fromisoformat(params["coverage_start_month"] + "-01")
+    lo, hi = (start.replace(year=start.year - params[k]) for k in ("min_age", "max_age"))
+    over = start.replace(year=start.year - params["max_age"] - 1)
+    born = defaultdict(set)
+    for r in files[DUK_FIRST]:
+        born[r["tanggal_lahir"]].add(r["nik"])
+    eligible = set(again["ranked"])
+    day = dt.timedelta(days=1)
+    cases = ((lo, True), (lo + day, False), (hi, True), (over + day, True), (over, False))
+    for date, should_be_eligible in cases:
+        tagged = born[date.isoformat()]
+        assert tagged, date
+        assert bool(tagged & eligible) == should_be_eligible, date
+
+
+def test_bpjs_kepesertaan(landing):
+    _, truth, files, again = landing
+    payer = truth["params"]["program_payer_code"]
+    first, latest = files[BPJS_FIRST], files[BPJS_LATEST]
+    active = {r["sumber_iuran"] for r in first if r["status_kepesertaan"] == "AKTIF"}
+    assert active >= {"MANDIRI", "PEMBERI_KERJA", "PEMPROV_JABAR", "CSR", payer}
+    assert any(r["status_kepesertaan"] == "NONAKTIF" and r["tgl_nonaktif"] for r in first)
+    assert {r["segmen"] for r in first} == {"PU", "BPU", "JAKON", "PMI"}
+    columns = COLUMNS["bpjs_kepesertaan"]
+    assert [[r[c] for c in columns] for r in first] == [[r[c] for c in columns] for r in latest[: len(first)]]
+    own = latest[len(first):]
+    assert all(r["sumber_iuran"] == payer and r["status_kepesertaan"] == "AKTIF" for r in own)
+    starts = [iso_date(r["tgl_kepesertaan"]) for r in own]
+    assert {d.month for d in starts} == {1, 2, 3} and any(d.day > 1 for d in starts)
+    assert truth["enrollment"] == {**truth["enrollment"], **again["enrollment"]}
+    assert truth["enrollment"]["never_registered"] >= 2 and truth["enrollment"]["multiple_kpj"] >= 2
+
+
+def test_payment_files(landing):
+    _, truth, files, again = landing
+    for name in IURAN:
+        period = f"{name[-10:-6]}-{name[-6:-4]}"
+        problems = Counter(iuran_problem(r, period) for r in files[name])
+        problems.pop(None)
+        assert dict(problems) == truth["files"][name]["quarantined"], name
+        assert set(problems) == {"AMOUNT_FORMAT", "TOTAL_MISMATCH", "PERIOD_MISMATCH"}
+        assert any(r["jenis_transaksi"] == "RESTITUSI" for r in files[name])
+    totals = Counter()
+    for period, categories in truth["payments"].items():
+        assert categories == {**dict.fromkeys(categories, 0), **again["payments"][period]}, period
+        totals.update(categories)
+    for category in ("UNPAID", "LATE", "DUPLICATE", "UNDERPAID", "OVERPAID", "PAID_AFTER_DEATH",
+                     "NOT_A_PARTICIPANT", "MATCHED"):
+        assert totals[category] > 0, category
+    assert truth["unpaid_streaks"]["2"] >= 2 and truth["unpaid_streaks"]["3+"] >= 2
+
+
+def test_injected_counts_match_the_files(landing):
+    _, truth, files, _ = landing
+    defects, params = truth["defects"], truth["params"]
+    dtsen, first = files[DTSEN], files[DUK_FIRST]
+    assert sum(r["nik"].startswith("'") for r in dtsen) == defects["nik_apostrophe"]
+    assert sum(" " in r["nik"].strip() for r in dtsen) == defects["nik_spaces"]
+    assert sum(not valid_nik(norm_id(r["nik"])) for r in dtsen) == defects["bad_nik"]
+    assert len({r["id_keluarga"] for r in dtsen if not r["desil"].strip()}) == defects["desil_empty"]
+    registry = Counter(norm_id(r["nik"]) for r in first)
+    in_dtsen = {norm_id(r["nik"]) for r in dtsen if valid_nik(norm_id(r["nik"]))}
+    assert len(in_dtsen - set(registry)) == defects["not_in_dukcapil"]
+    assert sum(not r["kode_wilayah"].startswith(params["kode_kota"]) for r in first) == defects["moved_out"]
+    dead = sum(r["status_hidup"] == "MATI" and bool(r["tanggal_kematian"]) for r in first)
+    assert dead == defects["deceased"]
+    assert sum(n > 1 for n in registry.values()) == defects["dukcapil_duplicate"]
+    payer = params["program_payer_code"]
+    assert sum(r["sumber_iuran"] == payer for r in files[BPJS_FIRST]) == defects["earlier_cohort"]
+    for name in IURAN:
+        injected = truth["payment_defects"][f"{name[-10:-6]}-{name[-6:-4]}"]
+        assert sum(r["jenis_transaksi"] == "RESTITUSI" for r in files[name]) == injected["REFUNDED_DUPLICATE"]
+        for reason, n in truth["files"][name]["quarantined"].items():
+            assert injected[reason] == n, (name, reason)
+
+
+# --- the truth ---------------------------------------------------------------------------------
+def test_truth_matches_an_independent_recomputation(landing):
+    _, truth, _, again = landing
+    assert truth["eligibility"]["candidates"] == again["candidates"]
+    assert truth["eligibility"]["reasons"] == {**truth["eligibility"]["reasons"], **again["reasons"]}
+    assert truth["eligibility"]["eligible"] == len(again["ranked"])
+    assert truth["top_ranked_niks"] == again["ranked"][:20]
+    assert truth["ranking_sha256"] == hashlib.sha256("\n".join(again["ranked"]).encode()).hexdigest()
+    assert truth["capacity"] == again["capacity"] == 9920
+
+
+def test_truth_is_consistent(landing):
+    truth = landing[1]
+    eligibility = truth["eligibility"]
+    assert eligibility["eligible"] == truth["selected"] + truth["waitlist"]
+    assert truth["selected"] == min(truth["capacity"], eligibility["eligible"])
+    assert eligibility["eligible"] == eligibility["reason_sets"][""]
+    assert sum(eligibility["reason_sets"].values()) == eligibility["candidates"]
+    assert all(n > 0 for n in eligibility["reasons"].values()), eligibility["reasons"]
+    assert eligibility["candidates"] == PEOPLE - truth["files"][DTSEN]["quarantined"]["BAD_NIK"] - truth[
+        "dtsen_duplicate_niks"]
+    assert 0 < eligibility["eligible"] < truth["capacity"]
+
+
+def test_small_quota_gives_a_waiting_list(tmp_path):
+    truth = generate(tmp_path, seed=3, people=2000, params={"quota": 40})
+    assert truth["capacity"] == 40 and truth["premium"]["binding_constraint"] == "QUOTA"
+    assert truth["selected"] == 40 and truth["waitlist"] == truth["eligibility"]["eligible"] - 40 > 0
+    again = recompute(load(tmp_path), truth["params"])
+    assert again["selected"] == again["ranked"][:40]
+    assert truth["enrollment"] == {**truth["enrollment"], **again["enrollment"]}
+    assert truth["top_waitlist_niks"] == again["ranked"][40:60]
+
+
+# --- memory ------------------------------------------------------------------------------------
+MEASURE = textwrap.dedent("""
+    import resource, sys
+    from pathlib import Path
+    from rentan.synth import generate
+
+    def peak_kb():
+        # ru_maxrss survives exec on Linux, so a child of pytest would report pytest's own peak;
+        # VmHWM is the peak of this address space only.
+        try:
+            with open("/proc/self/status") as status:
+                return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+        except OSError:
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    base = peak_kb()
+    generate(Path(sys.argv[1]), seed=1, people=int(sys.argv[2]))
+    print(base, peak_kb(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+""")
+
+
+def test_memory_stays_bounded(tmp_path):
+    """Streaming: 150,000 people add about 17 MB on top of the imports (about 80 MB, mostly Faker).
+    Merely holding the DTSEN and Dukcapil rows of 150,000 people as lists adds about 260 MB."""
+    people = 150_000
+    result = subprocess.run([sys.executable, "-c", MEASURE, str(tmp_path), str(people)], capture_output=True,
+                            text=True, check=True, timeout=300, env=python_env())
+    base_kb, peak_kb, maxrss_kb = map(int, result.stdout.split())
+    growth_mb = (peak_kb - base_kb) / 1024
+    print(f"\ngenerate({people:,} people): peak RSS {peak_kb / 1024:.0f} MB (after imports "
+          f"{base_kb / 1024:.0f} MB, growth {growth_mb:.0f} MB; ru_maxrss {maxrss_kb / 1024:.0f} MB)")
+    assert growth_mb < 100
+    assert peak_kb / 1024 < 250
