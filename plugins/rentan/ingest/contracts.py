@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 # The check behind each column kind: (reason code, SQL that is true when a present value fails).
 KIND_CHECKS = {
     "text": None,
-    "nik": ("BAD_NIK", "not meta.is_valid_nik(meta.normalize_id({column}))"),
-    "digits10": ("BAD_DIGITS", "meta.normalize_id({column}) !~ '^[0-9]{10}$'"),
-    "digits16": ("BAD_DIGITS", "meta.normalize_id({column}) !~ '^[0-9]{16}$'"),
-    "date_ymd": ("BAD_DATE", "meta.parse_date_ymd({column}) is null"),
-    "date_dmy": ("BAD_DATE", "meta.parse_date_dmy({column}) is null"),
+    "nik": ("BAD_NIK", "not meta.is_valid_raw_nik({column})"),
+    "digits10": ("BAD_DIGITS", "not meta.is_raw_id_of_length({column}, 10)"),
+    "digits16": ("BAD_DIGITS", "not meta.is_raw_id_of_length({column}, 16)"),
+    # The untrimmed value first: it is almost always already clean, and that test is cheaper.
+    "date_ymd": ("BAD_DATE", "not (meta.is_date_ymd({column}) or meta.is_date_ymd(btrim({column})))"),
+    "date_dmy": ("BAD_DATE", "not (meta.is_date_dmy({column}) or meta.is_date_dmy(btrim({column})))"),
     "integer": ("BAD_INTEGER", "meta.parse_integer({column}) is null"),
-    "decile": ("BAD_INTEGER", "coalesce(meta.parse_integer({column}) not between 1 and 10, true)"),
+    "decile": ("BAD_INTEGER", "btrim({column}) not in ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10')"),
     "amount": ("AMOUNT_FORMAT", "meta.parse_integer({column}) is null"),
     "enum": ("BAD_ENUM", "upper(btrim({column})) not in ({values})"),
 }

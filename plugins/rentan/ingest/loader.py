@@ -84,43 +84,66 @@ def _fill(template: str, contract: Contract, file_period: str | None) -> sql.Com
     return sql.Composed(out)
 
 
-def failure_expressions(contract: Contract, table: sql.Identifier, file_period: str | None) -> list[sql.Composable]:
-    """One SQL expression per check: 'REASON:column' when the row fails it, else null."""
-    exprs = []
+def failure_checks(contract: Contract, file_period: str | None,
+                   duplicates: sql.Identifier | None = None) -> list[tuple]:
+    """(label 'REASON:column', SQL true when the row fails) for every check of the contract.
+
+    `duplicates` is a table of the NIKs that occur more than once in the file, for the
+    contract's unique-NIK rule.
+    """
+    checks = []
     for column in contract.columns:
         ident = sql.Identifier(column.name)
-        missing = sql.Literal(f"MISSING_VALUE:{column.name}") if column.required else sql.NULL
-        check = KIND_CHECKS[column.kind]
-        when_bad = sql.SQL("")
-        if check:
-            reason, template = check
+        present = sql.SQL("nullif(btrim({}), '') is not null").format(ident)
+        if column.required:
+            checks.append((f"MISSING_VALUE:{column.name}", sql.SQL("not ({})").format(present)))
+        if KIND_CHECKS[column.kind]:
+            reason, template = KIND_CHECKS[column.kind]
             template = template.replace("{values}", ", ".join("'" + v + "'" for v in column.values))
-            when_bad = sql.SQL(" when {} then {}").format(
-                _fill(template.replace("{column}", "{" + column.name + "}"), contract, file_period),
-                sql.Literal(f"{reason}:{column.name}"))
-        exprs.append(sql.SQL("case when nullif(btrim({}), '') is null then {}{} end").format(
-            ident, missing, when_bad))
+            fails = _fill(template.replace("{column}", "{" + column.name + "}"), contract, file_period)
+            # An unknown outcome (null) on a present value counts as a failure.
+            checks.append((f"{reason}:{column.name}", sql.SQL("({} and coalesce({}, true))").format(present, fails)))
     for row_check in contract.row_checks:
-        exprs.append(sql.SQL("case when {} then {} end").format(
-            _fill(row_check.sql, contract, file_period), sql.Literal(f"{row_check.reason}:{row_check.column}")))
+        checks.append((f"{row_check.reason}:{row_check.column}",
+                       sql.SQL("coalesce({}, false)").format(_fill(row_check.sql, contract, file_period))))
+    if duplicates is not None:
+        checks.append(("DUPLICATE_NIK:nik",
+                       sql.SQL("meta.normalize_id(nik) in (select nik from {})").format(duplicates)))
+    return checks
+
+
+def quarantine(conn: psycopg.Connection, contract: Contract, batch_id: int, file_columns: list[str],
+               file_period: str | None) -> int:
+    """Quarantine the rows of a batch that fail a check; return how many.
+
+    Two passes: a parallel scan finds the failing lines with a chain of cheap booleans
+    that good rows pass, then the reasons and raw text are built for those few lines only.
+    (INSERT ... SELECT never runs in parallel; CREATE TABLE AS does.)
+    """
+    table = partition_name(contract.feed, batch_id)
+    duplicates = None
     if contract.unique_nik:
-        exprs.append(sql.SQL(
-            "case when meta.normalize_id(nik) in (select meta.normalize_id(nik) from {} "
-            "group by 1 having count(*) > 1) then 'DUPLICATE_NIK:nik' end").format(table))
-    return exprs
-
-
-def quarantine_query(contract: Contract, table: sql.Identifier, file_columns: list[str],
-                     file_period: str | None) -> sql.Composed:
+        duplicates = sql.Identifier("raw", f"{contract.feed}_b{batch_id}_duplicate_nik")
+        conn.execute(sql.SQL("""create table {} as select meta.normalize_id(nik) as nik from {}
+                                group by 1 having count(*) > 1""").format(duplicates, table))
+    checks = failure_checks(contract, file_period, duplicates)
+    conn.execute(sql.SQL("create temp table failing_lines on commit drop as select line_no from {} where {}").format(
+        table, sql.SQL(" or ").join(fails for _, fails in checks)))
     raw_line = sql.SQL(", ").join(sql.SQL("meta.csv_field({})").format(sql.Identifier(c)) for c in file_columns)
-    return sql.SQL("""
+    labels = sql.SQL(", ").join(sql.SQL("case when {} then {} end").format(fails, sql.Literal(label))
+                                for label, fails in checks)
+    quarantined = conn.execute(sql.SQL("""
         insert into meta.quarantine (batch_id, line_no, reason_code, column_name, failures, raw_line)
         select batch_id, line_no, split_part(failures[1], ':', 1), split_part(failures[1], ':', 2),
-               array_to_string(failures, ', '), concat_ws(',', {raw_line})
-        from (select r.*, array_remove(array[{checks}]::text[], null) as failures from {table} r) checked
-        where cardinality(failures) > 0""").format(
-        raw_line=raw_line, checks=sql.SQL(", ").join(failure_expressions(contract, table, file_period)),
-        table=table)
+               array_to_string(failures, ', '), raw_line
+        from (select r.batch_id, r.line_no, array_remove(array[{labels}]::text[], null) as failures,
+                     concat_ws(',', {raw_line}) as raw_line
+              from {table} r join failing_lines using (line_no)) failing""").format(
+        labels=labels, raw_line=raw_line, table=table)).rowcount
+    conn.execute("drop table failing_lines")
+    if duplicates is not None:
+        conn.execute(sql.SQL("drop table {}").format(duplicates))
+    return quarantined
 
 
 def _copy_error_message(label: str, err: psycopg.Error) -> str:
@@ -177,7 +200,7 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
                 table, sql.SQL("").join(sql.SQL(", drop column {}").format(sql.Identifier(e)) for e in extras)))
             conn.execute(sql.SQL("alter table {} attach partition {} for values in ({})").format(
                 parent, table, sql.Literal(batch_id)))
-            quarantined = conn.execute(quarantine_query(contract, table, file_columns, file_period)).rowcount
+            quarantined = quarantine(conn, contract, batch_id, file_columns, file_period)
             amounts = _amount_totals(conn, contract, table, batch_id)
             replaced = _replace_earlier_snapshot(conn, contract.feed, snapshot, batch_id)
             seconds = round(time.time() - started, 3)
