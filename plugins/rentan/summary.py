@@ -30,6 +30,9 @@ def print_ingest(conn: psycopg.Connection, since: float) -> None:
 
 
 def print_selection(conn: psycopg.Connection, since: float) -> None:
+    if conn.execute("select to_regclass('marts.program_capacity')").fetchone()[0] is None:
+        print("  (nothing published yet)")
+        return
     row = conn.execute(
         """select capacity, binding_constraint, quota, budget_idr, annual_premium_idr,
                   eligible_count, selected_count, waitlist_count from marts.program_capacity""").fetchone()

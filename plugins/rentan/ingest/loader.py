@@ -129,6 +129,7 @@ def quarantine(conn: psycopg.Connection, contract: Contract, batch_id: int, file
     checks = failure_checks(contract, file_period, duplicates)
     conn.execute(sql.SQL("create temp table failing_lines on commit drop as select line_no from {} where {}").format(
         table, sql.SQL(" or ").join(fails for _, fails in checks)))
+    conn.execute("analyze failing_lines")
     raw_line = sql.SQL(", ").join(sql.SQL("meta.csv_field({})").format(sql.Identifier(c)) for c in file_columns)
     labels = sql.SQL(", ").join(sql.SQL("case when {} then {} end").format(fails, sql.Literal(label))
                                 for label, fails in checks)
@@ -178,6 +179,8 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
     parent = sql.Identifier("raw", contract.feed)
     try:
         with conn.transaction():
+            # Room to hash a city's NIKs in memory (the duplicate check) without spilling to disk.
+            conn.execute("set local work_mem = '512MB'")
             # One load per feed at a time: re-deliveries of a snapshot must not race.
             conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"rentan.load.{contract.feed}",))
             batch_id = conn.execute(

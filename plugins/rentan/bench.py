@@ -1,0 +1,142 @@
+"""`rentan bench`: the whole pipeline at a chosen scale on a fresh warehouse, measured side by side.
+
+Per feed, the validated load (from the manifest of a real run) is compared with a plain
+COPY of the same file into an untyped table (the physical limit here) and with
+pandas.read_csv + DataFrame.to_sql on a sample of it (what one would write instead),
+extrapolated per row. Then the end-to-end run through Airflow, a second run after one
+new monthly payment file, and the peak memory of the pipeline's processes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from rentan.synth import generate
+from rentan.warehouse import EmbeddedWarehouse, connect
+
+PANDAS_SAMPLE_ROWS = 50_000
+SEED = 2026
+
+
+def plain_copy_rows_per_s(conn: psycopg.Connection, path: str) -> float:
+    """COPY the file as it is into an untyped, unlogged table: no checks, no typing."""
+    with open(path, encoding="utf-8-sig") as f:
+        width = len(next(csv.reader(f)))
+    columns = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(f"c{i}")) for i in range(width))
+    started = time.perf_counter()
+    with conn.transaction():
+        conn.execute(sql.SQL("create unlogged table public.bench_plain ({})").format(columns))
+        with conn.cursor() as cur:
+            with cur.copy("copy public.bench_plain from stdin (format csv, header true)") as copy:
+                with open(path, "rb") as f:
+                    while chunk := f.read(1 << 20):
+                        copy.write(chunk)
+            rows = cur.rowcount
+        conn.execute("drop table public.bench_plain")
+    return rows / (time.perf_counter() - started)
+
+
+def pandas_rows_per_s(url: str, path: str) -> float:
+    """What a user would write instead, on a sample of the file: read_csv + to_sql."""
+    import pandas as pd
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    started = time.perf_counter()
+    frame = pd.read_csv(path, dtype=str, nrows=PANDAS_SAMPLE_ROWS, encoding="utf-8-sig")
+    frame.to_sql("bench_pandas", engine, schema="public", if_exists="replace", index=False)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return len(frame) / seconds
+
+
+def rentan(*args: str, url: str) -> float:
+    """Run the CLI as a user would; return its wall seconds."""
+    started = time.perf_counter()
+    done = subprocess.run([str(Path(sys.executable).parent / "rentan"), *args],
+                          env={**os.environ, "WAREHOUSE_URL": url}, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"rentan {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return time.perf_counter() - started
+
+
+def run_bench(people: int, out: Path) -> dict:
+    home = Path(tempfile.mkdtemp(prefix="rentan-bench-"))
+    warehouse = EmbeddedWarehouse(home / "warehouse")
+    try:
+        url = warehouse.start()
+        landing, held_back = home / "landing", home / "held_back"
+        started = time.perf_counter()
+        truth = generate(landing, seed=SEED, people=people)
+        generate_s = time.perf_counter() - started
+        last_payment = sorted((landing / "bpjs_iuran").iterdir())[-1]
+        held_back.mkdir()
+        shutil.move(last_payment, held_back / last_payment.name)
+
+        e2e_full_s = rentan("run", "--landing", str(landing), url=url)
+        (landing / "bpjs_iuran" / last_payment.name).write_bytes((held_back / last_payment.name).read_bytes())
+        e2e_incremental_s = rentan("run", "--landing", str(landing), url=url)
+
+        feeds = {}
+        with connect(url) as conn:
+            conn.execute("reset role")
+            loads = conn.execute(
+                """select distinct on (feed) feed, file_path, rows_read, seconds from meta.load_manifest
+                   where status = 'LOADED' order by feed, rows_read desc""").fetchall()
+            for feed, path, rows, seconds in loads:
+                load = rows / float(seconds)
+                copy = plain_copy_rows_per_s(conn, path)
+                feeds[feed] = {"file": Path(path).name, "rows": rows, "seconds": float(seconds),
+                               "rows_per_s": round(load), "plain_copy_rows_per_s": round(copy),
+                               "pandas_to_sql_rows_per_s": round(pandas_rows_per_s(url, path)),
+                               "vs_copy": round(load / copy, 3)}
+                feeds[feed]["vs_to_sql"] = round(load / feeds[feed]["pandas_to_sql_rows_per_s"], 1)
+            steps = step_seconds(conn)
+        result = {
+            "people": people, "generate_s": round(generate_s, 1), "feeds": feeds, **steps,
+            "load_vs_copy": min(f["vs_copy"] for f in feeds.values()),
+            "load_vs_to_sql": min(f["vs_to_sql"] for f in feeds.values()),
+            "e2e_full_s": round(e2e_full_s, 1), "e2e_incremental_s": round(e2e_incremental_s, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+            "files": len(truth["files"]),
+        }
+        out.write_text(json.dumps(result, indent=2))
+        return result
+    finally:
+        warehouse.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def step_seconds(conn: psycopg.Connection) -> dict:
+    """Seconds of the transform's steps in the last full run, from what the pipeline recorded."""
+    row = conn.execute(
+        """select summary from meta.run_log where dag_id = 'rentan_transform'
+           order by finished_at limit 1""").fetchone()
+    timings = (row[0] if row else {}).get("seconds", {})
+    return {f"{step}_s": round(s, 1) for step, s in timings.items()}
+
+
+def print_bench(result: dict) -> None:
+    print(f"rentan bench: {result['people']:,} people ({result['files']} files, generated in "
+          f"{result['generate_s']}s)\n")
+    print(f"{'feed':<18}{'rows':>11}{'load s':>9}{'rows/s':>11}{'COPY rows/s':>13}{'vs COPY':>9}"
+          f"{'to_sql rows/s':>15}{'vs to_sql':>11}")
+    for feed, f in result["feeds"].items():
+        print(f"{feed:<18}{f['rows']:>11,}{f['seconds']:>9.2f}{f['rows_per_s']:>11,}{f['plain_copy_rows_per_s']:>13,}"
+              f"{f['vs_copy']:>9.2f}{f['pandas_to_sql_rows_per_s']:>15,}{f['vs_to_sql']:>10.1f}x")
+    print()
+    for key, value in result.items():
+        if key.endswith("_s") or key in ("load_vs_copy", "load_vs_to_sql", "peak_rss_mb"):
+            print(f"  {key:<22}{value}")
