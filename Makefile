@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
-.PHONY: install demo test lint airflow lock clean
+.PHONY: install demo test lint airflow bench lock clean
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,9 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	eval "$$($(BIN)/python -m rentan.dbt_runner env)" && $(BIN)/sqlfluff lint dbt_project
+
+bench: install
+	$(BIN)/rentan bench
 
 airflow: install
 	$(BIN)/rentan airflow

@@ -115,6 +115,14 @@ def cmd_airflow(args) -> int:
     return serve(warehouse_url(), port=args.port)
 
 
+def cmd_bench(args) -> int:
+    from rentan.bench import print_bench, run_bench
+
+    print_bench(run_bench(args.people, Path(args.out)))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rentan", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -149,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     purge = sub.add_parser("purge", help="remove raw and quarantined rows of batches older than a date")
     purge.add_argument("--before", required=True, help="YYYY-MM-DD")
     purge.set_defaults(func=cmd_purge)
+
+    bench = sub.add_parser("bench", help="measure the pipeline at scale on a fresh warehouse")
+    bench.add_argument("--people", type=int, default=2_600_000)
+    bench.add_argument("--out", default="bench.json")
+    bench.set_defaults(func=cmd_bench)
 
     status = sub.add_parser("status", help="last runs, loads, quarantine, validation and publication in one screen")
     status.set_defaults(func=cmd_status)
