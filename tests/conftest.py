@@ -15,6 +15,8 @@ import pytest
 # Airflow reads its home at import: give the test session one of its own, before any import.
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="rentan-test-airflow-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+# The BI marts' pseudonym key: a test key, never a real one (rentan.pseudonym).
+os.environ.setdefault("RENTAN_PSEUDONYM_KEY", "rentan-test-pseudonym-key")
 
 from rentan.migrate import migrate  # noqa: E402
 from rentan.warehouse import EmbeddedWarehouse, connect  # noqa: E402

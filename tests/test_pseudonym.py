@@ -7,7 +7,6 @@ import hmac
 
 import psycopg
 import pytest
-
 from rentan import pseudonym
 from rentan.paths import DBT_PROJECT_DIR
 

@@ -152,7 +152,13 @@ def build(url: str, params: dict[str, Any], select: str | Sequence[str] | None =
     """`dbt build`: seeds, models, data tests and (unless unit_tests=False) unit tests, in DAG order.
 
     `select` is a dbt selection (one string or several); None builds the whole project.
+    The pseudonym key is installed first: the BI marts' person_key needs it.
     """
+    from rentan.pseudonym import install_key
+    from rentan.warehouse import connect
+
+    with connect(url) as conn:
+        install_key(conn)
     args = ["build"]
     if select:
         args += ["--select", *([select] if isinstance(select, str) else select)]
