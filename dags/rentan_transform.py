@@ -1,4 +1,4 @@
-"""Transform DAG: build the eligibility, enrollment and budget models when a feed changes."""
+"""Transform DAG: build, validate, then publish the eligibility, enrollment and budget models."""
 
 from __future__ import annotations
 
@@ -10,14 +10,28 @@ from rentan.dag_policy import DEFAULT_ARGS
 
 DOC_MD = """
 ### rentan_transform
-Runs `dbt build` (seeds, staging, intermediate, ops, marts, and every dbt test and unit
-test) with the programme parameters of `plugins/rentan/parameters.yml`, overridden by the
-run's `program_parameters` param. Each model's status and duration are in this task's
-log and in `audit.dbt_results`.
+Write, audit, publish. `dbt_build` runs `dbt build` (seeds, staging, intermediate, then ops
+and marts into the build schemas `ops_build` / `marts_build`, with every dbt test) using the
+programme parameters of `plugins/rentan/parameters.yml`, overridden by the run's
+`program_parameters` param. `validate` runs the Great Expectations suites of
+`expectations/suites/` (dedup, quota, budget, control totals, referential) on that build.
+`publish` swaps the build into `ops` and `marts` in one transaction and emits the
+`rentan.marts` asset. Dashboards and officers never see an unvalidated version.
 
-**Triage.** The log line `dbt build failed:` names the failing models and tests. A failed
-test means the data broke a programme rule: look at the test's SQL in `dbt_project/` and
-the rows it returns. Re-running is safe: models are rebuilt from raw.
+**Triage.** A failed run published nothing: `ops` and `marts` still hold the last good
+version (`rentan status` shows it). The failed task's log names what failed:
+- `dbt_build`: `dbt build failed:` lists the failing models and tests (`audit.dbt_results`).
+  A failed test means the data broke a rule: read the test's SQL in `dbt_project/`.
+- `validate`: one `FAILED <suite>.<check> (...)` line per fail-level check, with the count
+  and the first failing rows (months, files, ranks). `WARNED` lines did not block. All
+  results of the run are in `audit.validation_results` (`where run_id = '<run>'`), and the
+  Great Expectations Data Docs (`expectations/uncommitted/data_docs/index.html` on the
+  worker) show each check with its query. The check's meaning is in
+  `expectations/suites/<suite>.yml`; `expectations/README.md` explains fail vs warn.
+- `publish`: `not published:` says why (validation missing or failed, a view on a rebuilt
+  schema, a lock held too long by a reader: this one is retried).
+Fix the data (a re-delivered file) or the parameters, then re-run: every step starts over
+from raw and the build schemas, so re-running is safe.
 """
 
 
@@ -32,14 +46,30 @@ the rows it returns. Re-running is safe: models are rebuilt from raw.
     params={"program_parameters": Param({}, type="object")},
 )
 def rentan_transform():
-    @task(outlets=[MARTS_ASSET])
+    @task
     def dbt_build(params=None, run_id=None) -> dict:
         try:
             return transform.build(run_id, params["program_parameters"])
         except (transform.TransformFailed, ValueError) as failed:
             raise AirflowFailException(str(failed)) from None  # same inputs fail the same way
 
-    dbt_build()
+    @task
+    def validate(build: dict, params=None, run_id=None) -> dict:
+        try:
+            return transform.validate(run_id, params["program_parameters"], seconds=build["seconds"])
+        except (transform.TransformFailed, ValueError) as failed:
+            raise AirflowFailException(str(failed)) from None
+
+    @task(outlets=[MARTS_ASSET])
+    def publish(validation: dict, run_id=None, outlet_events=None) -> dict:
+        try:
+            published = transform.publish(run_id, seconds=validation["seconds"])
+        except transform.TransformFailed as refused:
+            raise AirflowFailException(str(refused)) from None
+        outlet_events[MARTS_ASSET].extra = {"version": published["version"], "run_id": run_id}
+        return published
+
+    publish(validate(dbt_build()))
 
 
 rentan_transform()

@@ -87,26 +87,24 @@ def test_status_prints_runs_feeds_quarantine_and_dbt_on_one_screen(history, caps
     assert "dbt: last build asset_triggered__2" in out and "2 failed" in out
     assert "error: model.rentan.eligibility" in out and "fail: test.rentan.unique_eligibility_nik" in out
     assert "slowest models: stg_dtsen__individuals 12.5s" in out
-    assert "validation: no results table yet" in out
+    assert "validation: no results yet" in out
     assert "published: nothing published yet" in out
 
 
-def test_status_reads_validation_and_publish_tables_when_they_exist(history, capsys):
-    # Their real shape is someone else's work: status must cope with what it finds.
-    history.execute("""create table audit.validation_results (run_id text, suite text, expectation text,
-                           success boolean, recorded_at timestamptz)""")
-    history.execute("""insert into audit.validation_results values
-        ('v1', 'eligibility', 'expect_column_values_to_be_unique', false, '2025-12-10 03:00Z'),
-        ('v2', 'eligibility', 'expect_column_values_to_be_unique', true, '2025-12-12 03:00Z'),
-        ('v2', 'budget', 'expect_column_sum_to_equal', false, '2025-12-12 03:00Z')""")
-    history.execute("create table meta.publish_log (version int, run_id text, published_at timestamptz)")
-    history.execute("""insert into meta.publish_log values (1, 'asset_triggered__1', '2025-12-11 02:30Z'),
-                                                           (2, 'asset_triggered__0', '2025-12-09 02:30Z')""")
+def test_status_shows_the_last_validation_and_the_published_version(history, capsys):
+    history.execute("""insert into audit.validation_results (run_id, suite, check_name, severity, success,
+                           recorded_at) values
+        ('v1', 'dedup', 'nik_unique_in_eligibility', 'fail', false, '2025-12-10 03:00Z'),
+        ('v2', 'dedup', 'nik_unique_in_eligibility', 'fail', true, '2025-12-12 03:00Z'),
+        ('v2', 'budget', 'cumulative_paid_within_budget', 'fail', false, '2025-12-12 03:00Z'),
+        ('v2', 'budget', 'projected_year_end_within_budget', 'warn', false, '2025-12-12 03:00Z')""")
+    history.execute("""insert into meta.publish_log (run_id, published_at, relations)
+                       values ('v0', '2025-12-09 02:30Z', '{ops.eligibility}')""")
     print_status(history)
     out = capsys.readouterr().out
-    assert "validation: last run v2: 2 result(s), FAILED, 1 failed" in out
-    assert "failed: expect_column_sum_to_equal" in out
-    assert "published: version=1, run_id=asset_triggered__1, published_at=2025-12-11 02:30Z" in out
+    assert "validation: last run v2 at 2025-12-12 03:00Z: 3 checks, FAILED, 1 failed, 1 warned" in out
+    assert "failed: budget.cumulative_paid_within_budget" in out
+    assert "published: version 1, run v0, at 2025-12-09 02:30Z" in out
 
 
 def test_status_on_an_empty_warehouse(conn, capsys):

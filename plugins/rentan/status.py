@@ -1,8 +1,6 @@
 """`rentan status`: the pipeline's state on one screen, for whoever is on call.
 
-Reads the pipeline-health views of migration V005 and, when they exist, the validation
-results and the publish log (their tables arrive with later work, so their columns are
-read from the catalog rather than assumed).
+Reads the pipeline-health views (migrations V005 and V006) and the publish log.
 """
 
 from __future__ import annotations
@@ -10,13 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 import psycopg
-from psycopg import sql
 
 from rentan.ingest.contracts import CONTRACTS
-
-VALIDATION_TABLE = ("audit", "validation_results")
-PUBLISH_TABLE = ("meta", "publish_log")
-FAILED = ("error", "fail", "failed", "failure", "runtime error", "false")
 
 
 def print_status(conn: psycopg.Connection) -> None:
@@ -91,69 +84,37 @@ def print_dbt(conn: psycopg.Connection) -> None:
 
 
 def print_validation(conn: psycopg.Connection) -> None:
-    """The last validation run's outcome, whatever columns the results table has."""
-    if not _exists(conn, *VALIDATION_TABLE):
-        print("validation: no results table yet (audit.validation_results)")
-        return
-    columns = _columns(conn, *VALIDATION_TABLE)
-    latest = _latest(conn, VALIDATION_TABLE, columns)
-    if not latest:
+    """The last validation run (audit.health_validation_runs) and its fail-level failures."""
+    row = conn.execute("""select run_id, finished_at, checks, failures, warnings, skipped, published
+                          from audit.health_validation_runs order by finished_at desc limit 1""").fetchone()
+    if row is None:
         print("validation: no results yet")
         return
-    outcome = next((c for c in ("success", "passed", "status", "outcome", "result") if c in columns), None)
-    failed = [row for row in latest if outcome and str(row[outcome]).lower() in FAILED]
-    label = next((c for c in ("expectation", "expectation_type", "check_name", "suite", "suite_name", "name")
-                  if c in columns), None)
-    run = latest[0].get("run_id") or _when(latest[0].get(_time_column(columns)))
-    verdict = "FAILED" if failed else ("passed" if outcome else "recorded")
-    print(f"validation: last run {run}: {len(latest)} result(s), {verdict}"
-          + (f", {len(failed)} failed" if failed else ""))
-    if failed and label:
-        print("  failed:", ", ".join(str(row[label]) for row in failed[:5]))
+    run_id, finished, checks, failures, warnings, skipped, published = row
+    print(f"validation: last run {run_id} at {_when(finished)}: {checks} checks, "
+          f"{'FAILED, ' + str(failures) + ' failed' if failures else 'passed'}, {warnings} warned, "
+          f"{skipped} skipped; {'published' if published else 'not published'}")
+    if failures:
+        names = conn.execute("""select suite || '.' || check_name from audit.validation_results
+                                where run_id = %s and success is false and severity = 'fail'
+                                order by 1 limit 5""", (run_id,)).fetchall()
+        print("  failed:", ", ".join(name for (name,) in names))
 
 
 def print_published(conn: psycopg.Connection) -> None:
-    if not _exists(conn, *PUBLISH_TABLE):
-        print("published: nothing published yet (no meta.publish_log)")
-        return
-    latest = _latest(conn, PUBLISH_TABLE, _columns(conn, *PUBLISH_TABLE), whole_run=False)
-    if not latest:
+    row = conn.execute("select version, run_id, published_at from meta.publish_log "
+                       "order by version desc limit 1").fetchone()
+    if row is None:
         print("published: nothing published yet")
         return
-    fields = ", ".join(f"{k}={_when(v) if isinstance(v, dt.datetime) else v}" for k, v in latest[0].items()
-                       if v is not None and not isinstance(v, (dict, list)))
-    print(f"published: {fields}")
+    version, run_id, published_at = row
+    print(f"published: version {version}, run {run_id}, at {_when(published_at)}")
 
 
 # -- helpers --------------------------------------------------------------------------
 
 def _exists(conn: psycopg.Connection, schema: str, name: str) -> bool:
     return conn.execute("select to_regclass(%s) is not null", (f"{schema}.{name}",)).fetchone()[0]
-
-
-def _columns(conn: psycopg.Connection, schema: str, table: str) -> dict[str, str]:
-    return dict(conn.execute(
-        """select column_name, data_type from information_schema.columns
-           where table_schema = %s and table_name = %s order by ordinal_position""", (schema, table)).fetchall())
-
-
-def _time_column(columns: dict[str, str]) -> str | None:
-    return next((c for c, kind in columns.items() if kind.startswith("timestamp")), None)
-
-
-def _latest(conn: psycopg.Connection, table: tuple[str, str], columns: dict[str, str],
-            whole_run: bool = True) -> list[dict]:
-    """The newest row, or every row of the newest run when the table has a run_id."""
-    when = _time_column(columns)
-    order = sql.SQL("order by {} desc nulls last").format(sql.Identifier(when)) if when else sql.SQL("")
-    target = sql.Identifier(*table)
-    if whole_run and "run_id" in columns:
-        query = sql.SQL("select * from {t} where run_id = (select run_id from {t} {o} limit 1) limit 1000").format(
-            t=target, o=order)
-    else:
-        query = sql.SQL("select * from {t} {o} limit 1").format(t=target, o=order)
-    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        return cur.execute(query).fetchall()
 
 
 def _when(value) -> str:

@@ -8,7 +8,14 @@ from rentan.ingest.contracts import CONTRACTS
 
 
 def print_dag_summary(conn: psycopg.Connection, dag_id: str, since: float) -> None:
-    {"rentan_ingest": print_ingest, "rentan_transform": print_selection}.get(dag_id, lambda *_: None)(conn, since)
+    {"rentan_ingest": print_ingest, "rentan_transform": print_transform}[dag_id](conn, since)
+
+
+def print_transform(conn: psycopg.Connection, since: float) -> None:
+    from rentan.validate import print_validation_summary
+
+    print_selection(conn, since)
+    print_validation_summary(conn)
 
 
 def print_ingest(conn: psycopg.Connection, since: float) -> None:

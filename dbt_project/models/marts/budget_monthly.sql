@@ -1,0 +1,55 @@
+-- The budget per month of the programme year (marts.md contract, program-rules.md
+-- section 6), next to the capacity arithmetic of section 2 so one table answers "are we
+-- within budget, and why is capacity what it is". No personal data.
+with
+
+budget as (
+
+    select * from {{ ref('int_budget_monthly') }}
+
+),
+
+parameters as (
+
+    select * from {{ ref('int_program_parameters') }}
+
+),
+
+final as (
+
+    select
+        ---------- contract (marts.md)
+        budget.period,
+        budget.active_participants,
+        budget.expected_idr,
+        budget.paid_idr,
+        budget.cumulative_paid_idr,
+        budget.budget_remaining_idr,
+        budget.projected_year_end_idr,
+        budget.headroom_idr,
+
+        ---------- the month
+        budget.month_number,
+        budget.months_after,
+        budget.has_payment_data,
+        budget.projection_basis_period,
+        budget.difference_idr,
+        budget.cumulative_expected_idr,
+        budget.projected_year_end_idr > budget.budget_idr as is_projected_over_budget,
+
+        ---------- capacity arithmetic (section 2)
+        parameters.budget_idr,
+        parameters.quota,
+        parameters.monthly_premium_idr,
+        parameters.months_covered,
+        parameters.annual_premium_idr,
+        parameters.budget_capacity,
+        parameters.capacity,
+        parameters.binding_constraint
+
+    from budget
+    cross join parameters
+
+)
+
+select * from final

@@ -1,0 +1,31 @@
+-- The monthly reconciliation per kecamatan of the person's address (enrollment's for a
+-- participant, the latest Dukcapil snapshot's for anyone else; null when unknown or outside
+-- Kota Bekasi) and category. No NIK: persons and rupiah only.
+with
+
+reconciliation as (
+
+    select * from {{ ref('int_reconciliation_enriched') }}
+
+),
+
+final as (
+
+    select
+        period,
+        kode_kecamatan,
+        max(nama_kecamatan) as nama_kecamatan,
+        category,
+        max(category_precedence) as category_precedence,
+        cast(count(*) as integer) as persons,
+        cast(sum(expected_idr) as bigint) as expected_idr,
+        cast(sum(paid_idr) as bigint) as paid_idr,
+        cast(sum(difference_idr) as bigint) as difference_idr
+
+    from reconciliation
+
+    group by period, kode_kecamatan, category
+
+)
+
+select * from final

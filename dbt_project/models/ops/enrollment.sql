@@ -1,0 +1,43 @@
+{{ config(indexes=[{'columns': ['nik'], 'unique': true}]) }}
+
+-- The enrollment list (marts.md contract): one row per selected person, their programme
+-- KPJ, status, enrolled and exit months; then what officers and finance need to act.
+with
+
+participants as (
+
+    select * from {{ ref('int_enrollment_participants') }}
+
+),
+
+final as (
+
+    select
+        ---------- contract (marts.md)
+        nik,
+        kpj,
+        status,
+        enrolled_month,
+        exit_month,
+        exit_reason,
+
+        ---------- who and where
+        priority_rank,
+        nama,
+        kode_kelurahan,
+        nama_kelurahan,
+        kode_kecamatan,
+        nama_kecamatan,
+
+        ---------- why
+        died_on,
+        kpj_count,
+        tgl_kepesertaan,
+        bpjs_status_kepesertaan,
+        membership_snapshot_date
+
+    from participants
+
+)
+
+select * from final

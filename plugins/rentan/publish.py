@@ -1,0 +1,166 @@
+"""Write-audit-publish: dbt builds ops and marts into ops_build and marts_build; once every
+fail-level check of the run passed, ONE transaction swaps them in.
+
+The swap renames schemas: ops -> ops_prev, ops_build -> ops, then the grants the old schema
+had (USAGE for its reader role) are given to the new one, since grants do not move with a
+rename, and ops_prev is dropped; the same for marts. Readers never see an empty or
+half-swapped warehouse: the swap first takes every published relation's lock, all at once
+or none (NOWAIT, retried), so it never waits while holding some (a reader holding marts.x
+and wanting ops.y would deadlock with it otherwise); a query that starts during the swap
+waits for the commit and then reads the new relations (PostgreSQL looks the name up again
+after a lock wait). Views bind to relations,
+not names, so a marts view on ops_build.x reads ops.x after the swap; a view on staging or
+intermediate would vanish when the next build replaces those, so publishing refuses it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+from psycopg import sql
+
+PUBLISHED = ("ops", "marts")
+BUILD_SUFFIX = "_build"
+PREVIOUS_SUFFIX = "_prev"
+PUBLISH_LOCK = 2_775_002  # one publish at a time (any constant, the same in every process)
+# A reader holding the old relations (a long dashboard query) makes the swap wait: try again
+# for this long, then fail and let the task retry.
+LOCK_WAIT_SECONDS = 30
+
+
+class PublishRefused(RuntimeError):
+    """The build may not be published; the message says why."""
+
+
+def build_schemas() -> dict[str, str]:
+    """ops -> ops_build, marts -> marts_build: what dbt's build_schema_suffix var builds into."""
+    return {schema: schema + BUILD_SUFFIX for schema in PUBLISHED}
+
+
+def reset_build(conn: psycopg.Connection) -> None:
+    """Drop what an earlier (failed) run left in the build schemas, so a build starts clean."""
+    for build in build_schemas().values():
+        conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(build)))
+
+
+def mark_build(conn: psycopg.Connection, run_id: str) -> None:
+    """Label the build schemas with the run that built them: only that run's validation may publish them."""
+    for build in build_schemas().values():
+        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(build)))
+        conn.execute(sql.SQL("comment on schema {} is {}").format(sql.Identifier(build), sql.Literal(run_id)))
+
+
+def publish(conn: psycopg.Connection, run_id: str, required_suites: list[str]) -> dict:
+    """Swap the run's audited build into ops and marts in one transaction; log it; return the version.
+
+    Refuses (PublishRefused) when the build is not this run's, when a required suite has no
+    result for the run, when any fail-level check of the run failed, or when a view would dangle.
+    """
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(%s)", (PUBLISH_LOCK,))
+        check_build_is_of(conn, run_id)
+        _check_validated(conn, run_id, required_suites)
+        _check_no_outside_views(conn)
+        relations = _relations(conn)
+        _lock_published(conn)
+        for schema in PUBLISHED:
+            _swap(conn, schema)
+        version = conn.execute(
+            "insert into meta.publish_log (run_id, relations) values (%s, %s) returning version",
+            (run_id, relations)).fetchone()[0]
+    return {"version": version, "run_id": run_id, "relations": relations}
+
+
+def check_build_is_of(conn, run_id: str) -> None:
+    """The build schemas exist and were built by `run_id` (mark_build): nobody audits or publishes another's."""
+    for schema, build in build_schemas().items():
+        if not conn.execute("select 1 from pg_namespace where nspname = %s", (schema,)).fetchone():
+            raise PublishRefused(f"schema {schema} is missing: its grants come from it (see migration V001)")
+        row = conn.execute("select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = %s",
+                           (build,)).fetchone()
+        if row is None:
+            raise PublishRefused(f"there is no {build} schema: run the build first")
+        if row[0] != run_id:
+            raise PublishRefused(f"{build} was built by run {row[0]!r}, not {run_id!r}: build again")
+
+
+def _check_validated(conn, run_id: str, required_suites: list[str]) -> None:
+    rows = conn.execute(
+        """select suite, array_agg(check_name order by check_name) filter (where success is false and severity = 'fail')
+           from audit.validation_results where run_id = %s group by suite""", (run_id,)).fetchall()
+    failed = [f"{suite}.{check}" for suite, checks in rows for check in checks or []]
+    if failed:
+        raise PublishRefused(f"run {run_id} failed fail-level checks: {', '.join(failed)}")
+    missing = sorted(set(required_suites) - {suite for suite, _ in rows})
+    if missing:
+        raise PublishRefused(f"run {run_id} has no results for suite(s) {', '.join(missing)}: validate first")
+
+
+def _check_no_outside_views(conn) -> None:
+    """A build view may read other build relations (they move with it), never staging or intermediate."""
+    rows = conn.execute(
+        """select distinct view_ns.nspname || '.' || view.relname, used_ns.nspname || '.' || used.relname
+           from pg_depend as dep
+           join pg_rewrite as rule on dep.classid = 'pg_rewrite'::regclass and dep.objid = rule.oid
+           join pg_class as view on rule.ev_class = view.oid
+           join pg_namespace as view_ns on view.relnamespace = view_ns.oid
+           join pg_class as used on dep.refclassid = 'pg_class'::regclass and dep.refobjid = used.oid
+           join pg_namespace as used_ns on used.relnamespace = used_ns.oid
+           where view_ns.nspname = any(%s) and used.oid <> view.oid and not used_ns.nspname = any(%s)
+             and used_ns.nspname not in ('pg_catalog', 'information_schema')
+           order by 1, 2""", (list(build_schemas().values()), list(build_schemas().values()))).fetchall()
+    if rows:
+        views = ", ".join(f"{view} reads {used}" for view, used in rows)
+        raise PublishRefused(f"views would break when {rows[0][1].split('.')[0]} is rebuilt: {views}; "
+                             "materialize them as tables")
+
+
+def _relations(conn) -> list[str]:
+    """The published names of the relations in the build schemas, e.g. marts.program_capacity."""
+    names = {build: schema for schema, build in build_schemas().items()}
+    rows = conn.execute(
+        """select n.nspname, c.relname from pg_class c join pg_namespace n on c.relnamespace = n.oid
+           where n.nspname = any(%s) and c.relkind in ('r', 'v', 'm', 'p') order by 1, 2""",
+        (list(names),)).fetchall()
+    return [f"{names[schema]}.{name}" for schema, name in rows]
+
+
+def _lock_published(conn) -> None:
+    """Lock every relation of ops and marts, all or none, retrying until LOCK_WAIT_SECONDS."""
+    names = conn.execute(
+        """select n.nspname, c.relname from pg_class c join pg_namespace n on c.relnamespace = n.oid
+           where n.nspname = any(%s) and c.relkind in ('r', 'v', 'm', 'p')""", (list(PUBLISHED),)).fetchall()
+    if not names:
+        return
+    lock = sql.SQL("lock table {} in access exclusive mode nowait").format(
+        sql.SQL(", ").join(sql.Identifier(schema, name) for schema, name in names))
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            with conn.transaction():  # a savepoint: a failed attempt releases what it got
+                conn.execute(lock)
+            return
+        except psycopg.errors.LockNotAvailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _swap(conn, schema: str) -> None:
+    """schema_build becomes schema, with the schema grants schema had; the old one is dropped."""
+    build, previous = sql.Identifier(schema + BUILD_SUFFIX), sql.Identifier(schema + PREVIOUS_SUFFIX)
+    target = sql.Identifier(schema)
+    grants = conn.execute(
+        """select coalesce((select rolname from pg_roles where oid = acl.grantee), 'public'), acl.privilege_type
+           from pg_namespace as n, aclexplode(n.nspacl) as acl
+           where n.nspname = %s and acl.grantee <> n.nspowner""", (schema,)).fetchall()
+    conn.execute(sql.SQL("drop schema if exists {} cascade").format(previous))
+    conn.execute(sql.SQL("alter schema {} rename to {}").format(target, previous))
+    conn.execute(sql.SQL("alter schema {} rename to {}").format(build, target))
+    for grantee, privilege in grants:
+        role = sql.SQL("public") if grantee == "public" else sql.Identifier(grantee)
+        conn.execute(sql.SQL("grant {} on schema {} to {}").format(sql.SQL(privilege), target, role))
+        if privilege == "USAGE":  # default privileges already give SELECT; say it anyway
+            conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(target, role))
+    conn.execute(sql.SQL("drop schema {} cascade").format(previous))

@@ -1,0 +1,140 @@
+"""Build one month's finance report (workbook + PDF) from the published relations, atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import psycopg
+
+from rentan.paths import REPO_ROOT
+from rentan.reports import data as report_data
+from rentan.reports.formatting import month_id, number, parse_period, period_text, rupiah
+from rentan.reports.pdf import write_pdf
+from rentan.reports.workbook import write_workbook
+from rentan.warehouse import connect
+
+REPORTS_ENV = "RENTAN_REPORTS"
+DEFAULT_REPORTS_DIR = REPO_ROOT / ".reports"
+WORKBOOK_NAME = "laporan_rekonsiliasi_{period}.xlsx"
+PDF_NAME = "ringkasan_rekonsiliasi_{period}.pdf"
+# The workbook lists KPJs and masked names: readable by its owner only, like the exports.
+WORKBOOK_MODE = 0o600
+SCHEDULED_RUN_TYPES = frozenset({"scheduled", "backfill"})
+
+
+def reports_dir() -> Path:
+    """Where reports go: $RENTAN_REPORTS, else <repo>/.reports (git-ignored)."""
+    return Path(os.environ.get(REPORTS_ENV) or DEFAULT_REPORTS_DIR)
+
+
+def latest_period(conn: psycopg.Connection) -> str | None:
+    """The latest month with published payment data, 'YYYY-MM', or None before the first file."""
+    month = report_data.latest_period(conn)
+    return period_text(month) if month else None
+
+
+def build_report(conn: psycopg.Connection, period: str, out_dir: Path) -> dict:
+    """Write the month's workbook and PDF into out_dir, replacing that month's earlier files.
+
+    Returns {"paths": {"xlsx": Path, "pdf": Path}, "summary": {...key figures...}}. Raises
+    report_data.NoPaymentData when the month has no published reconciliation.
+    """
+    month = parse_period(period)
+    data = report_data.load(conn, month)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"xlsx": out_dir / WORKBOOK_NAME.format(period=period), "pdf": out_dir / PDF_NAME.format(period=period)}
+    write_atomically(paths["xlsx"], lambda tmp: write_workbook(data, tmp), WORKBOOK_MODE)
+    write_atomically(paths["pdf"], lambda tmp: write_pdf(data, tmp))
+    return {"paths": paths, "summary": summarize(data)}
+
+
+def write_atomically(path: Path, write, mode: int | None = None) -> None:
+    """Write to a hidden temporary name beside `path`, then rename: readers never see half a file."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        write(partial)
+        if mode is not None:
+            partial.chmod(mode)
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def summarize(data: report_data.ReportData) -> dict:
+    """The month's key figures, as plain values (for XCom, the CLI and tests)."""
+    budget, control = data.budget, data.control_total
+    return {
+        "period": period_text(data.period),
+        "active_participants": budget["active_participants"],
+        "expected_idr": budget["expected_idr"],
+        "paid_idr": budget["paid_idr"],
+        "difference_idr": budget["difference_idr"],
+        "cumulative_paid_idr": budget["cumulative_paid_idr"],
+        "budget_remaining_idr": budget["budget_remaining_idr"],
+        "projected_year_end_idr": budget["projected_year_end_idr"],
+        "headroom_idr": budget["headroom_idr"],
+        "categories": {c["category"]: c["persons"] for c in data.categories},
+        "exceptions": len(data.exceptions),
+        "unpaid_streaks": len(data.unpaid_streaks),
+        "quarantined_lines": len(data.quarantined),
+        "control_totals_balance": bool(control and control["rows_balance"] and control["amounts_balance"]
+                                       and control["warehouse_matches_file"]),
+    }
+
+
+def period_for_run(requested: str | None, run_type: str | None, logical_date: dt.datetime | None,
+                   conn: psycopg.Connection) -> str | None:
+    """The month a DAG run reports on.
+
+    An explicit `period` wins (backfill any month). A scheduled or backfill run reports the
+    month before its logical date (pass it in the schedule's timezone); a manual or
+    asset-triggered run (no logical date of its own) the latest month with data.
+    """
+    if requested:
+        return period_text(parse_period(requested))
+    if getattr(run_type, "value", run_type) in SCHEDULED_RUN_TYPES and logical_date is not None:
+        first = logical_date.date().replace(day=1)
+        return period_text((first - dt.timedelta(days=1)).replace(day=1))
+    return latest_period(conn)
+
+
+def report_for_run(requested: str | None, run_type: str | None, logical_date: dt.datetime | None,
+                   out_dir: Path | None = None) -> dict | None:
+    """What a report DAG run does: pick its month, build it into reports_dir(); None before any data.
+
+    Returns build_report's result with the paths as text (for XCom).
+    """
+    with connect() as conn:
+        period = period_for_run(requested, run_type, logical_date, conn)
+        if period is None:
+            return None
+        result = build_report(conn, period, out_dir or reports_dir())
+    return {"paths": {kind: str(path) for kind, path in result["paths"].items()}, "summary": result["summary"]}
+
+
+def print_period_summary(conn: psycopg.Connection, period: str) -> None:
+    """Print the month's reconciliation summary and budget position (what `make demo` ends with)."""
+    month = parse_period(period)
+    categories = conn.execute(
+        """select category_label, category, persons, expected_idr, paid_idr, difference_idr
+           from marts.reconciliation_summary where period = %s order by category_precedence""", (month,)).fetchall()
+    budget = conn.execute(
+        """select active_participants, expected_idr, paid_idr, cumulative_paid_idr, budget_remaining_idr,
+                  projected_year_end_idr, headroom_idr from marts.budget_monthly where period = %s""",
+        (month,)).fetchone()
+    print(f"  rekonsiliasi {month_id(month)}:")
+    print(f"  {'kategori':<28}{'orang':>8}{'seharusnya':>18}{'dibayar':>18}{'selisih':>16}")
+    for label, _, persons, expected, paid, difference in categories:
+        print(f"  {label:<28}{number(persons):>8}{rupiah(expected):>18}{rupiah(paid):>18}{rupiah(difference):>16}")
+    totals = [sum(row[i] for row in categories) for i in range(2, 6)]
+    print(f"  {'jumlah':<28}{number(totals[0]):>8}{rupiah(totals[1]):>18}{rupiah(totals[2]):>18}"
+          f"{rupiah(totals[3]):>16}")
+    if budget:
+        active, expected, paid, cumulative, remaining, projected, headroom = budget
+        print(f"  peserta aktif {number(active)}; terpakai s.d. bulan ini {rupiah(cumulative)}, "
+              f"sisa {rupiah(remaining)}; proyeksi akhir tahun {rupiah(projected)}, headroom {rupiah(headroom)}")

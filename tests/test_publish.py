@@ -1,0 +1,109 @@
+"""The publish swap on its own (no dbt): grants move, views resolve, refusals, and readers that
+query in a loop during publishes never see an empty or half-swapped warehouse."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg
+import pytest
+from rentan import publish
+from rentan.warehouse import connect
+
+from tests.test_validation import reader_logins
+
+ROWS = 500
+
+
+def stage(conn, run_id: str, tag: int) -> None:
+    """A small build in ops_build / marts_build, every relation tagged with `tag`, marked as run_id's."""
+    publish.reset_build(conn)
+    publish.mark_build(conn, run_id)
+    conn.execute(f"create table ops_build.eligibility as select g::text as nik, {tag} as tag "
+                 f"from generate_series(1, {ROWS}) as g")
+    conn.execute(f"create table marts_build.program_capacity as select {tag} as tag, {ROWS} as capacity")
+    conn.execute("create view marts_build.selected_count as select count(*) as n, min(tag) as tag "
+                 "from ops_build.eligibility")
+
+
+def test_publish_moves_the_build_in_with_its_grants_and_views(conn, fresh_url):
+    stage(conn, "r1", 1)
+    published = publish.publish(conn, "r1", required_suites=[])
+    assert published["version"] == 1
+    assert published["relations"] == ["marts.program_capacity", "marts.selected_count", "ops.eligibility"]
+    with reader_logins(fresh_url) as logins:
+        with psycopg.connect(logins["rentan_bi"], autocommit=True) as bi:
+            assert bi.execute("select capacity, tag from marts.program_capacity").fetchone() == (ROWS, 1)
+            assert bi.execute("select n, tag from marts.selected_count").fetchone() == (ROWS, 1)  # the view followed
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                bi.execute("select count(*) from ops.eligibility")
+        with psycopg.connect(logins["rentan_officer"], autocommit=True) as officer:
+            assert officer.execute("select count(*) from ops.eligibility").fetchone() == (ROWS,)
+    schemas = {s for (s,) in conn.execute("select nspname from pg_namespace where nspname ~ '_(build|prev)$'")}
+    assert schemas == set()
+
+
+def test_publish_refuses_an_unvalidated_failed_or_foreign_build_and_changes_nothing(conn):
+    stage(conn, "r1", 1)
+    publish.publish(conn, "r1", required_suites=[])
+    stage(conn, "r2", 2)
+    with pytest.raises(publish.PublishRefused, match="no results for suite"):
+        publish.publish(conn, "r2", required_suites=["budget"])
+    conn.execute("""insert into audit.validation_results (run_id, suite, check_name, severity, success)
+                    values ('r2', 'budget', 'cumulative_paid_within_budget', 'fail', false),
+                           ('r2', 'budget', 'projected_year_end_within_budget', 'warn', false)""")
+    with pytest.raises(publish.PublishRefused, match=r"fail-level checks: budget.cumulative_paid_within_budget$"):
+        publish.publish(conn, "r2", required_suites=["budget"])
+    with pytest.raises(publish.PublishRefused, match="built by run 'r2', not 'r3'"):
+        publish.publish(conn, "r3", required_suites=[])
+    conn.execute("delete from audit.validation_results where run_id = 'r2'")
+    conn.execute("create view marts_build.leaky as select * from meta.load_manifest")
+    with pytest.raises(publish.PublishRefused, match="marts_build.leaky reads meta.load_manifest"):
+        publish.publish(conn, "r2", required_suites=[])
+    assert conn.execute("select tag from marts.program_capacity").fetchone() == (1,)
+    assert conn.execute("select count(*) from meta.publish_log").fetchone() == (1,)
+
+
+def test_readers_never_see_an_empty_or_half_swapped_warehouse_during_publishes(conn, fresh_url):
+    stage(conn, "r0", 0)
+    publish.publish(conn, "r0", required_suites=[])
+    stop, problems, tags_seen = threading.Event(), [], set()
+
+    def read_in_a_loop(login_url: str, query: str, check) -> None:
+        with psycopg.connect(login_url, autocommit=True) as reader:
+            while not stop.is_set():
+                try:
+                    row = reader.execute(query).fetchone()
+                except psycopg.Error as error:
+                    problems.append(f"{query}: {error}")
+                    return
+                if not check(row):
+                    problems.append(f"{query}: {row}")
+                tags_seen.add(row[-1])
+
+    with reader_logins(fresh_url) as logins:
+        readers = [
+            (logins["rentan_bi"], "select count(*), min(tag) from marts.program_capacity", lambda r: r[0] == 1),
+            (logins["rentan_bi"], "select n, tag from marts.selected_count", lambda r: r[0] == ROWS),
+            (logins["rentan_officer"], "select count(*), min(tag) from ops.eligibility", lambda r: r[0] == ROWS),
+            # one statement over both schemas: always the same version on both sides
+            (fresh_url, "select (select min(tag) from ops.eligibility), (select min(tag) from marts.program_capacity)",
+             lambda r: r[0] == r[1]),
+        ]
+        threads = [threading.Thread(target=read_in_a_loop, args=reader) for reader in readers]
+        for thread in threads:
+            thread.start()
+        try:
+            for tag in range(1, 21):
+                stage(conn, f"r{tag}", tag)
+                publish.publish(conn, f"r{tag}", required_suites=[])
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=30)
+    assert problems == []
+    assert len(tags_seen) > 2  # the readers really read across several publishes
+    with connect(fresh_url) as check:
+        assert check.execute("select max(version) from meta.publish_log").fetchone() == (21,)

@@ -1,0 +1,90 @@
+"""The transform DAG: dbt_build >> validate >> publish, the marts asset from publish only, and two
+real runs through Airflow (`airflow dags test`, as `rentan run` does): one that publishes and
+emits the asset, one whose parameters shrink the budget below what was already paid."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import psycopg
+import pytest
+from rentan import validate
+from rentan.airflow_runner import test_dag as run_dag
+from rentan.assets import MARTS_ASSET
+from rentan.parameters import load_parameters
+from rentan.paths import DAGS_DIR
+from rentan.warehouse import connect
+
+from tests.helpers_dbt import load_landing, migrated_database
+from tests.test_validation import PEOPLE, reader_logins
+
+synth = pytest.importorskip("rentan.synth")
+
+
+def test_the_dag_builds_then_validates_then_publishes_and_only_publish_emits_the_marts_asset():
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(DAGS_DIR)).dags["rentan_transform"]
+    assert dag.get_task("dbt_build").downstream_task_ids == {"validate"}
+    assert dag.get_task("validate").downstream_task_ids == {"publish"}
+    outlets = {task.task_id: [asset.name for asset in task.outlets] for task in dag.tasks}
+    assert outlets == {"dbt_build": [], "validate": [], "publish": [MARTS_ASSET.name]}
+    assert "Triage" in dag.doc_md and "audit.validation_results" in dag.doc_md
+
+
+def marts_events() -> list[dict]:
+    """The `rentan.marts` asset events in the Airflow metadata database of this test session."""
+    with sqlite3.connect(Path(os.environ["AIRFLOW_HOME"]) / "airflow.db") as db:
+        rows = db.execute("""select e.extra from asset_event as e join asset as a on a.id = e.asset_id
+                             where a.name = ? order by e.id""", (MARTS_ASSET.name,)).fetchall()
+    return [json.loads(extra) for (extra,) in rows]
+
+
+@pytest.fixture(scope="module")
+def first_run(server_url, tmp_path_factory):
+    """A loaded warehouse and a first transform run through Airflow: yields (url, its outcome)."""
+    landing = tmp_path_factory.mktemp("dag_landing")
+    synth.generate(landing, seed=7, people=PEOPLE, params=load_parameters())
+    with pytest.MonkeyPatch.context() as env, migrated_database(server_url, prefix="t_dag") as url:
+        env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
+        load_landing(url, landing)
+        yield url, run_dag("rentan_transform", {"program_parameters": {}}, url)
+
+
+def test_a_passing_run_publishes_and_emits_the_marts_asset(first_run):
+    url, outcome = first_run
+    assert outcome.success, outcome.log_file.read_text()[-3000:]
+    with connect(url) as conn:
+        version, run_id = conn.execute("select version, run_id from meta.publish_log").fetchone()
+        assert conn.execute("select count(*) from ops.eligibility").fetchone()[0] > 0
+        (summary,) = conn.execute("select summary from meta.run_log where dag_id = 'rentan_transform'").fetchone()
+        assert summary["published_version"] == version and set(summary["seconds"]) == {"build", "validate", "publish"}
+    assert marts_events()[-1] == {"version": version, "run_id": run_id}
+    log = outcome.log_file.read_text()
+    assert "validation: 23 checks" in log and "published version 1" in log
+    assert "Calculating Metrics" not in log  # GX's progress bars stay out of the task log
+
+
+def test_a_budget_cut_below_what_was_paid_fails_the_run_naming_check_and_month_and_keeps_the_last_version(
+        first_run):
+    url, _ = first_run
+    events_before = marts_events()
+    with connect(url) as conn:
+        paid, last_month = conn.execute(
+            """select sum(case when jenis_transaksi = 'RESTITUSI' then -total_iuran_idr else total_iuran_idr end),
+                      max(period) from staging.stg_bpjs__payments""").fetchone()
+    budget = int(paid) - 1  # the last month's cumulative payments go one rupiah over
+    with reader_logins(url) as logins, psycopg.connect(logins["rentan_bi"], autocommit=True) as bi:
+        before = bi.execute("select budget_idr, capacity from marts.program_capacity").fetchone()
+        outcome = run_dag("rentan_transform", {"program_parameters": {"budget_idr": budget}}, url)
+        assert bi.execute("select budget_idr, capacity from marts.program_capacity").fetchone() == before
+    assert not outcome.success
+    assert any("budget.cumulative_paid_within_budget" in line for line in outcome.errors), outcome.errors
+    log = outcome.log_file.read_text()
+    assert f"FAILED budget.cumulative_paid_within_budget (1 unexpected: [{{\"period\": \"{last_month}\"" in log
+    with connect(url) as conn:
+        assert conn.execute("select max(version) from meta.publish_log").fetchone() == (1,)
+    assert marts_events() == events_before
