@@ -165,7 +165,7 @@ def test_the_first_run_passed_every_suite_and_was_published_readably(warehouse, 
         assert conn.execute("""select status, detail from audit.pipeline_health
                                where component = 'publish'""").fetchall() == [("SUCCESS", "first")]
         print_status(conn)
-        assert "published: version=1, run_id=first" in capsys.readouterr().out
+        assert "published: version 1, run first, at" in capsys.readouterr().out
         assert validate.print_validation_summary(conn, "first") is True
     out = capsys.readouterr().out
     assert "validation first: PASSED" in out and re.search(r"budget +passed", out)
