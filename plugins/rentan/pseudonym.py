@@ -54,15 +54,19 @@ def padded_blocks(key: bytes) -> tuple[bytes, bytes]:
     return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
 
 
+def fingerprint(key: bytes) -> str:
+    """Names the key without revealing it: a changed fingerprint is a rotation."""
+    return hashlib.sha256(b"rentan-fingerprint:" + key).hexdigest()[:12]
+
+
 def install_key(conn: psycopg.Connection, key: bytes | None = None) -> str:
     """Put the key's padded blocks where dbt reads them; return its fingerprint (not secret)."""
     key = key if key is not None else load_key()
     k_ipad, k_opad = padded_blocks(key)
-    fingerprint = hashlib.sha256(b"rentan-fingerprint:" + key).hexdigest()[:12]
     with conn.transaction():
         conn.execute(
             """insert into secret.pseudonym_key (k_ipad, k_opad, key_fingerprint) values (%s, %s, %s)
                on conflict (one_row) do update set k_ipad = excluded.k_ipad, k_opad = excluded.k_opad,
                    key_fingerprint = excluded.key_fingerprint, installed_at = clock_timestamp()""",
-            (k_ipad, k_opad, fingerprint))
-    return fingerprint
+            (k_ipad, k_opad, fingerprint(key)))
+    return fingerprint(key)

@@ -11,6 +11,8 @@ waits for the commit and then reads the new relations (PostgreSQL looks the name
 after a lock wait). Views bind to relations,
 not names, so a marts view on ops_build.x reads ops.x after the swap; a view on staging or
 intermediate would vanish when the next build replaces those, so publishing refuses it.
+An incremental build carries unchanged relations over as views on the published tables
+(ops_build.x reads ops.x); in the swap's transaction the published table takes its view's place.
 """
 
 from __future__ import annotations
@@ -61,15 +63,18 @@ def publish(conn: psycopg.Connection, run_id: str, required_suites: list[str]) -
         conn.execute("select pg_advisory_xact_lock(%s)", (PUBLISH_LOCK,))
         check_build_is_of(conn, run_id)
         _check_validated(conn, run_id, required_suites)
-        _check_no_outside_views(conn)
+        carried_over = _check_no_outside_views(conn)
         relations = _relations(conn)
         _lock_published(conn)
+        for build, published, name in carried_over:
+            _keep_published(conn, build, published, name)
         for schema in PUBLISHED:
             _swap(conn, schema)
         version = conn.execute(
             "insert into meta.publish_log (run_id, relations) values (%s, %s) returning version",
             (run_id, relations)).fetchone()[0]
-    return {"version": version, "run_id": run_id, "relations": relations}
+    return {"version": version, "run_id": run_id, "relations": relations,
+            "carried_over": [f"{published}.{name}" for _, published, name in carried_over]}
 
 
 def check_build_is_of(conn, run_id: str) -> None:
@@ -97,10 +102,14 @@ def _check_validated(conn, run_id: str, required_suites: list[str]) -> None:
         raise PublishRefused(f"run {run_id} has no results for suite(s) {', '.join(missing)}: validate first")
 
 
-def _check_no_outside_views(conn) -> None:
-    """A build view may read other build relations (they move with it), never staging or intermediate."""
+def _check_no_outside_views(conn) -> list[tuple[str, str, str]]:
+    """A build view may read other build relations (they move with it), never staging or intermediate.
+
+    The one exception is a carry-over of an incremental build (the dbt macro carry_over_unselected):
+    ops_build.x reading exactly ops.x. Those are returned as (build schema, published schema, name).
+    """
     rows = conn.execute(
-        """select distinct view_ns.nspname || '.' || view.relname, used_ns.nspname || '.' || used.relname
+        """select distinct view_ns.nspname, view.relname, used_ns.nspname, used.relname
            from pg_depend as dep
            join pg_rewrite as rule on dep.classid = 'pg_rewrite'::regclass and dep.objid = rule.oid
            join pg_class as view on rule.ev_class = view.oid
@@ -109,11 +118,25 @@ def _check_no_outside_views(conn) -> None:
            join pg_namespace as used_ns on used.relnamespace = used_ns.oid
            where view_ns.nspname = any(%s) and used.oid <> view.oid and not used_ns.nspname = any(%s)
              and used_ns.nspname not in ('pg_catalog', 'information_schema')
-           order by 1, 2""", (list(build_schemas().values()), list(build_schemas().values()))).fetchall()
-    if rows:
-        views = ", ".join(f"{view} reads {used}" for view, used in rows)
-        raise PublishRefused(f"views would break when {rows[0][1].split('.')[0]} is rebuilt: {views}; "
+           order by 1, 2, 3, 4""", (list(build_schemas().values()), list(build_schemas().values()))).fetchall()
+    published_of = {build: schema for schema, build in build_schemas().items()}
+    carried_over, outside = [], []
+    for view_ns, view, used_ns, used in rows:
+        if used == view and used_ns == published_of[view_ns]:
+            carried_over.append((view_ns, used_ns, view))
+        else:
+            outside.append(f"{view_ns}.{view} reads {used_ns}.{used}")
+    if outside:
+        raise PublishRefused(f"views would break when what they read is rebuilt: {', '.join(outside)}; "
                              "materialize them as tables")
+    return carried_over
+
+
+def _keep_published(conn, build: str, published: str, name: str) -> None:
+    """A carried-over relation: the published table replaces its view in the build, then swaps back in."""
+    conn.execute(sql.SQL("drop view {}").format(sql.Identifier(build, name)))
+    conn.execute(sql.SQL("alter table {} set schema {}").format(sql.Identifier(published, name),
+                                                                 sql.Identifier(build)))
 
 
 def _relations(conn) -> list[str]:

@@ -16,11 +16,12 @@ import json
 import logging
 import time
 
-from rentan import dbt_runner
+from rentan import dbt_runner, incremental
 from rentan import publish as publisher
 from rentan import validate as validator
 from rentan.migrate import migrate
 from rentan.parameters import load_parameters
+from rentan.pseudonym import fingerprint, load_key
 from rentan.warehouse import connect, warehouse_url
 
 log = logging.getLogger(__name__)
@@ -31,14 +32,22 @@ class TransformFailed(RuntimeError):
 
 
 def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True) -> dict:
-    """Run `dbt build` into the build schemas with the run's parameters; log each node; fail loudly."""
+    """Run `dbt build` into the build schemas with the run's parameters; log each node; fail loudly.
+
+    Only what depends on the feeds that changed since the published build is rebuilt, when
+    nothing else changed (rentan.incremental); otherwise everything.
+    """
     params = load_parameters(overrides)
     url = warehouse_url()
     with connect(url) as conn:
         migrate(conn)
         publisher.reset_build(conn)
-    run = dbt_runner.build(url, params, unit_tests=unit_tests,
-                           extra_vars={"build_schema_suffix": publisher.BUILD_SUFFIX})
+        inputs = incremental.current_inputs(conn, params, fingerprint(load_key()))
+        select, why = incremental.plan(conn, inputs)
+        incremental.forget(conn)
+    log.info(why)
+    run = dbt_runner.build(url, params, select=select, unit_tests=unit_tests,
+                           extra_vars={"build_schema_suffix": publisher.BUILD_SUFFIX, "carry_over": bool(select)})
     tests = validator.dbt_test_results(run, dbt_runner.TARGET_DIR / "manifest.json")
     with connect(url) as conn:
         with conn.transaction():
@@ -46,13 +55,15 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True) -> di
         validator.record_results(conn, run_id, tests)
         if run.success:
             publisher.mark_build(conn, run_id)
+            incremental.remember(conn, run_id, inputs)
     for node in run.results:
         log.info("%-8s %7.2fs  %s %s", node["status"], node["seconds"] or 0, node["unique_id"],
                  node["message"] or "")
     if not run.success:
         raise TransformFailed(run.summary())
     log.info("dbt build: %d nodes in %.1fs; %s", len(run.results), run.seconds, validator.summarize(tests))
-    return {"nodes": len(run.results), "params": params, "seconds": {"build": round(run.seconds, 1)}}
+    return {"nodes": len(run.results), "params": params, "incremental": bool(select),
+            "seconds": {"build": round(run.seconds, 1)}}
 
 
 def record_dbt_results(conn, run_id: str, run) -> None:

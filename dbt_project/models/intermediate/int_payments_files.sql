@@ -1,5 +1,7 @@
 -- The current (LOADED) BPJS payment files, one per period, with the loader's row and
 -- rupiah control totals: the periods with payment data, and what the files held.
+-- It reads the payment feed's manifest rows, so it is rebuilt when that feed changes:
+-- depends_on: {{ source('raw', 'bpjs_iuran') }}
 with
 
 batches as (

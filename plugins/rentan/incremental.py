@@ -1,0 +1,71 @@
+"""Incremental builds: rebuild only what depends on the feeds that changed since the published build.
+
+A transform run compares its inputs with those of the last successful dbt build: the LOADED
+batches of each feed, the programme parameters, the dbt project's files and the pseudonym
+key's fingerprint. The build is incremental only when that build is the published one (so
+the staging and intermediate tables, which are built in place, match what readers see) and
+only feeds changed: dbt then builds `source:raw.<feed>+` for the changed feeds, and every
+ops or marts model outside that selection is carried over from the published schemas (the
+dbt macro carry_over_unselected; publish keeps the published table). Anything else, or
+nothing changed at all, is a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from rentan.paths import DBT_PROJECT_DIR
+
+# What a dbt build reads besides the data: any change here means a full build.
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+
+
+def project_fingerprint() -> str:
+    """A hash of the dbt project's files (their paths and contents)."""
+    digest = hashlib.sha256()
+    for name in PROJECT_FILES:
+        path = DBT_PROJECT_DIR / name
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file():
+                digest.update(str(file.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def current_inputs(conn: psycopg.Connection, params: dict, key_fingerprint: str) -> dict:
+    """What this run's build would read: per feed its LOADED batch ids, and the rest."""
+    batches = dict(conn.execute(
+        """select feed, array_agg(batch_id order by batch_id) from meta.load_manifest
+           where status = 'LOADED' group by feed""").fetchall())
+    return {"batches": batches, "params": json.loads(json.dumps(params, sort_keys=True, default=str)),
+            "project": project_fingerprint(), "key": key_fingerprint}
+
+
+def plan(conn: psycopg.Connection, inputs: dict) -> tuple[list[str] | None, str]:
+    """The dbt selection of an incremental build (None: build everything), and why, for the log."""
+    published = conn.execute("select run_id from meta.publish_log order by version desc limit 1").fetchone()
+    state = conn.execute("select run_id, inputs from meta.build_state").fetchone()
+    if published is None or state is None or state[0] != published[0]:
+        return None, "full build: the last successful build is not the published one"
+    previous = state[1]
+    changed = sorted(name for name in ("params", "project", "key") if previous.get(name) != inputs[name])
+    if changed:
+        return None, f"full build: {', '.join(changed)} changed since the published build"
+    feeds = sorted(feed for feed in {*inputs["batches"], *previous["batches"]}
+                   if inputs["batches"].get(feed) != previous["batches"].get(feed))
+    if not feeds:
+        return None, "full build: no feed changed since the published build"
+    return [f"source:raw.{feed}+" for feed in feeds], f"incremental build: {', '.join(feeds)} changed"
+
+
+def forget(conn: psycopg.Connection) -> None:
+    """A build is starting: until it succeeds, staging and intermediate match no recorded inputs."""
+    conn.execute("delete from meta.build_state")
+
+
+def remember(conn: psycopg.Connection, run_id: str, inputs: dict) -> None:
+    """The build of `run_id` succeeded on `inputs`."""
+    conn.execute("insert into meta.build_state (run_id, inputs) values (%s, %s)", (run_id, Jsonb(inputs)))

@@ -1,0 +1,109 @@
+"""Incremental builds: after one new monthly payment file, only what reads payments is rebuilt,
+the rest is carried over, and what readers see equals a full rebuild on the same inputs."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from psycopg import sql
+from rentan import incremental, transform, validate
+from rentan.parameters import load_parameters
+from rentan.warehouse import connect
+
+from tests.helpers_dbt import load_landing, migrated_database, query
+from tests.test_validation import PEOPLE
+
+synth = pytest.importorskip("rentan.synth")
+
+# Models that read no payment data: an incremental build after a payment file must not touch them.
+NOT_PAYMENT_MODELS = {"int_dtsen_individuals_at_selection", "int_dukcapil_residents_latest",
+                      "int_eligibility_reasons", "int_eligibility_ranked", "eligibility", "enrollment",
+                      "person_status", "program_capacity"}
+
+
+def published_contents(url: str) -> dict[str, str]:
+    """Every published relation (ops, marts) -> an md5 of all its rows."""
+    with connect(url) as conn:
+        names = conn.execute(
+            """select n.nspname, c.relname from pg_class as c join pg_namespace as n on c.relnamespace = n.oid
+               where n.nspname in ('ops', 'marts') and c.relkind in ('r', 'v') order by 1, 2""").fetchall()
+        return {f"{schema}.{name}": conn.execute(
+            sql.SQL("select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from {} as t")
+            .format(sql.Identifier(schema, name))).fetchone()[0] for schema, name in names}
+
+
+def build_validate_publish(run_id: str) -> dict:
+    built = transform.build(run_id, {}, unit_tests=False)
+    transform.validate(run_id, {})
+    return {**built, **transform.publish(run_id)}
+
+
+def rebuilt_models(url: str, run_id: str) -> set[str]:
+    return {uid.split(".")[-1] for (uid,) in query(
+        url, "select unique_id from audit.dbt_results where run_id = %s and resource_type = 'model'", (run_id,))}
+
+
+@pytest.fixture(scope="module")
+def runs(server_url, tmp_path_factory):
+    """A full first run without the last payment file; the file arrives, an incremental run; then,
+    on the same inputs, a forced full run. Yields (url, run results by name, contents by name)."""
+    landing, held_back = tmp_path_factory.mktemp("incr_landing"), tmp_path_factory.mktemp("incr_held_back")
+    synth.generate(landing, seed=11, people=PEOPLE, params=load_parameters())
+    last_payment = sorted((landing / "bpjs_iuran").iterdir())[-1]
+    shutil.move(last_payment, held_back / last_payment.name)
+    with pytest.MonkeyPatch.context() as env, migrated_database(server_url, prefix="t_incr") as url:
+        env.setenv("WAREHOUSE_URL", url)
+        env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
+        load_landing(url, landing)
+        results = {"first": build_validate_publish("first")}
+        shutil.move(held_back / last_payment.name, last_payment)
+        load_landing(url, landing)
+        results["incremental"] = build_validate_publish("incremental")
+        contents = {"incremental": published_contents(url)}
+        with connect(url) as conn:
+            conn.execute("delete from meta.build_state")  # as after a failed build: the next one is full
+        results["full"] = build_validate_publish("full")
+        contents["full"] = published_contents(url)
+        yield url, results, contents
+
+
+def test_the_first_and_the_forced_runs_are_full_builds(runs):
+    url, results, _ = runs
+    assert not results["first"]["incremental"] and not results["full"]["incremental"]
+    assert NOT_PAYMENT_MODELS <= rebuilt_models(url, "full")
+
+
+def test_a_new_payment_file_rebuilds_only_what_reads_payments(runs):
+    url, results, _ = runs
+    assert results["incremental"]["incremental"]
+    rebuilt = rebuilt_models(url, "incremental")
+    assert {"int_payments_files", "int_payments_by_person", "reconciliation", "budget_monthly",
+            "reconciliation_summary"} <= rebuilt
+    assert not rebuilt & NOT_PAYMENT_MODELS
+    assert {"ops.eligibility", "ops.enrollment", "marts.person_status"} <= set(results["incremental"]["carried_over"])
+
+
+def test_the_incremental_result_equals_a_full_rebuild(runs):
+    url, _, contents = runs
+    assert contents["incremental"] == contents["full"]
+    assert {"ops.eligibility", "ops.reconciliation", "marts.budget_monthly"} <= set(contents["full"])
+    # the held-back month is in the books
+    months = query(url, "select count(distinct period) from ops.reconciliation")[0][0]
+    assert months == len(list(query(url, "select 1 from meta.load_manifest where feed = 'bpjs_iuran' "
+                                          "and status = 'LOADED'")))
+
+
+def test_changed_parameters_code_or_key_mean_a_full_build(runs):
+    url, _, _ = runs
+    with connect(url) as conn:
+        inputs = incremental.current_inputs(conn, load_parameters(), conn.execute(
+            "select inputs->>'key' from meta.build_state").fetchone()[0])
+        assert incremental.plan(conn, inputs) == (None, "full build: no feed changed since the published build")
+        for name, value in [("params", {**inputs["params"], "quota": 9000}), ("project", "x"), ("key", "y")]:
+            select, why = incremental.plan(conn, {**inputs, name: value})
+            assert select is None and why == f"full build: {name} changed since the published build"
+        changed = {**inputs, "batches": {**inputs["batches"], "dukcapil": [-1]}}
+        assert incremental.plan(conn, changed) == (["source:raw.dukcapil+"], "incremental build: dukcapil changed")
+        conn.execute("update meta.build_state set run_id = 'not-published'")
+        assert incremental.plan(conn, changed)[0] is None
