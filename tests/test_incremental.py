@@ -84,6 +84,16 @@ def test_a_new_payment_file_rebuilds_only_what_reads_payments(runs):
     assert {"ops.eligibility", "ops.enrollment", "marts.person_status"} <= set(results["incremental"]["carried_over"])
 
 
+def test_checks_of_carried_over_relations_keep_the_published_results_and_the_rest_run_again(runs):
+    url, _, _ = runs
+    origin = dict(query(url, """select suite || '.' || check_name, details->>'carried_over_from'
+                                from audit.validation_results where run_id = 'incremental'"""))
+    assert origin["dedup.eligibility_nik_unique"] == "first" and origin["referential.enrolled_are_selected"] == "first"
+    assert origin["dedup.reconciliation_one_row_per_period_nik"] is None
+    assert origin["budget.monthly_cumulative_paid_within_budget"] is None
+    assert origin["control_totals.rows_add_up"] is None  # reads meta only: always run
+
+
 def test_the_incremental_result_equals_a_full_rebuild(runs):
     url, _, contents = runs
     assert contents["incremental"] == contents["full"]

@@ -88,6 +88,7 @@ def run_bench(people: int, out: Path) -> dict:
         e2e_full_s = rentan("run", "--landing", str(landing), url=url)
         (landing / "bpjs_iuran" / last_payment.name).write_bytes((held_back / last_payment.name).read_bytes())
         e2e_incremental_s = rentan("run", "--landing", str(landing), url=url)
+        report_s = rentan("report", "--out", str(home / "reports"), url=url)
 
         feeds = {}
         with connect(url) as conn:
@@ -103,11 +104,12 @@ def run_bench(people: int, out: Path) -> dict:
                                "pandas_to_sql_rows_per_s": round(pandas_rows_per_s(url, path)),
                                "vs_copy": round(load / copy, 3)}
                 feeds[feed]["vs_to_sql"] = round(load / feeds[feed]["pandas_to_sql_rows_per_s"], 1)
-            steps = step_seconds(conn)
+            steps = {**step_seconds(conn, "full"), **step_seconds(conn, "incremental")}
         result = {
             "people": people, "generate_s": round(generate_s, 1), "feeds": feeds, **steps,
             "load_vs_copy": min(f["vs_copy"] for f in feeds.values()),
             "load_vs_to_sql": min(f["vs_to_sql"] for f in feeds.values()),
+            "report_s": round(report_s, 1),
             "e2e_full_s": round(e2e_full_s, 1), "e2e_incremental_s": round(e2e_incremental_s, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
             "files": len(truth["files"]),
@@ -119,13 +121,12 @@ def run_bench(people: int, out: Path) -> dict:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def step_seconds(conn: psycopg.Connection) -> dict:
-    """Seconds of the transform's steps in the last full run, from what the pipeline recorded."""
-    row = conn.execute(
-        """select summary from meta.run_log where dag_id = 'rentan_transform'
-           order by finished_at limit 1""").fetchone()
-    timings = (row[0] if row else {}).get("seconds", {})
-    return {f"{step}_s": round(s, 1) for step, s in timings.items()}
+def step_seconds(conn: psycopg.Connection, run: str) -> dict:
+    """Seconds of the transform's steps in the full (first) or incremental (last) run, as recorded."""
+    rows = conn.execute("""select summary from meta.run_log where dag_id = 'rentan_transform'
+                           order by finished_at""").fetchall()
+    timings = (rows[0 if run == "full" else -1][0] if rows else {}).get("seconds", {})
+    return {f"{run}_{step}_s": round(s, 1) for step, s in timings.items()}
 
 
 def print_bench(result: dict) -> None:

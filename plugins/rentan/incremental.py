@@ -18,20 +18,22 @@ import json
 import psycopg
 from psycopg.types.json import Jsonb
 
-from rentan.paths import DBT_PROJECT_DIR
+from rentan.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT
 
-# What a dbt build reads besides the data: any change here means a full build.
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+# What a build and its validation read besides the data: any change here means a full build
+# (and every check run again: an incremental run keeps the published results of checks that
+# read only carried-over relations).
+PROJECT_FILES = [DBT_PROJECT_DIR / name for name in ("dbt_project.yml", "profiles.yml", "models", "macros",
+                                                      "seeds", "tests")] + [EXPECTATIONS_DIR / "suites"]
 
 
 def project_fingerprint() -> str:
-    """A hash of the dbt project's files (their paths and contents)."""
+    """A hash of the dbt project's and the suites' files (their paths and contents)."""
     digest = hashlib.sha256()
-    for name in PROJECT_FILES:
-        path = DBT_PROJECT_DIR / name
+    for path in PROJECT_FILES:
         for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
             if file.is_file():
-                digest.update(str(file.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + file.read_bytes() + b"\0")
+                digest.update(str(file.relative_to(REPO_ROOT)).encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

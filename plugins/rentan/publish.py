@@ -132,6 +132,14 @@ def _check_no_outside_views(conn) -> list[tuple[str, str, str]]:
     return carried_over
 
 
+def carried_over(conn) -> tuple[tuple[str, ...], str | None]:
+    """The published names of the build's carried-over relations, and the published run they come from."""
+    relations = tuple(f"{published}.{name}" for _, published, name in _check_no_outside_views(conn))
+    if not relations:
+        return (), None
+    return relations, conn.execute("select run_id from meta.publish_log order by version desc limit 1").fetchone()[0]
+
+
 def _keep_published(conn, build: str, published: str, name: str) -> None:
     """A carried-over relation: the published table replaces its view in the build, then swaps back in."""
     conn.execute(sql.SQL("drop view {}").format(sql.Identifier(build, name)))

@@ -89,9 +89,11 @@ def validate(run_id: str, overrides: dict | None, seconds: dict | None = None) -
     with connect(url) as conn:
         try:
             publisher.check_build_is_of(conn, run_id)
+            carried_over, carried_from = publisher.carried_over(conn)
         except publisher.PublishRefused as refused:
             raise TransformFailed(f"nothing to validate: {refused}") from None
-    results = validator.run_checks(url, params, publisher.build_schemas(), run_name=run_id)
+    results = validator.run_checks(url, params, publisher.build_schemas(), run_name=run_id,
+                                   carried_over=carried_over, carried_from=carried_from)
     with connect(url) as conn:
         validator.record_results(conn, run_id, results)
     seconds_taken = time.monotonic() - started

@@ -133,11 +133,20 @@ def _sql_literal(value: Any) -> str:
 # -- running them ---------------------------------------------------------------------
 
 def run_checks(url: str, params: dict[str, Any], schemas: dict[str, str], run_name: str | None = None,
-               docs_dir: Path | None = None) -> list[CheckResult]:
-    """Run every suite against the relations of `schemas` (e.g. ops -> ops_build); build the Data Docs."""
+               docs_dir: Path | None = None, carried_over: tuple[str, ...] = (),
+               carried_from: str | None = None) -> list[CheckResult]:
+    """Run every suite against the relations of `schemas` (e.g. ops -> ops_build); build the Data Docs.
+
+    An incremental build carries relations over unchanged from the published run `carried_from`
+    (same inputs, same parameters): a batch that reads only those keeps that run's results.
+    """
     results, runnable = [], []
     with psycopg.connect(url, autocommit=True) as conn:
         for batch in (b for batches in load_suites().values() for b in batches):
+            previous = _previous_results(conn, batch, carried_from) if set(batch.needs) <= set(carried_over) else None
+            if previous:
+                results += previous
+                continue
             missing = _missing_relations(conn, batch, schemas)
             if missing is None:
                 runnable.append(batch)
@@ -149,6 +158,21 @@ def run_checks(url: str, params: dict[str, Any], schemas: dict[str, str], run_na
     if runnable:
         results += _run_gx(url, params, runnable, values, run_name, docs_dir or data_docs_dir())
     return results
+
+
+def _previous_results(conn, batch: Batch, run_id: str | None) -> list[CheckResult] | None:
+    """The results `run_id` recorded for every check of `batch`, marked as carried over; None if any is missing."""
+    if not batch.needs or run_id is None:
+        return None
+    rows = conn.execute(
+        """select check_name, severity, success, observed_value, unexpected_count, details
+           from audit.validation_results where run_id = %s and suite = %s and check_name = any(%s)""",
+        (run_id, batch.suite, [c.name for c in batch.checks])).fetchall()
+    if len(rows) < len(batch.checks):
+        return None
+    return [CheckResult(batch.suite, name, severity, success, observed, unexpected,
+                        {**details, "carried_over_from": run_id}) for name, severity, success, observed, unexpected,
+            details in rows]
 
 
 def _missing_relations(conn, batch: Batch, schemas: dict[str, str]) -> tuple[bool | None, dict] | None:
