@@ -124,8 +124,12 @@ def quarantine(conn: psycopg.Connection, contract: Contract, batch_id: int, file
     duplicates = None
     if contract.unique_nik:
         duplicates = sql.Identifier("raw", f"{contract.feed}_b{batch_id}_duplicate_nik")
+        # One hash of all NIKs in work_mem is faster here than a parallel plan's partial
+        # hashes, sorts and merge (2.5 s vs 5 s for 2.6 M NIKs).
+        conn.execute("set local max_parallel_workers_per_gather = 0")
         conn.execute(sql.SQL("""create table {} as select meta.normalize_id(nik) as nik from {}
                                 group by 1 having count(*) > 1""").format(duplicates, table))
+        conn.execute("reset max_parallel_workers_per_gather")
     checks = failure_checks(contract, file_period, duplicates)
     conn.execute(sql.SQL("create temp table failing_lines on commit drop as select line_no from {} where {}").format(
         table, sql.SQL(" or ").join(fails for _, fails in checks)))
@@ -233,8 +237,10 @@ def _copy_file(conn: psycopg.Connection, table: sql.Identifier, targets: list[st
     digest = hashlib.sha256()
     columns = sql.SQL(", ").join(sql.Identifier(t) for t in targets)
     with conn.cursor() as cur:
-        with cur.copy(sql.SQL("copy {} ({}) from stdin (format csv, header true, encoding 'UTF8')").format(
-                table, columns)) as copy:
+        # FREEZE: the table is new in this transaction, so its rows can be written frozen, with
+        # their hint bits set: the check pass then reads the pages without dirtying them again.
+        with cur.copy(sql.SQL("copy {} ({}) from stdin (format csv, header true, encoding 'UTF8', freeze true)")
+                      .format(table, columns)) as copy:
             with open(lf.path, "rb") as f:
                 first = True
                 while chunk := f.read(CHUNK_BYTES):
