@@ -1,4 +1,4 @@
-{{ config(indexes=[{'columns': ['nik']}]) }}
+{{ config(indexes=[{'columns': ['nik'], 'unique': true}]) }}
 
 -- The civil-registry snapshot in force on the selection date: one row per NIK (the
 -- loader quarantines both rows of a NIK that appears twice in one file). A table, not a

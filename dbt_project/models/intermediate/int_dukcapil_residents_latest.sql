@@ -1,4 +1,4 @@
-{{ config(indexes=[{'columns': ['nik']}]) }}
+{{ config(indexes=[{'columns': ['nik'], 'unique': true}]) }}
 
 -- The latest civil-registry snapshot (whatever its date): the deaths that end enrollment
 -- and make a payment PAID_AFTER_DEATH, the current address of the lists, and the re-check
