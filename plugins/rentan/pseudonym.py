@@ -63,10 +63,11 @@ def install_key(conn: psycopg.Connection, key: bytes | None = None) -> str:
     """Put the key's padded blocks where dbt reads them; return its fingerprint (not secret)."""
     key = key if key is not None else load_key()
     k_ipad, k_opad = padded_blocks(key)
+    key_fingerprint = fingerprint(key)
     with conn.transaction():
         conn.execute(
             """insert into secret.pseudonym_key (k_ipad, k_opad, key_fingerprint) values (%s, %s, %s)
                on conflict (one_row) do update set k_ipad = excluded.k_ipad, k_opad = excluded.k_opad,
                    key_fingerprint = excluded.key_fingerprint, installed_at = clock_timestamp()""",
-            (k_ipad, k_opad, fingerprint(key)))
-    return fingerprint(key)
+            (k_ipad, k_opad, key_fingerprint))
+    return key_fingerprint
