@@ -47,14 +47,7 @@ informal_categories as (
 
 covered_by_other_payer as (
 
-    select distinct memberships.nik
-
-    from memberships
-    cross join parameters
-
-    where
-        memberships.status_kepesertaan = 'AKTIF'
-        and memberships.sumber_iuran <> parameters.program_payer_code
+    {{ covered_by_other_payer() }}
 
 ),
 
