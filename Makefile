@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
-.PHONY: install demo test lint airflow bench lock clean
+.PHONY: install system-deps demo test lint airflow bench lock clean
 
 install: $(VENV)/.installed
 
@@ -15,6 +15,17 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
+
+# Debian packages the tests drive for real: a browser, the workbook and PDF renderers,
+# PostgreSQL 15 for the server-version test. Installs only what is missing (needs root).
+SYSTEM_PACKAGES := chromium libreoffice-calc-nogui poppler-utils postgresql-15 fonts-dejavu-core
+
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 demo: install
 	$(BIN)/rentan demo
