@@ -30,6 +30,9 @@ version (`rentan status` shows it). The failed task's log names what failed:
   `expectations/suites/<suite>.yml`; `expectations/README.md` explains fail vs warn.
 - `publish`: `not published:` says why (validation missing or failed, a view on a rebuilt
   schema, a lock held too long by a reader: this one is retried).
+- `validate`, `cohort.cohort_unchanged`: participants are enrolled and this build would
+  change who is selected (it says how many, and why: a parameter, a re-delivered snapshot).
+  Fix the input, or decide: `rentan run --reselect "reason"` (kept in audit.cohort_decisions).
 Fix the data (a re-delivered file) or the parameters, then re-run: every step starts over
 from raw and the build schemas, so re-running is safe.
 """
@@ -43,27 +46,30 @@ from raw and the build schemas, so re-running is safe.
     default_args=DEFAULT_ARGS,
     tags=["rentan", "transform", "dbt"],
     doc_md=DOC_MD,
-    params={"program_parameters": Param({}, type="object")},
+    params={"program_parameters": Param({}, type="object"),
+            "reselect": Param(None, type=["null", "string"],
+                              description="why the selected cohort may change although participants are enrolled")},
 )
 def rentan_transform():
     @task
     def dbt_build(params=None, run_id=None) -> dict:
         try:
-            return transform.build(run_id, params["program_parameters"])
+            return transform.build(run_id, params["program_parameters"], reselect=params["reselect"])
         except (transform.TransformFailed, ValueError) as failed:
             raise AirflowFailException(str(failed)) from None  # same inputs fail the same way
 
     @task
     def validate(build: dict, params=None, run_id=None) -> dict:
         try:
-            return transform.validate(run_id, params["program_parameters"], seconds=build["seconds"])
+            return transform.validate(run_id, params["program_parameters"], seconds=build["seconds"],
+                                      reselect=params["reselect"])
         except (transform.TransformFailed, ValueError) as failed:
             raise AirflowFailException(str(failed)) from None
 
     @task(outlets=[MARTS_ASSET])
-    def publish(validation: dict, run_id=None, outlet_events=None) -> dict:
+    def publish(validation: dict, params=None, run_id=None, outlet_events=None) -> dict:
         try:
-            published = transform.publish(run_id, seconds=validation["seconds"])
+            published = transform.publish(run_id, seconds=validation["seconds"], reselect=params["reselect"])
         except transform.TransformFailed as refused:
             raise AirflowFailException(str(refused)) from None
         outlet_events[MARTS_ASSET].extra = {"version": published["version"], "run_id": run_id}

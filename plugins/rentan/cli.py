@@ -57,7 +57,7 @@ def cmd_run(args) -> int:
         migrate(conn)
     started = time.time()
     steps = [("rentan_ingest", {"landing": str(Path(args.landing).resolve())}),
-             ("rentan_transform", {"program_parameters": overrides})]
+             ("rentan_transform", {"program_parameters": overrides, "reselect": args.reselect})]
     for dag_id, conf in steps:
         print(f"running {dag_id} ...", flush=True)
         outcome = airflow_runner.test_dag(dag_id, conf, url)
@@ -79,7 +79,7 @@ def cmd_demo(args) -> int:
 
     create_demo_key()
     cmd_generate(argparse.Namespace(out=str(args.landing), seed=DEMO_SEED, people=args.people, params=None))
-    return cmd_run(argparse.Namespace(landing=str(args.landing), params=None))
+    return cmd_run(argparse.Namespace(landing=str(args.landing), params=None, reselect=None))
 
 
 def cmd_report(args) -> int:
@@ -146,6 +146,12 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _reason(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give the reason for the decision, e.g. --reselect \"APBD-P 2026 revision\"")
+    return text.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rentan", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -165,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the pipeline's DAGs through Airflow on a landing area")
     run.add_argument("--landing", required=True)
     run.add_argument("--params", help="YAML file of programme parameter overrides")
+    run.add_argument("--reselect", metavar="REASON", type=_reason,
+                     help="decide to change the selected cohort although participants are enrolled (kept in audit)")
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="generate synthetic data and run the whole pipeline on it")

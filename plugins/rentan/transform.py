@@ -16,7 +16,7 @@ import json
 import logging
 import time
 
-from rentan import dbt_runner, incremental
+from rentan import cohort, dbt_runner, incremental
 from rentan import publish as publisher
 from rentan import validate as validator
 from rentan.migrate import migrate
@@ -31,11 +31,12 @@ class TransformFailed(RuntimeError):
     """A step failed; the message names the failing models, tests or checks."""
 
 
-def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True) -> dict:
+def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, reselect: str | None = None) -> dict:
     """Run `dbt build` into the build schemas with the run's parameters; log each node; fail loudly.
 
     Only what depends on the feeds that changed since the published build is rebuilt, when
-    nothing else changed (rentan.incremental); otherwise everything.
+    nothing else changed (rentan.incremental); otherwise everything. Once anyone is enrolled
+    the build keeps the published cohort's size unless `reselect` says why not (rentan.cohort).
     """
     params = load_parameters(overrides)
     url = warehouse_url()
@@ -43,11 +44,13 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True) -> di
         migrate(conn)
         publisher.reset_build(conn)
         inputs = incremental.current_inputs(conn, params, fingerprint(load_key()))
+        inputs["cohort_size"] = cohort.frozen_size(conn, reselect)
         select, why = incremental.plan(conn, inputs)
         incremental.forget(conn)
     log.info(why)
     run = dbt_runner.build(url, params, select=select, unit_tests=unit_tests,
-                           extra_vars={"build_schema_suffix": publisher.BUILD_SUFFIX, "carry_over": bool(select)})
+                           extra_vars={"build_schema_suffix": publisher.BUILD_SUFFIX, "carry_over": bool(select),
+                                       "cohort_size": inputs["cohort_size"]})
     tests = validator.dbt_test_results(run, dbt_runner.TARGET_DIR / "manifest.json")
     with connect(url) as conn:
         with conn.transaction():
@@ -78,8 +81,8 @@ def record_dbt_results(conn, run_id: str, run) -> None:
              for n in run.results])
 
 
-def validate(run_id: str, overrides: dict | None, seconds: dict | None = None) -> dict:
-    """Run the GX suites on the run's build, record every result, fail naming the fail-level failures.
+def validate(run_id: str, overrides: dict | None, seconds: dict | None = None, reselect: str | None = None) -> dict:
+    """Run the GX suites and the cohort checks on the run's build, record every result, fail naming the failures.
 
     `seconds` are the earlier steps' durations, passed on to publish for meta.run_log (rentan bench).
     """
@@ -95,6 +98,7 @@ def validate(run_id: str, overrides: dict | None, seconds: dict | None = None) -
     results = validator.run_checks(url, params, publisher.build_schemas(), run_name=run_id,
                                    carried_over=carried_over, carried_from=carried_from)
     with connect(url) as conn:
+        results += cohort.checks(conn, run_id, publisher.build_schemas(), reselect)
         validator.record_results(conn, run_id, results)
     seconds_taken = time.monotonic() - started
     log.info("validation: %d checks in %.1fs; %s", len(results), seconds_taken, validator.summarize(results))
@@ -113,12 +117,17 @@ def validate(run_id: str, overrides: dict | None, seconds: dict | None = None) -
             "skipped": [r.label for r in results if r.success is None]}
 
 
-def publish(run_id: str, seconds: dict | None = None) -> dict:
-    """Swap the validated build into ops and marts; record the version in meta.publish_log and meta.run_log."""
+def publish(run_id: str, seconds: dict | None = None, reselect: str | None = None) -> dict:
+    """Swap the validated build into ops and marts; record the version in meta.publish_log and meta.run_log,
+    and a change of the selected cohort in audit.cohort_decisions, in the same transaction."""
     started = time.monotonic()
     with connect(warehouse_url()) as conn:
         try:
-            published = publisher.publish(conn, run_id, [*validator.suite_names(), validator.DBT_SUITE])
+            with conn.transaction():
+                change = cohort.compare(conn, publisher.build_schemas()["ops"])
+                published = publisher.publish(conn, run_id,
+                                              [*validator.suite_names(), validator.DBT_SUITE, cohort.SUITE])
+                cohort.record(conn, run_id, change, reselect)
         except publisher.PublishRefused as refused:
             raise TransformFailed(f"not published: {refused}") from None
         conn.execute(

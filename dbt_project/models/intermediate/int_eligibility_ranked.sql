@@ -1,7 +1,8 @@
 -- Priority and selection (program-rules.md section 4). Eligible candidates are ranked
 -- by desil (poorest first), household size (largest first), Dukcapil date of birth
 -- (oldest first) and NIK, so the same inputs always give the same ranks. The first
--- `capacity` ranks are selected; the other eligible candidates form the waiting list.
+-- `cohort_size` ranks are selected (the capacity, until the cohort is decided: see
+-- int_program_parameters); the other eligible candidates form the waiting list.
 with
 
 candidates as (
@@ -41,10 +42,10 @@ selection as (
     select
         candidates.*,
         priorities.priority_rank,
-        coalesce(priorities.priority_rank <= parameters.capacity, false) as is_selected,
+        coalesce(priorities.priority_rank <= parameters.cohort_size, false) as is_selected,
         case
-            when priorities.priority_rank > parameters.capacity
-                then priorities.priority_rank - parameters.capacity
+            when priorities.priority_rank > parameters.cohort_size
+                then priorities.priority_rank - parameters.cohort_size
         end as waitlist_rank
 
     from candidates

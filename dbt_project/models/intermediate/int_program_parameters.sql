@@ -1,6 +1,8 @@
 -- The programme parameters (program-rules.md section 1) as one typed row, with the
 -- derived premium and capacity figures of section 2 computed once. Every model that
--- needs a parameter joins to this row; only this model reads the parameter vars.
+-- needs a parameter joins to this row; only this model reads the parameter vars, and the
+-- `cohort_size` var: the size of the published cohort a build must keep once participants
+-- are enrolled (rentan.cohort), empty when the build selects afresh.
 with
 
 parameters as (
@@ -20,7 +22,9 @@ parameters as (
         cast({{ var('max_desil') }} as integer) as max_desil,
         cast({{ var('payment_due_day') }} as integer) as payment_due_day,
         cast('{{ var("kode_kota") }}' as text) as kode_kota,
-        cast('{{ var("program_payer_code") }}' as text) as program_payer_code
+        cast('{{ var("program_payer_code") }}' as text) as program_payer_code,
+        cast({{ var('cohort_size', none) if var('cohort_size', none) is not none else 'null' }} as integer)
+        as frozen_cohort_size
 
 ),
 
@@ -67,6 +71,19 @@ capacity as (
 
     from annual
 
+),
+
+cohort as (
+
+    select
+        *,
+        -- How many of the first ranks are selected: the capacity, until participants are
+        -- enrolled; then the published cohort's size whatever the capacity does (a raise
+        -- becomes slots for the waiting list).
+        coalesce(frozen_cohort_size, capacity) as cohort_size
+
+    from capacity
+
 )
 
-select * from capacity
+select * from cohort

@@ -50,6 +50,7 @@ final as (
         parameters.jkk_monthly_idr,
         parameters.jkm_monthly_idr,
         parameters.budget_capacity,
+        parameters.cohort_size,
         parameters.annual_premium_idr * counts.selected_count as selected_annual_cost_idr,
         parameters.budget_idr - parameters.annual_premium_idr * counts.selected_count
             as unallocated_budget_idr,

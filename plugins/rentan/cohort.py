@@ -1,0 +1,138 @@
+"""The selected cohort is a decision, not a recomputation (docs/decisions.md).
+
+Before anyone selected is enrolled, every build selects afresh from the data. Once the
+published version has an enrolled participant, a build keeps the published cohort's size
+(a capacity raised by a budget revision becomes slots for the waiting list, like freed
+slots), and a fail-level check refuses a build whose selected people or ranks differ from
+the published ones, naming how many and why. Only an explicit decision, `rentan run
+--reselect "reason"`, changes the cohort then; publish records every change of the cohort
+in audit.cohort_decisions, in the swap's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+
+from rentan.validate import CheckResult
+
+SUITE = "cohort"
+SELECTION_FEEDS = ("dtsen", "dukcapil", "bpjs_kepesertaan")
+
+
+@dataclass(frozen=True)
+class CohortChange:
+    """How the build's selected cohort differs from the published one."""
+
+    selected: int
+    joined: int
+    left: int
+    reranked: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.joined or self.left or self.reranked)
+
+    def describe(self) -> str:
+        return (f"{self.joined + self.left + self.reranked:,} selected people would change: "
+                f"{self.left:,} leave the cohort, {self.joined:,} join it, {self.reranked:,} change rank")
+
+
+def frozen_size(conn: psycopg.Connection, reselect: str | None) -> int | None:
+    """The cohort size a build must keep, or None when it may select afresh (nothing enrolled, or --reselect)."""
+    if reselect or not _published(conn):
+        return None
+    if not conn.execute("select exists (select 1 from ops.enrollment where kpj is not null)").fetchone()[0]:
+        return None
+    return conn.execute("select count(*) from ops.eligibility where is_selected").fetchone()[0]
+
+
+def _published(conn: psycopg.Connection) -> bool:
+    return conn.execute("select to_regclass('ops.eligibility') is not null "
+                        "and to_regclass('ops.enrollment') is not null").fetchone()[0]
+
+
+def compare(conn: psycopg.Connection, build_schema: str) -> CohortChange:
+    """The build's selected (NIK, rank) against the published version's (all joined if none is published)."""
+    published = "ops.eligibility" if _published(conn) else None
+    if published is None:
+        selected = conn.execute(f"select count(*) from {build_schema}.eligibility where is_selected").fetchone()[0]
+        return CohortChange(selected, selected, 0, 0)
+    row = conn.execute(f"""
+        with built as (select nik, priority_rank from {build_schema}.eligibility where is_selected),
+        published as (select nik, priority_rank from ops.eligibility where is_selected)
+        select count(built.nik),
+               count(*) filter (where published.nik is null),
+               count(*) filter (where built.nik is null),
+               count(*) filter (where built.priority_rank <> published.priority_rank)
+        from built full join published on built.nik = published.nik""").fetchone()  # noqa: S608
+    return CohortChange(*row)
+
+
+def checks(conn: psycopg.Connection, run_id: str, build_schemas: dict[str, str], reselect: str | None
+           ) -> list[CheckResult]:
+    """The fail-level checks of suite `cohort` on the run's build."""
+    ops, marts = build_schemas["ops"], build_schemas["marts"]
+    frozen = frozen_size(conn, reselect)
+    change = compare(conn, ops)
+    if frozen is None or not change.changed:
+        note = (f"decided by --reselect: {reselect}" if reselect else
+                "nobody is enrolled yet: the cohort follows the data" if frozen is None else "unchanged")
+        unchanged = CheckResult(SUITE, "cohort_unchanged", "fail", True, observed_value=vars(change),
+                                details={"note": note})
+    else:
+        unchanged = CheckResult(
+            SUITE, "cohort_unchanged", "fail", False, observed_value=vars(change),
+            unexpected_count=change.joined + change.left + change.reranked,
+            details={"error": f"{change.describe()}, because {why_changed(conn, run_id)}; participants are "
+                              "enrolled, so only an explicit decision changes the cohort: "
+                              'rentan run --reselect "reason"'})
+    capacity, holding, awaiting = conn.execute(f"""
+        select (select capacity from {marts}.program_capacity),
+               count(*) filter (where status <> 'EXITED'),
+               count(*) filter (where status = 'SELECTED_NOT_REGISTERED')
+        from {ops}.enrollment""").fetchone()  # noqa: S608
+    fits = capacity >= holding
+    covers = CheckResult(
+        SUITE, "capacity_covers_participants", "fail", fits, observed_value={"capacity": capacity,
+                                                                             "participants": holding},
+        details={} if fits else {"error": (
+            f"the capacity of {capacity:,} is below the {holding:,} participants who hold a slot "
+            f"({holding - awaiting:,} enrolled, {awaiting:,} awaiting BPJS registration): only death ends "
+            "participation, so a budget or quota revision cannot go below them")})
+    return [unchanged, covers]
+
+
+def why_changed(conn: psycopg.Connection, run_id: str) -> str:
+    """What differs between this build's inputs and the published version's: parameters, selection snapshots."""
+    now = conn.execute("select inputs from meta.build_state where run_id = %s", (run_id,)).fetchone()
+    before = conn.execute("select inputs from meta.publish_log order by version desc limit 1").fetchone()
+    if not now or not before or before[0] is None:
+        return "the inputs of the published version are not recorded"
+    now, before = now[0], before[0]
+    reasons = [f"parameter {name} {before['params'].get(name)} -> {value}"
+               for name, value in sorted(now["params"].items()) if before["params"].get(name) != value]
+    new_batches = [batch for feed in SELECTION_FEEDS
+                   for batch in set(now["batches"].get(feed) or []) - set(before["batches"].get(feed) or [])]
+    if new_batches:
+        rows = conn.execute(
+            """select file_name, snapshot_date from meta.load_manifest
+               where batch_id = any(%s) and snapshot_date <= %s::date order by file_name""",
+            (new_batches, now["params"]["selection_date"])).fetchall()
+        reasons += [f"{name} delivered for {date} (on or before selection_date)" for name, date in rows]
+    if now.get("project") != before.get("project"):
+        reasons.append("the dbt project changed")
+    return "; ".join(reasons) or "the selection's inputs changed"
+
+
+def record(conn: psycopg.Connection, run_id: str, change: CohortChange, reselect: str | None) -> None:
+    """Log a change of the cohort as a decision (call inside publish's transaction, before the swap)."""
+    if not change.changed:
+        return
+    conn.execute(
+        """insert into audit.cohort_decisions (run_id, kind, reason, selected, joined, left_cohort, reranked)
+           values (%s, %s, %s, %s, %s, %s, %s)""",
+        (run_id, "RESELECT" if reselect else "SELECTION",
+         reselect or "selection from the data, before anyone was enrolled",
+         change.selected, change.joined, change.left, change.reranked))

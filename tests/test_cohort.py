@@ -1,0 +1,100 @@
+"""The selected cohort is a decision: once participants are enrolled, a build that would change who is
+selected (or their ranks) is refused with how many and why, unless the run says `--reselect "reason"`;
+a capacity below the participants holding a slot is refused with the numbers; a raised capacity keeps
+the cohort. Runs through the transform steps (build, validate, publish) on a generated landing area."""
+
+from __future__ import annotations
+
+import pytest
+from rentan import transform, validate
+from rentan.parameters import load_parameters
+
+from tests.helpers_dbt import load_landing, migrated_database, query
+
+synth = pytest.importorskip("rentan.synth")
+
+PEOPLE = 1500
+QUOTA = 40
+
+
+def run(run_id: str, overrides: dict, reselect: str | None = None) -> dict:
+    """Build, validate and publish; the publication, or the TransformFailed message."""
+    try:
+        transform.build(run_id, overrides, unit_tests=False, reselect=reselect)
+        transform.validate(run_id, overrides, reselect=reselect)
+        return transform.publish(run_id, reselect=reselect)
+    except transform.TransformFailed as failed:
+        return {"failed": str(failed)}
+
+
+def selected(url: str) -> list[tuple]:
+    return query(url, "select nik, priority_rank from ops.eligibility where is_selected order by priority_rank")
+
+
+def check(url: str, run_id: str, name: str) -> tuple:
+    return query(url, """select success, details ->> 'error' from audit.validation_results
+                         where run_id = %s and suite = 'cohort' and check_name = %s""", (run_id, name))[0]
+
+
+@pytest.fixture(scope="module")
+def warehouse(server_url, tmp_path_factory):
+    """A warehouse whose first published version has enrolled participants."""
+    landing = tmp_path_factory.mktemp("cohort_landing")
+    synth.generate(landing, seed=5, people=PEOPLE, params=load_parameters({"quota": QUOTA}))
+    with pytest.MonkeyPatch.context() as env, migrated_database(server_url, prefix="t_cohort") as url:
+        env.setenv("WAREHOUSE_URL", url)
+        env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
+        load_landing(url, landing)
+        first = run("first", {"quota": QUOTA})
+        assert "failed" not in first, first
+        yield url
+
+
+def test_the_first_selection_is_recorded_and_participants_are_enrolled(warehouse):
+    assert len(selected(warehouse)) == QUOTA
+    assert query(warehouse, "select count(*) > 0 from ops.enrollment where kpj is not null") == [(True,)]
+    assert query(warehouse, "select kind, selected, joined from audit.cohort_decisions") == [
+        ("SELECTION", QUOTA, QUOTA)]
+
+
+def test_a_rule_change_that_reranks_is_refused_with_how_many_and_why(warehouse):
+    before = selected(warehouse)
+    outcome = run("stricter", {"quota": QUOTA, "max_age": 45})
+    assert "cohort.cohort_unchanged" in outcome["failed"]
+    success, error = check(warehouse, "stricter", "cohort_unchanged")
+    assert success is False
+    assert "parameter max_age 65 -> 45" in error and "--reselect" in error
+    leave = int(error.split(" leave the cohort")[0].rsplit(" ", 1)[1])
+    assert leave > 0
+    assert selected(warehouse) == before  # nothing published
+
+
+def test_a_capacity_below_the_participants_is_refused_with_the_numbers(warehouse):
+    before = selected(warehouse)
+    outcome = run("cut", {"quota": QUOTA - 10})
+    assert "cohort.capacity_covers_participants" in outcome["failed"]
+    _, error = check(warehouse, "cut", "capacity_covers_participants")
+    holding = query(warehouse, "select count(*) from ops.enrollment where status <> 'EXITED'")[0][0]
+    assert f"capacity of {QUOTA - 10:,} is below the {holding:,} participants" in error
+    assert selected(warehouse) == before
+
+
+def test_a_raised_capacity_keeps_the_cohort(warehouse):
+    before = selected(warehouse)
+    outcome = run("raised", {"quota": QUOTA + 10})
+    assert "failed" not in outcome, outcome
+    assert selected(warehouse) == before
+    assert query(warehouse, "select capacity from marts.program_capacity") == [(QUOTA + 10,)]
+
+
+def test_reselect_is_the_decision_that_changes_the_cohort_and_is_kept_in_audit(warehouse):
+    before = selected(warehouse)
+    outcome = run("decided", {"quota": QUOTA, "max_age": 45}, reselect="Keputusan Wali Kota: usia sampai 45 tahun")
+    assert "failed" not in outcome, outcome
+    after = selected(warehouse)
+    assert after != before
+    kind, reason, joined, left = query(warehouse, """select kind, reason, joined, left_cohort
+                                                     from audit.cohort_decisions where run_id = 'decided'""")[0]
+    assert (kind, reason) == ("RESELECT", "Keputusan Wali Kota: usia sampai 45 tahun")
+    assert left == len({nik for nik, _ in before} - {nik for nik, _ in after}) > 0
+    assert joined == len({nik for nik, _ in after} - {nik for nik, _ in before})
