@@ -32,8 +32,12 @@ def selected(url: str) -> list[tuple]:
 
 
 def check(url: str, run_id: str, name: str) -> tuple:
-    return query(url, """select success, details ->> 'error' from audit.validation_results
-                         where run_id = %s and suite = 'cohort' and check_name = %s""", (run_id, name))[0]
+    return query(
+        url,
+        """select success, details ->> 'error' from audit.validation_results
+                         where run_id = %s and suite = 'cohort' and check_name = %s""",
+        (run_id, name),
+    )[0]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +58,8 @@ def test_the_first_selection_is_recorded_and_participants_are_enrolled(warehouse
     assert len(selected(warehouse)) == QUOTA
     assert query(warehouse, "select count(*) > 0 from ops.enrollment where kpj is not null") == [(True,)]
     assert query(warehouse, "select kind, selected, joined from audit.cohort_decisions") == [
-        ("SELECTION", QUOTA, QUOTA)]
+        ("SELECTION", QUOTA, QUOTA)
+    ]
 
 
 def test_a_rule_change_that_reranks_is_refused_with_how_many_and_why(warehouse):
@@ -93,8 +98,11 @@ def test_reselect_is_the_decision_that_changes_the_cohort_and_is_kept_in_audit(w
     assert "failed" not in outcome, outcome
     after = selected(warehouse)
     assert after != before
-    kind, reason, joined, left = query(warehouse, """select kind, reason, joined, left_cohort
-                                                     from audit.cohort_decisions where run_id = 'decided'""")[0]
+    kind, reason, joined, left = query(
+        warehouse,
+        """select kind, reason, joined, left_cohort
+                                                     from audit.cohort_decisions where run_id = 'decided'""",
+    )[0]
     assert (kind, reason) == ("RESELECT", "Keputusan Wali Kota: usia sampai 45 tahun")
     assert left == len({nik for nik, _ in before} - {nik for nik, _ in after}) > 0
     assert joined == len({nik for nik, _ in after} - {nik for nik, _ in before})

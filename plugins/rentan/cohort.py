@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import psycopg
+from psycopg import sql
 
 from rentan.validate import CheckResult
 
@@ -35,8 +36,10 @@ class CohortChange:
         return bool(self.joined or self.left or self.reranked)
 
     def describe(self) -> str:
-        return (f"{self.joined + self.left + self.reranked:,} selected people would change: "
-                f"{self.left:,} leave the cohort, {self.joined:,} join it, {self.reranked:,} change rank")
+        return (
+            f"{self.joined + self.left + self.reranked:,} selected people would change: "
+            f"{self.left:,} leave the cohort, {self.joined:,} join it, {self.reranked:,} change rank"
+        )
 
 
 def frozen_size(conn: psycopg.Connection, reselect: str | None) -> int | None:
@@ -49,58 +52,86 @@ def frozen_size(conn: psycopg.Connection, reselect: str | None) -> int | None:
 
 
 def _published(conn: psycopg.Connection) -> bool:
-    return conn.execute("select to_regclass('ops.eligibility') is not null "
-                        "and to_regclass('ops.enrollment') is not null").fetchone()[0]
+    return conn.execute(
+        "select to_regclass('ops.eligibility') is not null and to_regclass('ops.enrollment') is not null"
+    ).fetchone()[0]
 
 
 def compare(conn: psycopg.Connection, build_schema: str) -> CohortChange:
     """The build's selected (NIK, rank) against the published version's (all joined if none is published)."""
-    published = "ops.eligibility" if _published(conn) else None
-    if published is None:
-        selected = conn.execute(f"select count(*) from {build_schema}.eligibility where is_selected").fetchone()[0]
+    built = sql.Identifier(build_schema, "eligibility")
+    if not _published(conn):
+        selected = conn.execute(sql.SQL("select count(*) from {} where is_selected").format(built)).fetchone()[0]
         return CohortChange(selected, selected, 0, 0)
-    row = conn.execute(f"""
-        with built as (select nik, priority_rank from {build_schema}.eligibility where is_selected),
+    row = conn.execute(
+        sql.SQL("""
+        with built as (select nik, priority_rank from {} where is_selected),
         published as (select nik, priority_rank from ops.eligibility where is_selected)
         select count(built.nik),
                count(*) filter (where published.nik is null),
                count(*) filter (where built.nik is null),
                count(*) filter (where built.priority_rank <> published.priority_rank)
-        from built full join published on built.nik = published.nik""").fetchone()  # noqa: S608
+        from built full join published on built.nik = published.nik""").format(built)
+    ).fetchone()
     return CohortChange(*row)
 
 
-def checks(conn: psycopg.Connection, run_id: str, build_schemas: dict[str, str], reselect: str | None
-           ) -> list[CheckResult]:
+def checks(
+    conn: psycopg.Connection, run_id: str, build_schemas: dict[str, str], reselect: str | None
+) -> list[CheckResult]:
     """The fail-level checks of suite `cohort` on the run's build."""
     ops, marts = build_schemas["ops"], build_schemas["marts"]
     frozen = frozen_size(conn, reselect)
     change = compare(conn, ops)
     if frozen is None or not change.changed:
-        note = (f"decided by --reselect: {reselect}" if reselect else
-                "nobody is enrolled yet: the cohort follows the data" if frozen is None else "unchanged")
-        unchanged = CheckResult(SUITE, "cohort_unchanged", "fail", True, observed_value=vars(change),
-                                details={"note": note})
+        note = (
+            f"decided by --reselect: {reselect}"
+            if reselect
+            else "nobody is enrolled yet: the cohort follows the data"
+            if frozen is None
+            else "unchanged"
+        )
+        unchanged = CheckResult(
+            SUITE, "cohort_unchanged", "fail", True, observed_value=vars(change), details={"note": note}
+        )
     else:
         unchanged = CheckResult(
-            SUITE, "cohort_unchanged", "fail", False, observed_value=vars(change),
+            SUITE,
+            "cohort_unchanged",
+            "fail",
+            False,
+            observed_value=vars(change),
             unexpected_count=change.joined + change.left + change.reranked,
-            details={"error": f"{change.describe()}, because {why_changed(conn, run_id)}; participants are "
-                              "enrolled, so only an explicit decision changes the cohort: "
-                              'rentan run --reselect "reason"'})
-    capacity, holding, awaiting = conn.execute(f"""
-        select (select capacity from {marts}.program_capacity),
+            details={
+                "error": f"{change.describe()}, because {why_changed(conn, run_id)}; participants are "
+                "enrolled, so only an explicit decision changes the cohort: "
+                'rentan run --reselect "reason"'
+            },
+        )
+    capacity, holding, awaiting = conn.execute(
+        sql.SQL("""
+        select (select capacity from {}),
                count(*) filter (where status <> 'EXITED'),
                count(*) filter (where status = 'SELECTED_NOT_REGISTERED')
-        from {ops}.enrollment""").fetchone()  # noqa: S608
+        from {}""").format(sql.Identifier(marts, "program_capacity"), sql.Identifier(ops, "enrollment"))
+    ).fetchone()
     fits = capacity >= holding
     covers = CheckResult(
-        SUITE, "capacity_covers_participants", "fail", fits, observed_value={"capacity": capacity,
-                                                                             "participants": holding},
-        details={} if fits else {"error": (
-            f"the capacity of {capacity:,} is below the {holding:,} participants who hold a slot "
-            f"({holding - awaiting:,} enrolled, {awaiting:,} awaiting BPJS registration): only death ends "
-            "participation, so a budget or quota revision cannot go below them")})
+        SUITE,
+        "capacity_covers_participants",
+        "fail",
+        fits,
+        observed_value={"capacity": capacity, "participants": holding},
+        details={}
+        if fits
+        else {
+            "error": (
+                f"the capacity of {capacity:,} is below the {holding:,} participants who hold a slot "
+                f"({holding - awaiting:,} enrolled, {awaiting:,} awaiting BPJS registration): only death ends "
+                "participation, so a budget or quota revision cannot go below them"
+            )
+        },
+    )
     return [unchanged, covers]
 
 
@@ -111,15 +142,22 @@ def why_changed(conn: psycopg.Connection, run_id: str) -> str:
     if not now or not before or before[0] is None:
         return "the inputs of the published version are not recorded"
     now, before = now[0], before[0]
-    reasons = [f"parameter {name} {before['params'].get(name)} -> {value}"
-               for name, value in sorted(now["params"].items()) if before["params"].get(name) != value]
-    new_batches = [batch for feed in SELECTION_FEEDS
-                   for batch in set(now["batches"].get(feed) or []) - set(before["batches"].get(feed) or [])]
+    reasons = [
+        f"parameter {name} {before['params'].get(name)} -> {value}"
+        for name, value in sorted(now["params"].items())
+        if before["params"].get(name) != value
+    ]
+    new_batches = [
+        batch
+        for feed in SELECTION_FEEDS
+        for batch in set(now["batches"].get(feed) or []) - set(before["batches"].get(feed) or [])
+    ]
     if new_batches:
         rows = conn.execute(
             """select file_name, snapshot_date from meta.load_manifest
                where batch_id = any(%s) and snapshot_date <= %s::date order by file_name""",
-            (new_batches, now["params"]["selection_date"])).fetchall()
+            (new_batches, now["params"]["selection_date"]),
+        ).fetchall()
         reasons += [f"{name} delivered for {date} (on or before selection_date)" for name, date in rows]
     if now.get("project") != before.get("project"):
         reasons.append("the dbt project changed")
@@ -133,6 +171,13 @@ def record(conn: psycopg.Connection, run_id: str, change: CohortChange, reselect
     conn.execute(
         """insert into audit.cohort_decisions (run_id, kind, reason, selected, joined, left_cohort, reranked)
            values (%s, %s, %s, %s, %s, %s, %s)""",
-        (run_id, "RESELECT" if reselect else "SELECTION",
-         reselect or "selection from the data, before anyone was enrolled",
-         change.selected, change.joined, change.left, change.reranked))
+        (
+            run_id,
+            "RESELECT" if reselect else "SELECTION",
+            reselect or "selection from the data, before anyone was enrolled",
+            change.selected,
+            change.joined,
+            change.left,
+            change.reranked,
+        ),
+    )
