@@ -35,20 +35,29 @@ PAYMENT = f"A{{}},2026-01,KPJ1,{GOOD_NIK},Siti,1000000,10000,6800,16800,2026-01-
 # ---------------------------------------------------------------- 1. whitespace of every kind
 
 
-@pytest.mark.parametrize("nik", [f"{GOOD_NIK}{NBSP}", f"{NBSP}{GOOD_NIK}", f"3275{NBSP}0141{NBSP}0190{NBSP}0001",
-                                 f"\t{GOOD_NIK}\t", f"'{GOOD_NIK}{NBSP}"])
+@pytest.mark.parametrize(
+    "nik",
+    [
+        f"{GOOD_NIK}{NBSP}",
+        f"{NBSP}{GOOD_NIK}",
+        f"3275{NBSP}0141{NBSP}0190{NBSP}0001",
+        f"\t{GOOD_NIK}\t",
+        f"'{GOOD_NIK}{NBSP}",
+    ],
+)
 def test_nik_and_kk_with_tabs_or_non_breaking_spaces_are_normalised_not_quarantined(conn, landing, nik):
     kk = "3275010101900001"
     row = DTSEN_ROW.replace(GOOD_NIK, f'"{nik}"', 1).replace(kk, kk[:8] + NBSP + kk[8:] + "\t")
     write(landing, "dtsen", "dtsen_20251201.csv", [DTSEN_HEADER, row])
     assert load_all(conn, landing)["dtsen/dtsen_20251201.csv"]["rows_quarantined"] == 0
     assert conn.execute("select meta.normalize_id(nik), meta.normalize_id(no_kk) from raw.dtsen").fetchone() == (
-        GOOD_NIK, kk)
+        GOOD_NIK,
+        kk,
+    )
 
 
 def test_dates_decile_and_codes_padded_with_tabs_or_non_breaking_spaces_pass_their_checks(conn, landing):
-    row = (f"K1{NBSP},{GOOD_NIK},3275010101900001,Siti,ISTRI,P\t,{NBSP}01-01-1990{NBSP},3275011001\t,"
-           f"3{NBSP},PEMULUNG")
+    row = f"K1{NBSP},{GOOD_NIK},3275010101900001,Siti,ISTRI,P\t,{NBSP}01-01-1990{NBSP},3275011001\t,3{NBSP},PEMULUNG"
     write(landing, "dtsen", "dtsen_20251201.csv", [DTSEN_HEADER, row])
     assert load_all(conn, landing)["dtsen/dtsen_20251201.csv"]["rows_quarantined"] == 0
     assert conn.execute("""select meta.normalize_text(id_keluarga), meta.parse_date_dmy(tanggal_lahir)::text,
@@ -56,12 +65,15 @@ def test_dates_decile_and_codes_padded_with_tabs_or_non_breaking_spaces_pass_the
                            from raw.dtsen""").fetchone() == ("K1", "1990-01-01", 3, "P")
 
 
-@pytest.mark.parametrize(("label", "normalised"), [
-    ("PEMULUNG\t", "PEMULUNG"),
-    (f"PEMULUNG{NBSP}", "PEMULUNG"),
-    (f"{NBSP}pedagang{NBSP}{NBSP}kaki\tlima \r", "PEDAGANG KAKI LIMA"),
-    (f"\t{NBSP} ", None),
-])
+@pytest.mark.parametrize(
+    ("label", "normalised"),
+    [
+        ("PEMULUNG\t", "PEMULUNG"),
+        (f"PEMULUNG{NBSP}", "PEMULUNG"),
+        (f"{NBSP}pedagang{NBSP}{NBSP}kaki\tlima \r", "PEDAGANG KAKI LIMA"),
+        (f"\t{NBSP} ", None),
+    ],
+)
 def test_occupation_label_is_upper_cased_trimmed_and_whitespace_collapsed(conn, label, normalised):
     assert conn.execute("select meta.normalize_label(%s)", (label,)).fetchone()[0] == normalised
 
@@ -71,8 +83,13 @@ def test_occupation_label_is_upper_cased_trimmed_and_whitespace_collapsed(conn, 
 BEKASI = "3275011001"
 DUKCAPIL_HEADER = "nik,nama_lengkap,jenis_kelamin,tanggal_lahir,kode_wilayah,status_hidup,tanggal_kematian"
 KEPESERTAAN_HEADER = "nik,kpj,nama,segmen,sumber_iuran,status_kepesertaan,tgl_kepesertaan,tgl_nonaktif"
-P1, CHILD, P2, P3, P4 = ("3275010101800001", "3275010505100003", "3275010202700001", "3275010303750001",
-                         "3275014404760001")
+P1, CHILD, P2, P3, P4 = (
+    "3275010101800001",
+    "3275010505100003",
+    "3275010202700001",
+    "3275010303750001",
+    "3275014404760001",
+)
 DTSEN_ROWS = [
     # K1: a head and a child whose mistyped birth date quarantines the row: still a family of two
     f"K1,{P1},3275010101000001,Ahmad,KEPALA KELUARGA,L,01-01-1980,{BEKASI},2,PEMULUNG",
@@ -85,8 +102,16 @@ DTSEN_ROWS = [
     f'K4,"3275{NBSP}0144{NBSP}0476{NBSP}0001",3275010101000004,Eka,KEPALA KELUARGA,P,04-04-1976,{BEKASI},3,'
     f'"{NBSP}pedagang{NBSP}{NBSP}kaki\tlima{NBSP}"',
 ]
-DUKCAPIL_ROWS = [f"{nik},X,LAKI-LAKI,{born},{BEKASI},HIDUP," for nik, born in (
-    (P1, "1980-01-01"), (CHILD, "2010-05-05"), (P2, "1970-02-02"), (P3, "1975-03-03"), (P4, "1976-04-04"))]
+DUKCAPIL_ROWS = [
+    f"{nik},X,LAKI-LAKI,{born},{BEKASI},HIDUP,"
+    for nik, born in (
+        (P1, "1980-01-01"),
+        (CHILD, "2010-05-05"),
+        (P2, "1970-02-02"),
+        (P3, "1975-03-03"),
+        (P4, "1976-04-04"),
+    )
+]
 
 
 @pytest.fixture(scope="module")
@@ -97,16 +122,35 @@ def eligibility(server_url, tmp_path_factory):
         (area / feed).mkdir()
     write(area, "dtsen", "dtsen_20251201.csv", [DTSEN_HEADER, *DTSEN_ROWS])
     write(area, "dukcapil", "dukcapil_20251130.csv", [DUKCAPIL_HEADER, *DUKCAPIL_ROWS])
-    write(area, "bpjs_kepesertaan", "bpjs_kepesertaan_20251210.csv",
-          [KEPESERTAAN_HEADER, "3275019909900001,KPJ9,Z,BPU,MANDIRI,AKTIF,2024-01-01,"])
+    write(
+        area,
+        "bpjs_kepesertaan",
+        "bpjs_kepesertaan_20251210.csv",
+        [KEPESERTAAN_HEADER, "3275019909900001,KPJ9,Z,BPU,MANDIRI,AKTIF,2024-01-01,"],
+    )
     with migrated_database(server_url, prefix="t_faults") as url:
         results = load_landing(url, area)
         assert {r["file"]: r["rows_quarantined"] for r in results}["dtsen/dtsen_20251201.csv"] == 1
-        run = dbt_runner.run_dbt(["build", "--select", "+eligibility", "--indirect-selection", "cautious",
-                                  "--exclude-resource-type", "unit_test"], url, load_parameters())
+        run = dbt_runner.run_dbt(
+            [
+                "build",
+                "--select",
+                "+eligibility",
+                "--indirect-selection",
+                "cautious",
+                "--exclude-resource-type",
+                "unit_test",
+            ],
+            url,
+            load_parameters(),
+        )
         assert run.success, run.summary()
-        yield {nik: (reasons, rank, size) for nik, reasons, rank, size in query(
-            url, "select nik, reasons, priority_rank, household_size from ops.eligibility")}
+        yield {
+            nik: (reasons, rank, size)
+            for nik, reasons, rank, size in query(
+                url, "select nik, reasons, priority_rank, household_size from ops.eligibility"
+            )
+        }
 
 
 def test_occupation_with_a_tab_or_non_breaking_spaces_is_informal_work(eligibility):
@@ -125,16 +169,21 @@ def test_household_size_counts_rows_quarantined_for_another_column_and_the_ranki
 
 @pytest.mark.parametrize("kind", ["PEMBAYARAN", "RESTITUSI"])
 def test_negative_or_zero_amount_is_quarantined_as_non_positive(conn, landing, kind):
-    lines = [PAYMENT.format(1).replace("PEMBAYARAN", kind),
-             PAYMENT.format(2).replace(",10000,6800,16800,", ",-10000,-6800,-16800,").replace("PEMBAYARAN", kind),
-             PAYMENT.format(3).replace(",10000,6800,16800,", ",0,0,0,").replace("PEMBAYARAN", kind)]
+    lines = [
+        PAYMENT.format(1).replace("PEMBAYARAN", kind),
+        PAYMENT.format(2).replace(",10000,6800,16800,", ",-10000,-6800,-16800,").replace("PEMBAYARAN", kind),
+        PAYMENT.format(3).replace(",10000,6800,16800,", ",0,0,0,").replace("PEMBAYARAN", kind),
+    ]
     write(landing, "bpjs_iuran", "bpjs_iuran_202601.csv", [PAYMENT_HEADER, *lines])
     result = load_all(conn, landing)["bpjs_iuran/bpjs_iuran_202601.csv"]
     assert result["quarantined_by_reason"] == {"NON_POSITIVE_AMOUNT": 2}
     assert [(line, reason, column) for line, reason, column, _ in quarantined(conn)] == [
-        (3, "NON_POSITIVE_AMOUNT", "total_iuran"), (4, "NON_POSITIVE_AMOUNT", "total_iuran")]
-    totals = conn.execute("select amount_total_idr, amount_loaded_idr, amount_quarantined_idr "
-                          "from meta.load_manifest").fetchone()
+        (3, "NON_POSITIVE_AMOUNT", "total_iuran"),
+        (4, "NON_POSITIVE_AMOUNT", "total_iuran"),
+    ]
+    totals = conn.execute(
+        "select amount_total_idr, amount_loaded_idr, amount_quarantined_idr from meta.load_manifest"
+    ).fetchone()
     assert totals == (0, 16800, -16800)
 
 
@@ -207,8 +256,10 @@ def test_a_file_still_growing_is_left_for_a_later_run(landing, monkeypatch):
     monkeypatch.setattr(landing_module.time, "sleep", copy_goes_on)
     assert [f.name for f in scan(landing, settle_seconds=30)] == ["dtsen/dtsen_20250901.csv"]
     monkeypatch.setattr(landing_module.time, "sleep", lambda seconds: None)
-    assert [f.name for f in scan(landing, settle_seconds=30)] == ["dtsen/dtsen_20250901.csv",
-                                                                   "dtsen/dtsen_20251201.csv"]
+    assert [f.name for f in scan(landing, settle_seconds=30)] == [
+        "dtsen/dtsen_20250901.csv",
+        "dtsen/dtsen_20251201.csv",
+    ]
 
 
 def test_files_that_settled_before_the_scan_are_taken_without_waiting(landing, monkeypatch):
@@ -249,8 +300,11 @@ def test_the_latest_delivery_of_a_snapshot_is_in_force_even_if_it_was_loaded_bef
     assert conn.execute("select batch_id, count(*) from raw.dtsen group by 1").fetchall() == [(third["batch_id"], 1)]
     history = conn.execute("select batch_id, status, replaced_by, checksum from meta.load_manifest order by 1")
     rows = history.fetchall()
-    assert [r[:3] for r in rows] == [(first, "REPLACED", second), (second, "REPLACED", third["batch_id"]),
-                                     (third["batch_id"], "LOADED", None)]
+    assert [r[:3] for r in rows] == [
+        (first, "REPLACED", second),
+        (second, "REPLACED", third["batch_id"]),
+        (third["batch_id"], "LOADED", None),
+    ]
     assert rows[0][3] == rows[2][3] != rows[1][3]
     new, skipped = split_new_and_loaded(conn, scan(landing))
     assert (new, [f.name for f in skipped]) == ([], ["dtsen/dtsen_20251201.csv"])
@@ -262,7 +316,9 @@ def test_the_same_content_under_another_snapshot_date_is_a_new_snapshot(conn, la
     results = load_all(conn, landing)
     assert sorted(results) == ["dtsen/dtsen_20251201.csv", "dtsen/dtsen_20260301.csv"]
     assert conn.execute("select snapshot_date::text, status from meta.load_manifest order by 1").fetchall() == [
-        ("2025-12-01", "LOADED"), ("2026-03-01", "LOADED")]
+        ("2025-12-01", "LOADED"),
+        ("2026-03-01", "LOADED"),
+    ]
 
 
 def test_of_two_files_for_one_snapshot_date_only_the_newer_is_taken(conn, landing):

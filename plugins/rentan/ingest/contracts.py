@@ -22,10 +22,12 @@ KIND_CHECKS: dict[str, tuple[tuple[str, str], ...]] = {
     "date_ymd": (("BAD_DATE", "not (meta.is_date_ymd({column}) or meta.is_date_ymd(meta.normalize_text({column})))"),),
     "date_dmy": (("BAD_DATE", "not (meta.is_date_dmy({column}) or meta.is_date_dmy(meta.normalize_text({column})))"),),
     "integer": (("BAD_INTEGER", "meta.parse_integer({column}) is null"),),
-    "decile": (("BAD_INTEGER", "{column} not in ({deciles}) and coalesce(meta.normalize_text({column}), '') not in ({deciles})"),),
+    "decile": (("BAD_INTEGER", "{column} not in ({deciles}) "
+                               "and coalesce(meta.normalize_text({column}), '') not in ({deciles})"),),
     "amount": (("AMOUNT_FORMAT", "not meta.is_integer_text({column})"),
                ("AMOUNT_OUT_OF_RANGE", "meta.is_integer_text({column}) and meta.parse_amount({column}) is null")),
-    "enum": (("BAD_ENUM", "{column} not in ({values}) and coalesce(upper(meta.normalize_text({column})), '') not in ({values})"),),
+    "enum": (("BAD_ENUM", "{column} not in ({values}) "
+                          "and coalesce(upper(meta.normalize_text({column})), '') not in ({values})"),),
 }
 DECILES = tuple(str(d) for d in range(1, 11))
 
@@ -125,7 +127,8 @@ CONTRACTS: dict[str, Contract] = {
             ),
             row_checks=(
                 RowCheck("MISSING_VALUE", "tanggal_kematian",
-                         "meta.normalize_label({status_hidup}) = 'MATI' and meta.normalize_text({tanggal_kematian}) is null"),
+                         "meta.normalize_label({status_hidup}) = 'MATI' "
+                         "and meta.normalize_text({tanggal_kematian}) is null"),
             ),
             unique_nik=True,
         ),

@@ -110,9 +110,10 @@ def scan(landing: Path, settle_seconds: float | None = None) -> list[LandingFile
         stat = path.stat()
         checksum = file_checksum(path)
         found.append((feed, path, stat, checksum, _sidecar_verdict(path, checksum)))
-    young = [stat.st_mtime for _, _, stat, _, verdict in found if verdict is None and time.time() - stat.st_mtime < settle]
+    young = [stat.st_mtime for _, _, stat, _, verdict in found
+             if verdict is None and time.time() - stat.st_mtime < settle]
     if young:
-        time.sleep(max(0.0, settle - (time.time() - max(young))))
+        time.sleep(min(settle, max(0.0, settle - (time.time() - max(young)))))
     files = []
     for feed, path, stat, checksum, verdict in found:
         if verdict is None:

@@ -106,7 +106,7 @@ def failure_checks(contract: Contract, file_period: str | None,
     checks = []
     for column in contract.columns:
         ident = sql.Identifier(column.name)
-        present = sql.SQL("meta.normalize_text({}) is not null").format(ident)
+        present = sql.SQL("meta.is_present({})").format(ident)
         if column.required:
             checks.append((f"MISSING_VALUE:{column.name}", sql.SQL("not ({})").format(present)))
         for reason, template in KIND_CHECKS[column.kind]:

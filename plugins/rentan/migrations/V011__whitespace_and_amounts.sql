@@ -14,6 +14,12 @@ create or replace function meta.normalize_text(value text) returns text
 language sql immutable parallel safe
 return nullif(btrim(value, meta.whitespace()), '');
 
+-- Is there a value, not only whitespace? The first character decides at once for almost every
+-- value (a visible ASCII character); only the rest are trimmed.
+create or replace function meta.is_present(value text) returns boolean
+language sql immutable parallel safe
+return coalesce(ascii(value) between 33 and 126 or meta.normalize_text(value) is not null, false);
+
 -- Drop whitespace of every kind anywhere, then leading apostrophes (Excel exports).
 create or replace function meta.normalize_id(value text) returns text
 language sql immutable parallel safe
