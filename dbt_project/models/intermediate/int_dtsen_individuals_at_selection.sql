@@ -24,7 +24,7 @@ delivered_households as (
 
     where batch_id = {{ latest_batch('dtsen', var('selection_date')) }}
 
-    group by 1
+    group by meta.normalize_text(id_keluarga)
 
 ),
 
