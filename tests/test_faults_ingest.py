@@ -328,3 +328,9 @@ def test_of_two_files_for_one_snapshot_date_only_the_newer_is_taken(conn, landin
     _age(landing / "dtsen" / "dtsen_20251201.csv", 3600)
     assert list(load_all(conn, landing)) == ["dtsen/dtsen_20251201.csv"]
     assert list(load_all(conn, landing)) == []  # no flip-flop between the two on later runs
+
+
+def test_a_settle_time_that_is_not_a_number_of_seconds_is_refused_in_one_sentence(landing, monkeypatch):
+    monkeypatch.setenv("RENTAN_LANDING_SETTLE_SECONDS", "soon")
+    with pytest.raises(ValueError, match="^RENTAN_LANDING_SETTLE_SECONDS must be a number of seconds from 0 to 3600"):
+        scan(landing)

@@ -215,6 +215,8 @@ def _unterminated_quote(path: str, header: list[str]) -> tuple[int, str] | None:
         try:
             for _ in reader:
                 start = reader.line_num + 1
+        except UnicodeDecodeError:
+            return None
         except csv.Error:
             f.seek(0)
             for number, text in enumerate(f, start=1):
