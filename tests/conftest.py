@@ -17,6 +17,8 @@ os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="rentan-test-airfl
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 # The BI marts' pseudonym key: a test key, never a real one (rentan.pseudonym).
 os.environ.setdefault("RENTAN_PSEUDONYM_KEY", "rentan-test-pseudonym-key")
+# Landing files are written by the tests themselves: no need to wait for them to settle.
+os.environ.setdefault("RENTAN_LANDING_SETTLE_SECONDS", "0")
 
 from rentan.migrate import migrate  # noqa: E402
 from rentan.warehouse import EmbeddedWarehouse, connect  # noqa: E402

@@ -33,14 +33,14 @@ final as (
         quarantine.failures,
         quarantine.raw_line,
         meta.normalize_id(raw_lines.nik) as nik,
-        btrim(raw_lines.nik) as nik_as_delivered,
-        nullif(btrim(raw_lines.kpj), '') as kpj,
-        nullif(btrim(raw_lines.nama), '') as nama,
-        btrim(raw_lines.periode) as periode,
-        btrim(raw_lines.jenis_transaksi) as jenis_transaksi,
-        btrim(raw_lines.total_iuran) as total_iuran_text,
-        meta.parse_integer(raw_lines.total_iuran) as total_iuran_idr,
-        meta.parse_integer(raw_lines.total_iuran) is not null as amount_parses
+        meta.normalize_text(raw_lines.nik) as nik_as_delivered,
+        meta.normalize_text(raw_lines.kpj) as kpj,
+        meta.normalize_text(raw_lines.nama) as nama,
+        meta.normalize_text(raw_lines.periode) as periode,
+        meta.normalize_text(raw_lines.jenis_transaksi) as jenis_transaksi,
+        meta.normalize_text(raw_lines.total_iuran) as total_iuran_text,
+        meta.parse_amount(raw_lines.total_iuran) as total_iuran_idr,
+        meta.parse_amount(raw_lines.total_iuran) is not null as amount_parses
 
     from quarantine
     inner join files

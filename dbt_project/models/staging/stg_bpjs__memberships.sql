@@ -17,10 +17,10 @@ renamed as (
 
         ---------- ids
         meta.normalize_id(nik) as nik,
-        btrim(kpj) as kpj,
+        meta.normalize_text(kpj) as kpj,
 
         ---------- membership
-        nullif(btrim(nama), '') as nama,
+        meta.normalize_text(nama) as nama,
         meta.normalize_label(segmen) as segmen,
         meta.normalize_label(sumber_iuran) as sumber_iuran,
         meta.normalize_label(status_kepesertaan) as status_kepesertaan,

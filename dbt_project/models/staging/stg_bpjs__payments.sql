@@ -16,17 +16,17 @@ renamed as (
         snapshot_date,
 
         ---------- ids
-        btrim(kode_iuran) as kode_iuran,
+        meta.normalize_text(kode_iuran) as kode_iuran,
         meta.normalize_id(nik) as nik,
-        btrim(kpj) as kpj,
-        nullif(btrim(no_referensi), '') as no_referensi,
+        meta.normalize_text(kpj) as kpj,
+        meta.normalize_text(no_referensi) as no_referensi,
 
         ---------- period: the loader checked periode = the file's period
         snapshot_date as period,
-        btrim(periode) as periode,
+        meta.normalize_text(periode) as periode,
 
         ---------- person
-        nullif(btrim(nama), '') as nama,
+        meta.normalize_text(nama) as nama,
 
         ---------- amounts (whole rupiah)
         meta.parse_integer(penghasilan) as penghasilan_idr,

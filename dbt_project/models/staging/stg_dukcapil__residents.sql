@@ -20,18 +20,18 @@ renamed as (
         meta.normalize_id(no_kk) as no_kk,
 
         ---------- person
-        nullif(btrim(nama_lengkap), '') as nama_lengkap,
+        meta.normalize_text(nama_lengkap) as nama_lengkap,
         meta.normalize_label(jenis_kelamin) as jenis_kelamin,
-        nullif(btrim(tempat_lahir), '') as tempat_lahir,
+        meta.normalize_text(tempat_lahir) as tempat_lahir,
         meta.parse_date_ymd(tanggal_lahir) as tanggal_lahir,
         meta.normalize_label(status_kawin) as status_kawin,
         meta.normalize_label(jenis_pekerjaan) as jenis_pekerjaan,
 
         ---------- current address
         meta.normalize_id(kode_wilayah) as kode_wilayah,
-        nullif(btrim(alamat), '') as alamat,
-        nullif(btrim(rt), '') as rt,
-        nullif(btrim(rw), '') as rw,
+        meta.normalize_text(alamat) as alamat,
+        meta.normalize_text(rt) as rt,
+        meta.normalize_text(rw) as rw,
 
         ---------- life status
         meta.normalize_label(status_hidup) as status_hidup,

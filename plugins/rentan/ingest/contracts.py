@@ -12,20 +12,24 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-# The check behind each column kind: (reason code, SQL that is true when a present value fails).
-KIND_CHECKS = {
-    "text": None,
-    "nik": ("BAD_NIK", "not meta.is_valid_raw_nik({column})"),
-    "digits10": ("BAD_DIGITS", "not meta.is_raw_id_of_length({column}, 10)"),
-    "digits16": ("BAD_DIGITS", "not meta.is_raw_id_of_length({column}, 16)"),
-    # The untrimmed value first: it is almost always already clean, and that test is cheaper.
-    "date_ymd": ("BAD_DATE", "not (meta.is_date_ymd({column}) or meta.is_date_ymd(btrim({column})))"),
-    "date_dmy": ("BAD_DATE", "not (meta.is_date_dmy({column}) or meta.is_date_dmy(btrim({column})))"),
-    "integer": ("BAD_INTEGER", "meta.parse_integer({column}) is null"),
-    "decile": ("BAD_INTEGER", "btrim({column}) not in ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10')"),
-    "amount": ("AMOUNT_FORMAT", "meta.parse_integer({column}) is null"),
-    "enum": ("BAD_ENUM", "upper(btrim({column})) not in ({values})"),
+# The checks behind each column kind: (reason code, SQL that is true when a present value fails).
+# Each tries the value as delivered first where that is cheaper: it is almost always clean.
+KIND_CHECKS: dict[str, tuple[tuple[str, str], ...]] = {
+    "text": (),
+    "nik": (("BAD_NIK", "not meta.is_valid_raw_nik({column})"),),
+    "digits10": (("BAD_DIGITS", "not meta.is_raw_id_of_length({column}, 10)"),),
+    "digits16": (("BAD_DIGITS", "not meta.is_raw_id_of_length({column}, 16)"),),
+    "date_ymd": (("BAD_DATE", "not (meta.is_date_ymd({column}) or meta.is_date_ymd(meta.normalize_text({column})))"),),
+    "date_dmy": (("BAD_DATE", "not (meta.is_date_dmy({column}) or meta.is_date_dmy(meta.normalize_text({column})))"),),
+    "integer": (("BAD_INTEGER", "meta.parse_integer({column}) is null"),),
+    "decile": (("BAD_INTEGER", "{column} not in ({deciles}) "
+                               "and coalesce(meta.normalize_text({column}), '') not in ({deciles})"),),
+    "amount": (("AMOUNT_FORMAT", "not meta.is_integer_text({column})"),
+               ("AMOUNT_OUT_OF_RANGE", "meta.is_integer_text({column}) and meta.parse_amount({column}) is null")),
+    "enum": (("BAD_ENUM", "{column} not in ({values}) "
+                          "and coalesce(upper(meta.normalize_text({column})), '') not in ({values})"),),
 }
+DECILES = tuple(str(d) for d in range(1, 11))
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,8 @@ CONTRACTS: dict[str, Contract] = {
             ),
             row_checks=(
                 RowCheck("MISSING_VALUE", "tanggal_kematian",
-                         "upper(btrim({status_hidup})) = 'MATI' and nullif(btrim({tanggal_kematian}), '') is null"),
+                         "meta.normalize_label({status_hidup}) = 'MATI' "
+                         "and meta.normalize_text({tanggal_kematian}) is null"),
             ),
             unique_nik=True,
         ),
@@ -162,9 +167,11 @@ CONTRACTS: dict[str, Contract] = {
             ),
             row_checks=(
                 RowCheck("TOTAL_MISMATCH", "total_iuran",
-                         "meta.parse_integer({total_iuran}) <> "
-                         "meta.parse_integer({iuran_jkk}) + meta.parse_integer({iuran_jkm})"),
-                RowCheck("PERIOD_MISMATCH", "periode", "btrim({periode}) <> {file_period}"),
+                         "meta.parse_amount({total_iuran}) <> "
+                         "meta.parse_amount({iuran_jkk}) + meta.parse_amount({iuran_jkm})"),
+                # A refund is a positive amount in a RESTITUSI line: no line carries a sign.
+                RowCheck("NON_POSITIVE_AMOUNT", "total_iuran", "meta.parse_amount({total_iuran}) <= 0"),
+                RowCheck("PERIOD_MISMATCH", "periode", "meta.normalize_text({periode}) <> {file_period}"),
             ),
             amount_column="total_iuran",
             monthly=True,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from rentan.ingest.contracts import CONTRACTS, KIND_CHECKS, Contract
+from rentan.ingest.contracts import CONTRACTS, DECILES, KIND_CHECKS, Contract
 from rentan.ingest.landing import CHUNK_BYTES, LandingFile
 
 
@@ -34,14 +34,26 @@ class HeaderMatch:
     warnings: list[str]
 
 
-def read_header(path: str) -> list[str]:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        try:
-            return next(csv.reader(f))
-        except StopIteration:
-            return []
-        except UnicodeDecodeError as err:
-            raise FileRejected(f"{path}: line 1: not UTF-8 ({err.reason})") from None
+def read_header(path: str, label: str) -> list[str]:
+    """The header's names (a BOM dropped); only the first line is read."""
+    with open(path, "rb") as f:
+        first = f.readline()
+    if first.startswith(codecs.BOM_UTF8):
+        first = first[len(codecs.BOM_UTF8):]
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise FileRejected(_not_utf8_message(label, 1, first[:err.start], first[err.start:err.end], [])) from None
+    return next(csv.reader([text]), [])
+
+
+def _not_utf8_message(label: str, line: int, before: bytes, bad: bytes, header: list[str]) -> str:
+    """'file: line N, column C: byte 0x.. is not UTF-8', the column found from the text before it."""
+    fields = next(csv.reader([before.decode("utf-8", errors="replace")]), [])
+    position = max(1, len(fields))
+    column = header[position - 1].strip() if position <= len(header) else str(position)
+    return (f"{label}: line {line}, column {column}: byte {' '.join(f'0x{b:02x}' for b in bad)} is not UTF-8 "
+            "(extracts are UTF-8; re-export the file as UTF-8)")
 
 
 def match_header(contract: Contract, header: list[str], label: str) -> HeaderMatch:
@@ -94,12 +106,12 @@ def failure_checks(contract: Contract, file_period: str | None,
     checks = []
     for column in contract.columns:
         ident = sql.Identifier(column.name)
-        present = sql.SQL("nullif(btrim({}), '') is not null").format(ident)
+        present = sql.SQL("meta.is_present({})").format(ident)
         if column.required:
             checks.append((f"MISSING_VALUE:{column.name}", sql.SQL("not ({})").format(present)))
-        if KIND_CHECKS[column.kind]:
-            reason, template = KIND_CHECKS[column.kind]
-            template = template.replace("{values}", ", ".join("'" + v + "'" for v in column.values))
+        for reason, template in KIND_CHECKS[column.kind]:
+            template = (template.replace("{values}", ", ".join("'" + v + "'" for v in column.values))
+                        .replace("{deciles}", ", ".join("'" + d + "'" for d in DECILES)))
             fails = _fill(template.replace("{column}", "{" + column.name + "}"), contract, file_period)
             # An unknown outcome (null) on a present value counts as a failure.
             checks.append((f"{reason}:{column.name}", sql.SQL("({} and coalesce({}, true))").format(present, fails)))
@@ -161,6 +173,74 @@ def _copy_error_message(label: str, err: psycopg.Error) -> str:
     return f"{label}: {place + ': ' if place else ''}{err.diag.message_primary or err}"
 
 
+def _locate_copy_error(path: str, label: str, header: list[str], err: psycopg.Error) -> str:
+    """The COPY error with the line where the fault really is, found by reading the file again.
+
+    PostgreSQL converts encodings a block at a time, so it reports a bad byte at the first
+    line of its block, and an unterminated quote at the end of the file. Only a failed file
+    is read again, so a good file costs nothing.
+    """
+    if isinstance(err, psycopg.errors.CharacterNotInRepertoire | psycopg.errors.UntranslatableCharacter):
+        found = _first_byte_not_utf8(path)
+        if found:
+            return _not_utf8_message(label, *found, header)
+    elif "unterminated CSV quoted field" in (err.diag.message_primary or ""):
+        found = _unterminated_quote(path, header)
+        if found:
+            line, column = found
+            return f"{label}: line {line}, column {column}: a quoted value opens here and is never closed"
+    return _copy_error_message(label, err)
+
+
+def _first_byte_not_utf8(path: str) -> tuple[int, bytes, bytes] | None:
+    """(line, the line's bytes before the fault, the offending bytes) of the first byte that is not UTF-8."""
+    line = 1
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK_BYTES):
+            block += f.readline()  # whole lines: no character is cut in two
+            try:
+                block.decode("utf-8")
+            except UnicodeDecodeError as err:
+                before = block[:err.start]
+                return (line + before.count(b"\n"), before[before.rfind(b"\n") + 1:], block[err.start:err.end])
+            line += block.count(b"\n")
+    return None
+
+
+def _unterminated_quote(path: str, header: list[str]) -> tuple[int, str] | None:
+    """(line, column) where the quoted value that runs to the end of the file starts."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f, strict=True)
+        start = 1
+        try:
+            for _ in reader:
+                start = reader.line_num + 1
+        except UnicodeDecodeError:
+            return None
+        except csv.Error:
+            f.seek(0)
+            for number, text in enumerate(f, start=1):
+                if number == start:
+                    position = max(1, len(next(csv.reader([text]), [])))
+                    return start, header[position - 1].strip() if position <= len(header) else str(position)
+    return None
+
+
+def _reject_if_cut_short(path: str, label: str) -> None:
+    """A file whose last line has no line end was cut inside its last record (a copy in progress)."""
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        if f.tell() == 0:
+            return
+        f.seek(-1, 2)
+        if f.read(1) == b"\n":
+            return
+        f.seek(0)
+        lines = 1 + sum(block.count(b"\n") for block in iter(lambda: f.read(CHUNK_BYTES), b""))
+    raise FileRejected(f"{label}: line {lines}: the last record is cut short (no line end at the end of the "
+                       "file): the file is incomplete; it will be tried again when it is complete")
+
+
 def load_file(conn: psycopg.Connection, landing_file: LandingFile, run_id: str | None = None) -> dict:
     """Load one file in one transaction; record a rejection in the manifest and re-raise it."""
     contract = CONTRACTS[landing_file.feed]
@@ -178,7 +258,9 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
     snapshot = contract.snapshot_date(lf.path.rsplit("/", 1)[-1])
     if snapshot is None:
         raise FileRejected(f"{label}: file name does not match {contract.file_pattern} (a valid date)")
-    header = match_header(contract, read_header(lf.path), label)
+    names = read_header(lf.path, label)
+    header = match_header(contract, names, label)
+    _reject_if_cut_short(lf.path, label)
     file_period = snapshot.strftime("%Y-%m") if contract.monthly else None
     parent = sql.Identifier("raw", contract.feed)
     try:
@@ -222,7 +304,7 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
                 (batch_id,)).fetchall())
     except psycopg.errors.DataError as err:
         # Structural CSV errors (ragged rows, bad quoting, bad encoding) surface from COPY.
-        raise FileRejected(_copy_error_message(label, err)) from None
+        raise FileRejected(_locate_copy_error(lf.path, label, names, err)) from None
     return {
         "feed": contract.feed, "file": lf.name, "batch_id": batch_id, "status": "LOADED",
         "snapshot_date": snapshot.isoformat(), "rows_read": rows_read, "rows_loaded": rows_read - quarantined,
@@ -264,7 +346,7 @@ def _amount_totals(conn, contract: Contract, table: sql.Identifier, batch_id: in
                coalesce(sum(amount) filter (where q.line_no is null), 0),
                coalesce(sum(amount) filter (where q.line_no is not null), 0),
                count(*) filter (where amount is null)
-        from (select line_no, meta.parse_integer({column}) as amount from {table}) r
+        from (select line_no, meta.parse_amount({column}) as amount from {table}) r
         left join meta.quarantine q on q.batch_id = {batch} and q.line_no = r.line_no""").format(
         column=sql.Identifier(contract.amount_column), table=table, batch=sql.Literal(batch_id))).fetchone()
 
