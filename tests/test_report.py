@@ -278,7 +278,7 @@ def test_workbook_is_set_up_for_printing_in_indonesian_formats(report, streak_pe
     workbook = load_workbook(report["paths"]["xlsx"])
     version = f"versi terbit {report['summary']['published_version']}"
     for ws in workbook:
-        assert (str(ws.page_setup.paperSize), ws.page_setup.orientation) == (str(ws.PAPERSIZE_A4), "landscape"), ws.title
+        assert str(ws.page_setup.paperSize) == str(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape"
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1, ws.title
         assert ws.title == "Ringkasan" or ws.print_title_rows == "$1:$1", ws.title
         footer = ws.oddFooter.left.text

@@ -17,7 +17,7 @@ import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from rentan.reports.data import ReportData
 from rentan.reports.formatting import (
@@ -121,6 +121,10 @@ def title_block(page: Page, data: ReportData) -> None:
     when = f", diterbitkan {date_id(published['published_at'].date())}" if published else ""
     page.line(f"Dibuat dari data {data.version_text}{when}; {len(data.input_files)} file masukan, "
               f"sidik gabungan {data.fingerprint}", size=7.5, x=WIDTH / 2, ha="center", color="dimgray")
+    if data.budget["is_projected_over_budget"]:  # first thing on the first page
+        page.y += 0.05
+        page.line("PERHATIAN: proyeksi belanja akhir tahun melebihi anggaran (lihat bagian 5)", size=10,
+                  weight="bold", color="firebrick", x=WIDTH / 2, ha="center")
 
 
 def figures(page: Page, rows: list[tuple[str, str, str]]) -> None:
@@ -158,14 +162,11 @@ def year_figures(page: Page, data: ReportData) -> None:
         ("Proyeksi belanja akhir tahun", rupiah(b["projected_year_end_idr"]),
          f"dasar: peserta aktif {month_id(basis) if basis else '-'} x iuran x sisa bulan"),
         ("Ruang anggaran", rupiah(b["headroom_idr"]), "anggaran - proyeksi belanja akhir tahun"),
+        ("Kuota", f"{number(b['quota'])} orang", f"iuran per tahun {rupiah(b['annual_premium_idr'])} per orang"),
         ("Kapasitas", f"{number(b['capacity'])} orang",
-         f"min(kuota {number(b['quota'])}, anggaran / iuran per tahun {rupiah(b['annual_premium_idr'])}); "
-         f"batasan: {BINDING_ID.get(b['binding_constraint'], b['binding_constraint'])}"),
+         f"min(kuota, anggaran / iuran per tahun); batasan: "
+         f"{BINDING_ID.get(b['binding_constraint'], b['binding_constraint'])}"),
     ])
-    if b["is_projected_over_budget"]:
-        page.y += 0.05
-        page.line("PERHATIAN: proyeksi belanja akhir tahun melebihi anggaran", size=10, weight="bold",
-                  color="firebrick", x=WIDTH / 2, ha="center")
 
 
 def file_to_net_paid(page: Page, data: ReportData) -> None:
@@ -178,10 +179,10 @@ def file_to_net_paid(page: Page, data: ReportData) -> None:
     status = "seimbang" if r["balanced"] else "TIDAK SEIMBANG"
     page.line(f"File {r['file_name']}: {number(r['rows_in_file'])} baris = {number(r['rows_loaded'])} dimuat + "
               f"{number(r['rows_quarantined'])} dikarantina; total kontrol {status}.")
-    amount = VALUE_X
+    amount = VALUE_X + 0.6
     steps = [
-        ("", "Total rupiah file (setiap total_iuran yang terbaca sebagai angka)", r["file_total_idr"]),
-        ("-", "rupiah di baris dikarantina (tidak dibayarkan, lihat buku kerja)", r["quarantined_total_idr"]),
+        ("", "Total rupiah file (total_iuran yang terbaca sebagai angka)", r["file_total_idr"]),
+        ("-", "rupiah di baris dikarantina (tidak dibayarkan)", r["quarantined_total_idr"]),
         ("=", "rupiah di baris dimuat", r["loaded_total_idr"]),
         ("", "    terdiri atas pembayaran (PEMBAYARAN)", r["payments_idr"]),
         ("", f"    dan restitusi (RESTITUSI, {number(r['refund_lines'])} baris)", r["refunds_idr"]),
@@ -251,6 +252,7 @@ def realisation_chart(page: Page, data: ReportData) -> None:
                 marker="^", markersize=6, markevery=[1], label="Proyeksi akhir tahun", zorder=3)
     ax.set_ylim(bottom=0, top=highest * 1.12)
     ax.set_xticks(months, [MONTH_ABBR_ID[m.month - 1] for m in months], fontsize=7.5)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 5, 10], integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: number(round(value))))
     ax.tick_params(axis="y", labelsize=7.5)
     ax.grid(alpha=0.3)

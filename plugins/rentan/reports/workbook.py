@@ -47,8 +47,9 @@ FONT = "Arial"
 BODY = Font(name=FONT, size=10)
 BOLD = Font(name=FONT, size=10, bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 LINE_POINTS = 13  # one line of 10-point text
-CHARS_PER_WIDTH = 1.1  # characters of 10-point Arial per unit of column width, roughly
+CHARS_PER_WIDTH = 0.9  # characters of 10-point Arial per unit of column width, roughly
 UNKNOWN_KECAMATAN = "(di luar Kota Bekasi / tidak diketahui)"
 MAX_CELL_CHARS = 32_000  # Excel refuses a cell longer than 32,767 characters
 MARGIN_INCHES = 0.4
@@ -236,7 +237,7 @@ def exception_sheet(ws: Worksheet, data: ReportData) -> None:
              e["category_label"], e["category"], e["expected_idr"], e["paid_idr"], e["difference_idr"],
              e["payment_lines"], e["last_paid_date"], e["died_on"], e["kode_iuran_list"] or "-"]
             for i, e in enumerate(data.exceptions, 1)]
-    table(ws, [Col("No", "count", 6), Col("KPJ", width=13), Col("Nama (disamarkan)", width=20),
+    table(ws, [Col("No", "count", 6), Col("KPJ", "wrap", 14), Col("Nama (disamarkan)", width=20),
                Col("Kecamatan", width=18), Col("Kategori", width=22), Col("Kode kategori", width=19),
                Col("Iuran seharusnya", "rupiah", 12), Col("Dibayar (neto)", "rupiah", 12),
                Col("Selisih (dibayar - seharusnya)", "rupiah", 13), Col("Baris pembayaran", "count", 10),
@@ -249,7 +250,7 @@ def streak_sheet(ws: Worksheet, data: ReportData) -> None:
     rows = [[s["kpj"] or NO_KPJ, mask_name(s["nama"]), s["nama_kecamatan"] or UNKNOWN_KECAMATAN,
              s["first_unpaid_period"], s["consecutive_unpaid_months"],
              "Ya" if s["is_bpjs_deactivation_due"] else "Belum", s["unpaid_idr"]] for s in data.unpaid_streaks]
-    table(ws, [Col("KPJ", width=14), Col("Nama (disamarkan)", width=22), Col("Kecamatan", width=24),
+    table(ws, [Col("KPJ", "wrap", 14), Col("Nama (disamarkan)", width=22), Col("Kecamatan", width=24),
                Col("Menunggak sejak", "month", 16), Col("Bulan berturut-turut", "count", 12),
                Col("Dinonaktifkan BPJS (3 bulan)", width=15), Col("Tunggakan", "rupiah", 15)],
           rows, total_columns=(7,))
@@ -355,8 +356,7 @@ def put(ws: Worksheet, row: int, column: int, value, kind: str = "count"):
         cell.number_format = month_format(shown) if kind == "month" else DATE_FORMAT
     elif isinstance(shown, int | float | decimal.Decimal):
         cell.number_format = rupiah_format(shown) if kind == "rupiah" else count_format(shown)
-    if kind == "wrap":
-        cell.alignment = WRAP
+    cell.alignment = WRAP if kind == "wrap" else TOP
     return cell
 
 
