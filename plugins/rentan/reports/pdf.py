@@ -25,6 +25,7 @@ from rentan.reports.formatting import (
     CATEGORY_ACTION_ID,
     REPLACEMENT_LIMIT_ID,
     category_text,
+    clean_text,
     date_id,
     month_id,
     nip_text,
@@ -40,7 +41,8 @@ LEFT, RIGHT = 0.7, WIDTH - 0.7
 MILLION = 1_000_000
 MONTH_ABBR_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 # TrueType (not Type 3) fonts keep the text searchable and extractable.
-PDF_STYLE = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 8.5}
+# No mathtext: a "$" in a name or title is printed as it is, never parsed (or failed on).
+PDF_STYLE = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 8.5, "text.parse_math": False}
 PAGES = 2
 VALUE_X = LEFT + 4.1  # right edge of the figures' values
 CHART_INCHES = 3.1
@@ -61,8 +63,8 @@ class Page:
 
     def text(self, x: float, y: float, text: str, size: float = 8.5, at_y: bool = False, **kwargs):
         """Text at x inches from the left; y inches from the top when at_y, else the cursor."""
-        return self.fig.text(x / WIDTH, 1 - (y if at_y else self.y) / HEIGHT, text, fontsize=size, va="top",
-                             **kwargs)
+        return self.fig.text(x / WIDTH, 1 - (y if at_y else self.y) / HEIGHT, clean_text(text), fontsize=size,
+                             va="top", **kwargs)
 
     def line(self, text: str = "", size: float = 8.5, gap: float = 1.45, x: float = LEFT, **kwargs) -> None:
         if text:

@@ -300,20 +300,21 @@ def source_sheet(ws: Worksheet, data: ReportData) -> None:
     """Which published version and which delivered files the report was made from."""
     rows = [[FEED_ID.get(f["feed"], f["feed"]), f["file_name"], f["snapshot_date"], f["rows_read"], f["checksum"]]
             for f in data.input_files]
-    table(ws, [Col("Sumber data", width=30), Col("File", width=30), Col("Tanggal data", "date", 12),
+    table(ws, [Col("Sumber data", width=34), Col("File", width=48), Col("Tanggal data", "date", 12),
                Col("Baris dibaca", "count", 11), Col("Checksum SHA-256 file", width=68)], rows)
     row = ws.max_row + 2
     published = data.publication
     notes = [
-        ("Versi data terbit", data.version_text),
-        ("Diterbitkan pada", f"{published['published_at']:%Y-%m-%d %H:%M:%S %z}" if published else "-"),
-        ("Run transformasi", published["run_id"] if published else "-"),
-        ("Sidik gabungan (SHA-256 atas jenis, nama dan checksum setiap file di atas, 16 karakter awal)",
-         data.fingerprint),
+        ("Versi data terbit", data.version_text, "meta.publish_log: versi ops dan marts yang dibaca laporan ini"),
+        ("Diterbitkan pada", f"{published['published_at']:%Y-%m-%d %H:%M:%S %z}" if published else "-", ""),
+        ("Run transformasi", published["run_id"] if published else "-", ""),
+        ("Sidik gabungan", data.fingerprint,
+         "16 karakter awal SHA-256 atas jenis, nama dan checksum setiap file di atas"),
     ]
-    for offset, (label, value) in enumerate(notes):
+    for offset, (label, value, note) in enumerate(notes):
         put(ws, row + offset, 1, label).font = BOLD
         put(ws, row + offset, 2, value)
+        put(ws, row + offset, 5, note)
 
 
 def glossary_sheet(ws: Worksheet, data: ReportData) -> None:
