@@ -30,7 +30,7 @@ from rentan.reports import (
     period_for_run,
     print_period_summary,
 )
-from rentan.reports.formatting import NO_KPJ, mask_name, mask_nik, month_id, rupiah
+from rentan.reports.formatting import NO_KPJ, clean_text, mask_name, mask_nik, mask_raw_line, month_id, rupiah
 from rentan.warehouse import connect
 
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
@@ -64,7 +64,7 @@ penandatangan:
     nama: PENYUSUN UJI
     nip: "19800101 200501 1 001"
   - peran: Mengetahui
-    jabatan: Kepala Bidang Uji
+    jabatan: Kepala Bidang Uji $x^2$
     nama: PEJABAT UJI
     nip: 198002022006042002
 """
@@ -319,7 +319,8 @@ def test_pdf_has_two_pages_with_the_figures_reconciliation_and_signatures(wareho
                   rupiah(control["loaded_total_idr"]), rupiah(refunds), rupiah(control["net_paid_idr"]),
                   "Iuran dibayar neto = pembayaran - restitusi", "Selisih = dibayar - seharusnya",
                   "Realisasi anggaran", "Proyeksi akhir tahun", "Disiapkan oleh", "Mengetahui", "PENYUSUN UJI",
-                  "PEJABAT UJI", "NIP. 19800101 200501 1 001", "NIP. 19800202 200604 2 002", "Bekasi, 2 Desember 2026",
+                  "PEJABAT UJI", "Kepala Bidang Uji $x^2$", "NIP. 19800101 200501 1 001",
+                  "NIP. 19800202 200604 2 002", "Bekasi, 2 Desember 2026",
                   f"versi terbit {summary['published_version']}", summary["fingerprint"], control["file_name"],
                   "Halaman 2 dari 2"):
         assert words in text, words
@@ -375,6 +376,26 @@ def test_hostile_text_stays_text_masked_and_printable(warehouse, hostile_report)
     rendered = render(hostile_report, "karantina")
     assert "=2+3" in rendered["text"]["xlsx"] and "=1+1" in rendered["text"]["xlsx"]
     assert "NURHALIZA" not in rendered["text"]["xlsx"] + rendered["text"]["pdf"]
+
+
+@pytest.mark.parametrize(("name", "masked"), [
+    ('SITI "ANI" NURHALIZA', "Sit* An* Nur*"),
+    ("MA'RUF AMIN", "Mar* Ami*"),
+    ("SUKARNO", "Suk*"),
+    ("AN NUR", "A* Nu*"),
+    ("siti\x07nurhaliza", "Sit* Nur*"),
+    ("=HYPERLINK(1)", "Hyp*"),
+    ("12345", "*"),
+])
+def test_every_name_is_masked(name, masked):
+    assert mask_name(name) == masked
+
+
+def test_a_quarantined_line_is_masked_field_by_field():
+    raw = 'K1,2026-10,,3275013112059998,"SITI ""ANI"" NURHALIZA",x 3275013112059997 y,16800'
+    masked = mask_raw_line(raw, "3275013112059998", 'SITI "ANI" NURHALIZA')
+    assert masked == "K1,2026-10,,327501******9998,Sit* An* Nur*,x 327501******9997 y,16800"
+    assert clean_text("A\x07B\tC\x00") == "A\ufffdB\ufffdC\ufffd"
 
 
 def test_a_failed_write_keeps_the_earlier_files(warehouse, streak_period, signatories, tmp_path):
