@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import psycopg
 
 from rentan.paths import REPO_ROOT
 from rentan.reports import data as report_data
-from rentan.reports.formatting import month_id, number, parse_period, period_text, rupiah
+from rentan.reports.formatting import BEKASI_TIME, month_id, number, parse_period, period_text, rupiah
 from rentan.reports.pdf import write_pdf
 from rentan.reports.signatories import Signatories, load_signatories
 from rentan.reports.workbook import write_workbook
@@ -24,8 +23,6 @@ PDF_NAME = "ringkasan_rekonsiliasi_{period}.pdf"
 # The workbook lists KPJs and masked names: readable by its owner only, like the exports.
 WORKBOOK_MODE = 0o600
 SCHEDULED_RUN_TYPES = frozenset({"scheduled", "backfill"})
-# Bekasi's clock (WIB): the date above the signatures.
-REPORT_TIMEZONE = ZoneInfo("Asia/Jakarta")
 
 
 class ReportWriteError(ValueError):
@@ -56,7 +53,7 @@ def build_report(conn: psycopg.Connection, period: str, out_dir: Path, signatori
     """
     month = parse_period(period)
     signers = load_signatories(signatories)
-    report_date = report_date or dt.datetime.now(REPORT_TIMEZONE).date()
+    report_date = report_date or dt.datetime.now(BEKASI_TIME).date()
     data = report_data.load(conn, month)
     out_dir = Path(out_dir)
     paths = {"xlsx": out_dir / WORKBOOK_NAME.format(period=period), "pdf": out_dir / PDF_NAME.format(period=period)}

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import dict_row
 
+from rentan.reports.formatting import BEKASI_TIME
+
 BUDGET = "select * from marts.budget_monthly order by period"
 CATEGORIES = """
     select category, category_label, persons, expected_idr, paid_idr, difference_idr, payment_lines, refunded_idr
@@ -154,6 +156,8 @@ def load(conn: psycopg.Connection, period: dt.date) -> ReportData:
         replacements = rows(REPLACEMENTS)
         publication = (rows(PUBLICATION) or [None])[0]
         published_at = publication["published_at"] if publication else None
+        if publication:
+            publication["published_at"] = published_at.astimezone(BEKASI_TIME)
         return ReportData(
             period=period,
             budget_months=budget_months,

@@ -12,7 +12,10 @@ import csv
 import datetime as dt
 import io
 import re
+from zoneinfo import ZoneInfo
 
+# Bekasi's clock (WIB): the date above the signatures and the publication time shown.
+BEKASI_TIME = ZoneInfo("Asia/Jakarta")
 MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
              "Oktober", "November", "Desember")
 BINDING_ID = {"QUOTA": "KUOTA", "BUDGET": "ANGGARAN"}

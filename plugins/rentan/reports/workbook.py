@@ -288,7 +288,8 @@ def control_sheet(ws: Worksheet, data: ReportData) -> None:
 def budget_sheet(ws: Worksheet, data: ReportData) -> None:
     rows = [[b["period"], b["active_participants"], b["expected_idr"], b["paid_idr"], b["cumulative_paid_idr"],
              b["budget_remaining_idr"], b["projected_year_end_idr"], b["headroom_idr"],
-             "Ya" if b["has_payment_data"] else "Belum"] for b in data.budget_months]
+             "Ya" if b["has_payment_data"] else "Belum"]
+            for b in data.budget_months if b["period"] <= data.period]  # the report's months, none after
     table(ws, [Col("Bulan", "month", 16), Col("Peserta aktif", "count", 10), Col("Iuran seharusnya", "rupiah", 15),
                Col("Dibayar (neto)", "rupiah", 15), Col("Terpakai kumulatif", "rupiah", 16),
                Col("Sisa anggaran", "rupiah", 17), Col("Proyeksi belanja akhir tahun", "rupiah", 17),
