@@ -15,8 +15,10 @@ Writes one month's reconciliation report for the finance office into `$RENTAN_RE
 (default `<repo>/.reports`): `laporan_rekonsiliasi_YYYY-MM.xlsx` (summary, per category, per
 kecamatan, exception list, consecutive unpaid, quarantined lines, control totals, monthly
 budget) and `ringkasan_rekonsiliasi_YYYY-MM.pdf` (key figures, budget chart, signatures).
-Every number comes from the published `ops` and `marts` relations. Re-running a month
-replaces its two files.
+Every number comes from the published `ops` and `marts` relations; both files name the
+published version and the input files (checksums) they were made from. The PDF's signature
+block comes from the YAML file in `$RENTAN_REPORT_SIGNATORIES` (default: the example with
+placeholder names). Re-running a month replaces its two files, both or neither.
 
 Runs monthly (`REPORT_SCHEDULE`, for the month before) and whenever `rentan_transform`
 publishes the marts (for the latest month with payment data). Backfill any month with the
@@ -25,7 +27,8 @@ publishes the marts (for the latest month with payment data). Backfill any month
 **Triage.** `no published reconciliation for YYYY-MM`: that month's BPJS payment file is
 not loaded or the transform has not published since: check `rentan status`
 (`meta.load_manifest`, the last transform run), load the file, let the transform publish,
-then re-run this DAG with `period`. A skipped run means no payment data is published yet.
+then re-run this DAG with `period`. `signatories file ...`: fix the YAML file the message
+names (see `plugins/rentan/reports/signatories.example.yml`). A skipped run means no payment data is published yet.
 A late run (the deadline alert) means the report was not written by the due day. The
 workbook holds KPJs and masked names: share it only with the finance office.
 """
@@ -52,8 +55,8 @@ def rentan_report():
         local_date = logical_date.astimezone(dag.timezone) if logical_date else None
         try:
             result = reports.report_for_run(params["period"], dag_run.run_type, local_date)
-        except reports.NoPaymentData as missing:
-            raise AirflowFailException(str(missing)) from None  # retrying does not load the file
+        except (reports.NoPaymentData, reports.SignatoryConfigError) as cause:
+            raise AirflowFailException(str(cause)) from None  # retrying does not load the file or fix the YAML
         if result is None:
             raise AirflowSkipException("no payment data is published yet")
         return result

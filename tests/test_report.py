@@ -1,24 +1,36 @@
-"""The finance report: workbook and PDF checked against the published marts, re-runs, the report DAG.
+"""The finance report: workbook and PDF checked against the published marts, rendered to images and
+read back as a reader sees them, hostile text, atomic writes, re-runs, the report DAG.
 
-One small generated landing area is loaded and built once for the module; every report is
-built from it into the test's own folder.
+One small generated landing area (with a few hostile payment lines added to its latest month)
+is loaded and built once for the module; the month's report is built and rendered once too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from rentan import airflow_runner, dbt_runner
+from rentan import airflow_runner, cli, dbt_runner
 from rentan.parameters import load_parameters
-from rentan.paths import DAGS_DIR
-from rentan.reports import NoPaymentData, build_report, latest_period, period_for_run, print_period_summary
-from rentan.reports.formatting import mask_name, mask_nik, rupiah
+from rentan.paths import DAGS_DIR, REPO_ROOT
+from rentan.reports import (
+    NoPaymentData,
+    ReportWriteError,
+    SignatoryConfigError,
+    build_report,
+    latest_period,
+    period_for_run,
+    print_period_summary,
+)
+from rentan.reports.formatting import NO_KPJ, clean_text, mask_name, mask_nik, mask_raw_line, month_id, rupiah
 from rentan.warehouse import connect
 
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
@@ -27,22 +39,68 @@ PEOPLE = 2500
 QUOTA = 100
 SEED = 11
 SHEETS = ["Ringkasan", "Per Kategori", "Per Kecamatan", "Daftar Pengecualian", "Tunggakan Berturut",
-          "Baris Karantina", "Total Kontrol", "Anggaran Bulanan"]
+          "Baris Karantina", "Total Kontrol", "Anggaran Bulanan", "Sumber Data", "Keterangan Kode"]
 NIK_PATTERN = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])")
+REPORT_DATE = dt.date(2026, 12, 2)
+RENDERED = REPO_ROOT / "test-output" / "report"  # git-ignored: the PNGs a person looks at
+# English a reader must not meet (case-sensitive whole words: codes such as UNPAID stay).
+ENGLISH = re.compile(r"\b(Headroom|Paid|Expected|Budget|Difference|Refunds?|Category|Quarantine|Total control|"
+                     r"Page|Sheet|May|Aug|Oct|Dec|TRUE|FALSE|None|nan)\b")
+# Hostile lines added to the latest month's payment file (NIKs no generated person has).
+HOSTILE_NIKS = ("3275013112059999", "3275013112059998", "3275013112059997")
+HOSTILE_LINES = [
+    # loaded: paid for a non-participant, no KPJ, a formula as kode_iuran, quotes and a bell in the name
+    f'=1+1,{{period}},,{HOSTILE_NIKS[0]},"SITI ""ANI"" NURHALIZA\x07",1000000,10000,6800,16800,{{day}},REF1,PEMBAYARAN',
+    # quarantined: a formula as the amount, a name in quotes
+    f'@SUM(A1),{{period}},,{HOSTILE_NIKS[1]},"SITI ""ANI"" NURHALIZA",1000000,10000,6800,=2+3,{{day}},REF2,PEMBAYARAN',
+    # quarantined: an amount with a thousands dot, a bell inside the name
+    f"+1-1,{{period}},,{HOSTILE_NIKS[2]},BUDI\x07SANTOSO,1000000,10000,6800,16.800,{{day}},REF3,PEMBAYARAN",
+]
+SIGNATORIES = """
+tempat: Bekasi
+penandatangan:
+  - peran: Disiapkan oleh
+    jabatan: Analis Keuangan Uji
+    nama: PENYUSUN UJI
+    nip: "19800101 200501 1 001"
+  - peran: Mengetahui
+    jabatan: Kepala Bidang Uji $x^2$
+    nama: PEJABAT UJI
+    nip: 198002022006042002
+"""
 
 synth = pytest.importorskip("rentan.synth")
 
 
+def tool(name: str) -> str:
+    """A renderer's path; missing: the test fails under CI=true, else it is skipped."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (make system-deps)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
 @pytest.fixture(scope="module")
 def warehouse(server_url, tmp_path_factory):
-    """(truth, url): a generated landing area loaded and built once (test_reconciliation_e2e runs the unit tests)."""
+    """(truth, url): a generated landing area loaded, built and published once."""
     params = load_parameters({"quota": QUOTA})
     landing = tmp_path_factory.mktemp("report_landing")
     truth = synth.generate(landing, seed=SEED, people=PEOPLE, params=params)
+    latest = max(truth["payments"])
+    payment_file = landing / "bpjs_iuran" / f"bpjs_iuran_{latest.replace('-', '')}.csv"
+    newline = "\r\n" if b"\r\n" in payment_file.read_bytes()[:4096] else "\n"  # as the file delivers it
+    with payment_file.open("a", encoding="utf-8", newline="") as out:
+        for line in HOSTILE_LINES:
+            out.write(line.format(period=latest, day=f"{latest}-05") + newline)
     with migrated_database(server_url) as url:
         load_landing(url, landing)
         run = dbt_runner.build(url, params, unit_tests=False, target_path=tmp_path_factory.mktemp("dbt_target"))
         assert run.success, run.summary()
+        # What the transform's publish step records (the build went straight into ops and marts).
+        query(url, "insert into meta.publish_log (run_id, relations) values ('test-report', '{}') returning version")
         yield truth, url
 
 
@@ -53,13 +111,68 @@ def streak_period(warehouse) -> str:
     return query(url, "select to_char(max(period), 'YYYY-MM') from ops.consecutive_unpaid")[0][0]
 
 
-def build(url: str, period: str, out_dir) -> dict:
+@pytest.fixture(scope="module")
+def signatories(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("config") / "penandatangan.yml"
+    path.write_text(SIGNATORIES)
+    return path
+
+
+@pytest.fixture(scope="module")
+def report(warehouse, streak_period, signatories, tmp_path_factory) -> dict:
+    """The streak month's report, built once for the module's read-only checks."""
+    _, url = warehouse
+    return build(url, streak_period, tmp_path_factory.mktemp("report"), signatories=signatories)
+
+
+@pytest.fixture(scope="module")
+def hostile_report(warehouse, signatories, tmp_path_factory) -> dict:
+    """The latest month's report: the month with the hostile lines."""
+    truth, url = warehouse
+    return build(url, max(truth["payments"]), tmp_path_factory.mktemp("hostile"), signatories=signatories)
+
+
+def render(result: dict, name: str) -> dict:
+    """Both files as a reader sees them: LibreOffice prints the workbook to PDF; pdftoppm makes PNGs
+    (kept under test-output/report/<name>/) and pdftotext the text of each."""
+    soffice, pdftoppm, pdftotext = tool("soffice"), tool("pdftoppm"), tool("pdftotext")
+    out = RENDERED / name
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    workbook = result["paths"]["xlsx"]
+    profile = out / "lo-profile"
+    subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(out), str(workbook)], check=True, capture_output=True, timeout=300)
+    shutil.rmtree(profile, ignore_errors=True)
+    workbook_pdf = out / workbook.with_suffix(".pdf").name
+    texts = {}
+    for kind, pdf in (("xlsx", workbook_pdf), ("pdf", result["paths"]["pdf"])):
+        subprocess.run([pdftoppm, "-png", "-r", "70", str(pdf), str(out / kind)], check=True, timeout=300)
+        texts[kind] = subprocess.run([pdftotext, "-layout", str(pdf), "-"], check=True, capture_output=True,
+                                     text=True, timeout=120).stdout
+    return {"dir": out, "text": texts, "pngs": sorted(out.glob("*.png"))}
+
+
+@pytest.fixture(scope="module")
+def rendered(report) -> dict:
+    return render(report, "bulan")
+
+
+def build(url: str, period: str, out_dir, signatories=None) -> dict:
     with connect(url) as conn:
-        return build_report(conn, period, out_dir)
+        return build_report(conn, period, out_dir, signatories=signatories, report_date=REPORT_DATE)
 
 
 def sheet_rows(path, name: str) -> list[tuple]:
     return list(load_workbook(path, read_only=True)[name].iter_rows(values_only=True))
+
+
+def every_cell(path):
+    for sheet in load_workbook(path):
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    yield sheet, cell
 
 
 def test_latest_period_is_the_last_month_with_payment_data(warehouse):
@@ -68,98 +181,251 @@ def test_latest_period_is_the_last_month_with_payment_data(warehouse):
         assert latest_period(conn) == max(truth["payments"])
 
 
-def test_workbook_summary_matches_the_budget_mart(warehouse, streak_period, tmp_path):
+def test_workbook_summary_matches_the_budget_mart(warehouse, streak_period, report):
     _, url = warehouse
-    result = build(url, streak_period, tmp_path)
-    path = result["paths"]["xlsx"]
+    path = report["paths"]["xlsx"]
     assert path.name == f"laporan_rekonsiliasi_{streak_period}.xlsx"
     assert load_workbook(path, read_only=True).sheetnames == SHEETS
     summary = {label: value for label, value, *_ in sheet_rows(path, "Ringkasan") if label}
     budget = query_one(url, "select * from marts.budget_monthly where to_char(period, 'YYYY-MM') = %s",
                        (streak_period,))
-    assert summary["Iuran seharusnya"] == budget["expected_idr"] == result["summary"]["expected_idr"]
+    assert summary["Iuran seharusnya"] == budget["expected_idr"] == report["summary"]["expected_idr"]
     assert summary["Iuran dibayar (neto, restitusi dikurangkan)"] == budget["paid_idr"]
     assert summary["Selisih (dibayar - seharusnya)"] == budget["paid_idr"] - budget["expected_idr"]
     assert summary["Anggaran terpakai s.d. bulan ini"] == budget["cumulative_paid_idr"]
     assert summary["Sisa anggaran"] == budget["budget_remaining_idr"]
     assert summary["Proyeksi belanja akhir tahun"] == budget["projected_year_end_idr"]
-    assert summary["Headroom (anggaran - proyeksi)"] == budget["headroom_idr"]
+    assert summary["Ruang anggaran (anggaran - proyeksi)"] == budget["headroom_idr"]
     assert summary["Kuota"] == QUOTA and summary["Kapasitas = min(kuota, kapasitas menurut anggaran)"] == QUOTA
     assert summary["Batasan yang mengikat"] == "KUOTA"
     assert summary["Iuran per bulan"] == budget["monthly_premium_idr"]
+    assert summary["Periode laporan"] == month_id(dt.date.fromisoformat(streak_period + "-01"))
+    version = query(url, "select max(version) from meta.publish_log")[0][0]
+    assert version == report["summary"]["published_version"]
+    assert summary["Dibuat dari data terbit"] == f"versi terbit {version}"
+    replacements = next(value for label, value in summary.items() if label.startswith("Pengganti yang dapat dipanggil"))
+    assert replacements == query_one(url, "select replacements from marts.replacement_capacity")["replacements"]
 
 
-def test_workbook_categories_and_kecamatan_add_up_to_the_marts(warehouse, streak_period, tmp_path):
+def test_workbook_totals_are_formulas_over_the_rows(warehouse, streak_period, report):
     _, url = warehouse
-    path = build(url, streak_period, tmp_path)["paths"]["xlsx"]
+    path = report["paths"]["xlsx"]
     marts = query(url, """select category, persons, expected_idr, paid_idr, difference_idr
                           from marts.reconciliation_summary where to_char(period, 'YYYY-MM') = %s
                           order by category_precedence""", (streak_period,))
     rows = sheet_rows(path, "Per Kategori")[1:]
     assert [(r[1], r[2], r[3], r[4], r[5]) for r in rows[:-1]] == marts
-    assert rows[-1][2:6] == tuple(sum(m[i] for m in marts) for i in range(1, 5))
-    kecamatan = sheet_rows(path, "Per Kecamatan")[1:]
+    last = len(marts) + 1
+    assert rows[-1][:6] == ("Jumlah", None, f"=SUM(C2:C{last})", f"=SUM(D2:D{last})", f"=SUM(E2:E{last})",
+                            f"=SUM(F2:F{last})")
+    kecamatan = sheet_rows(path, "Per Kecamatan")[1:-1]
     assert sum(r[2] for r in kecamatan) == sum(m[1] for m in marts)
     assert sum(r[4] for r in kecamatan) == sum(m[3] for m in marts)
+    # The month's file: rows in the file = loaded + quarantined, net paid = payments - refunds, as formulas.
+    summary = {label: (value, n) for n, (label, value, *_) in enumerate(sheet_rows(path, "Ringkasan"), 1) if label}
+    loaded, quarantined = summary["Baris dimuat"][1], summary["Baris dikarantina"][1]
+    assert summary["Baris seimbang (file = dimuat + dikarantina)"][0].startswith('=IF(B')
+    assert summary["Pemeriksaan baris: dimuat + dikarantina"][0] == f"=B{loaded}+B{quarantined}"
+    payments, refunds = summary["Baris dimuat: pembayaran (PEMBAYARAN)"], next(
+        v for k, v in summary.items() if k.startswith("Baris dimuat: restitusi"))
+    assert summary["Iuran dibayar neto = pembayaran - restitusi"][0] == f"=B{payments[1]}-B{refunds[1]}"
+    budget = query_one(url, "select paid_idr from marts.budget_monthly where to_char(period, 'YYYY-MM') = %s",
+                       (streak_period,))
+    assert payments[0] - refunds[0] == budget["paid_idr"] and refunds[0] > 0
 
 
-def test_exception_list_has_kpj_and_masked_names_but_no_nik(warehouse, streak_period, tmp_path):
+def test_exception_list_has_kpj_and_masked_names_but_no_nik(warehouse, streak_period, report):
     _, url = warehouse
-    path = build(url, streak_period, tmp_path)["paths"]["xlsx"]
-    exceptions = query(url, """select kpj, nama, category_label, difference_idr from ops.reconciliation
+    path = report["paths"]["xlsx"]
+    exceptions = query(url, """select kpj, nama, category_label, category, difference_idr from ops.reconciliation
                                where to_char(period, 'YYYY-MM') = %s and category <> 'MATCHED'
                                order by category_precedence, nama_kecamatan nulls last, kpj nulls last,
                                         kode_iuran_list""", (streak_period,))
-    rows = sheet_rows(path, "Daftar Pengecualian")[1:]
-    assert [(r[1] or None, r[2], r[4], r[7]) for r in rows] == [
-        (kpj, mask_name(nama), label, difference) for kpj, nama, label, difference in exceptions]
+    rows = sheet_rows(path, "Daftar Pengecualian")[1:-1]
+    assert [(r[1], r[2], r[4], r[5], r[8]) for r in rows] == [
+        (kpj or NO_KPJ, mask_name(nama), label, code, difference) for kpj, nama, label, code, difference in exceptions]
     assert all(word.endswith("*") and len(word) <= 4 for r in rows for word in (r[2] or "").split())
     niks = {nik for (nik,) in query(url, "select nik from ops.reconciliation")}
-    workbook = load_workbook(path, read_only=True)
-    for sheet in workbook:
-        for row in sheet.iter_rows(values_only=True):
-            for value in row:
-                found = set(NIK_PATTERN.findall(str(value))) if value is not None else set()
-                assert not found & niks, (sheet.title, value)
+    for sheet, cell in every_cell(path):
+        assert not set(NIK_PATTERN.findall(str(cell.value))) & niks, (sheet.title, cell.value)
 
 
-def test_unpaid_streaks_quarantine_and_control_totals_sheets(warehouse, streak_period, tmp_path):
+def test_unpaid_streaks_quarantine_and_control_totals_sheets(warehouse, streak_period, report):
     _, url = warehouse
-    path = build(url, streak_period, tmp_path)["paths"]["xlsx"]
+    path = report["paths"]["xlsx"]
     streaks = query(url, """select kpj, consecutive_unpaid_months from ops.consecutive_unpaid
                             where to_char(period, 'YYYY-MM') = %s""", (streak_period,))
-    rows = sheet_rows(path, "Tunggakan Berturut")[1:]
+    rows = sheet_rows(path, "Tunggakan Berturut")[1:-1]
     assert streaks and sorted((r[0], r[4]) for r in rows) == sorted(streaks)
     assert all(r[5] == ("Ya" if r[4] >= 3 else "Belum") for r in rows)
     quarantined = query(url, """select line_no, reason_code, total_iuran_text, nik_as_delivered, raw_line
                                 from ops.quarantined_payment_lines where to_char(period, 'YYYY-MM') = %s
                                 order by line_no""", (streak_period,))
-    rows = sheet_rows(path, "Baris Karantina")[1:]
-    assert [(r[1], r[2], r[4]) for r in rows] == [(q[0], q[1], q[2]) for q in quarantined]
+    rows = sheet_rows(path, "Baris Karantina")[1:-1]
+    assert quarantined and [(r[1], r[2], r[5]) for r in rows] == [(q[0], q[1], q[2]) for q in quarantined]
+    assert all(r[3] and r[3] != r[2] for r in rows)  # an Indonesian reason beside the code
     for row, (_, _, text, nik, raw) in zip(rows, quarantined, strict=True):
-        assert text in row[7] and nik not in row[7] and mask_nik(nik) in row[7]
-        assert row[7].split(",")[0] == raw.split(",")[0]  # the rest of the line as delivered
-    controls = sheet_rows(path, "Total Kontrol")[1:]
+        assert text in row[8] and nik not in row[8] and mask_nik(nik) in row[8]
+        assert row[8].split(",")[0] == raw.split(",")[0]  # the rest of the line as delivered
+    controls = sheet_rows(path, "Total Kontrol")[1:-1]
     files = query(url, """select file_name, rows_in_file, file_total_idr from ops.payment_control_totals
                           where to_char(period, 'YYYY-MM') <= %s order by period""", (streak_period,))
     assert [(r[1], r[2], r[6]) for r in controls] == files
-    assert {r[5] for r in controls} == {r[9] for r in controls} == {"Ya"}
+    assert [r[5] for r in controls] == [f'=IF(C{n}=D{n}+E{n},"Ya","TIDAK")' for n in range(2, len(files) + 2)]
 
 
-def test_pdf_shows_the_key_figures_chart_and_signatures(warehouse, streak_period, tmp_path):
+def test_workbook_is_set_up_for_printing_in_indonesian_formats(report, streak_period):
+    workbook = load_workbook(report["paths"]["xlsx"])
+    version = f"versi terbit {report['summary']['published_version']}"
+    for ws in workbook:
+        assert str(ws.page_setup.paperSize) == str(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1, ws.title
+        assert ws.title == "Ringkasan" or ws.print_title_rows == "$1:$1", ws.title
+        footer = ws.oddFooter.left.text
+        assert month_id(dt.date.fromisoformat(streak_period + "-01")) in footer and version in footer
+        assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
+        for row in ws.iter_rows():
+            for cell in row:
+                # Locale-proof formats only: no locale grouping comma, no English month names.
+                assert "," not in cell.number_format and "mmm" not in cell.number_format, (ws.title, cell.coordinate)
+                if isinstance(cell.value, int | float) and abs(cell.value) >= 1000:
+                    assert '"."' in cell.number_format, (ws.title, cell.coordinate)
+    months = [cell for cell in workbook["Anggaran Bulanan"]["A"][1:] if isinstance(cell.value, dt.datetime)]
+    assert months and all(f'"{month_id(c.value.date()).split()[0]} "yyyy' == c.number_format for c in months)
+
+
+def test_source_sheet_lists_the_input_files_and_checksums(warehouse, report):
     _, url = warehouse
-    result = build(url, streak_period, tmp_path)
-    reader = PdfReader(result["paths"]["pdf"])
-    assert len(reader.pages) == 1
-    text = reader.pages[0].extract_text()
-    summary = result["summary"]
+    files = query(url, "select file_name, checksum from meta.load_manifest where status = 'LOADED' order by 1")
+    rows = sheet_rows(report["paths"]["xlsx"], "Sumber Data")
+    listed = sorted((r[1], r[4]) for r in rows[1:len(files) + 1])
+    assert listed == files and report["summary"]["input_files"] == len(files)
+    assert any(r[1] == report["summary"]["fingerprint"] for r in rows)
+
+
+def test_pdf_has_two_pages_with_the_figures_reconciliation_and_signatures(warehouse, streak_period, report):
+    _, url = warehouse
+    reader = PdfReader(report["paths"]["pdf"])
+    assert len(reader.pages) == 2
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    summary = report["summary"]
     for amount in ("expected_idr", "paid_idr", "cumulative_paid_idr", "budget_remaining_idr",
                    "projected_year_end_idr", "headroom_idr"):
         assert rupiah(summary[amount]) in text, amount
-    for words in ("Realisasi anggaran per bulan", "Anggaran", "Proyeksi akhir tahun", "Disiapkan oleh",
-                  "Diperiksa oleh", "Mengetahui", "NIP."):
-        assert words in text
+    control = query_one(url, """select * from ops.payment_control_totals where to_char(period, 'YYYY-MM') = %s""",
+                        (streak_period,))
+    refunds = (control["staged_total_idr"] - control["net_paid_idr"]) // 2
+    for words in (rupiah(control["file_total_idr"]), rupiah(control["quarantined_total_idr"]),
+                  rupiah(control["loaded_total_idr"]), rupiah(refunds), rupiah(control["net_paid_idr"]),
+                  "Iuran dibayar neto = pembayaran - restitusi", "Selisih = dibayar - seharusnya",
+                  "Realisasi anggaran", "Proyeksi akhir tahun", "Disiapkan oleh", "Mengetahui", "PENYUSUN UJI",
+                  "PEJABAT UJI", "Kepala Bidang Uji $x^2$", "NIP. 19800101 200501 1 001",
+                  "NIP. 19800202 200604 2 002", "Bekasi, 2 Desember 2026",
+                  f"versi terbit {summary['published_version']}", summary["fingerprint"], control["file_name"],
+                  "Halaman 2 dari 2"):
+        assert words in text, words
+    checksum = query(url, "select checksum from meta.load_manifest where file_name = %s and status = 'LOADED'",
+                     (control["file_name"],))[0][0]
+    assert checksum in text
     assert not set(NIK_PATTERN.findall(text))
+
+
+def test_rendered_report_reads_in_indonesian_and_shows_the_marts_totals(warehouse, streak_period, report, rendered):
+    _, url = warehouse
+    assert len(rendered["pngs"]) >= len(SHEETS) + 2 and all(p.stat().st_size > 5000 for p in rendered["pngs"])
+    for kind, text in rendered["text"].items():
+        assert not ENGLISH.findall(text), (kind, sorted(set(ENGLISH.findall(text))))
+    workbook_text = rendered["text"]["xlsx"]
+    totals = query_one(url, """select sum(persons) as persons, sum(expected_idr) as expected, sum(paid_idr) as paid,
+                                      sum(difference_idr) as difference
+                               from marts.reconciliation_summary where to_char(period, 'YYYY-MM') = %s""",
+                       (streak_period,))
+    for amount in ("expected", "paid", "difference"):  # the SUM formulas, computed by LibreOffice
+        assert rupiah(totals[amount]) in workbook_text, amount
+        assert rupiah(totals[amount]) in rendered["text"]["pdf"], amount
+    control = query_one(url, "select * from ops.payment_control_totals where to_char(period, 'YYYY-MM') = %s",
+                        (streak_period,))
+    assert re.search(rf"Iuran dibayar neto = pembayaran - restitusi\s+{re.escape(rupiah(control['net_paid_idr']))}",
+                     workbook_text)
+    assert re.search(r"Baris seimbang \(file = dimuat \+ dikarantina\)\s+Ya", workbook_text)
+    assert "TIDAK" not in workbook_text.replace("TIDAK SEIMBANG", "")
+    assert month_id(dt.date.fromisoformat(streak_period + "-01")) in workbook_text
+    assert "Halaman 1 dari" in workbook_text
+
+
+def test_hostile_text_stays_text_masked_and_printable(warehouse, hostile_report):
+    """=1+1 and =2+3 are shown as text, never run; quoted names are masked; a bell (0x07) cannot crash."""
+    _, url = warehouse
+    path = hostile_report["paths"]["xlsx"]
+    cells = list(every_cell(path))
+    values = [str(cell.value) for _, cell in cells]
+    for hostile in ("=1+1", "=2+3", "@SUM(A1)", "+1-1"):
+        found = [cell for _, cell in cells if str(cell.value) == hostile or str(cell.value).startswith(hostile + ",")]
+        assert found, hostile
+        assert all(cell.data_type == "s" and cell.quotePrefix for cell in found), hostile
+    formulas = [cell.value for _, cell in cells if cell.data_type == "f"]
+    assert formulas and all(re.fullmatch(r'=(SUM\([A-Z]+2:[A-Z]+[0-9]+\)|B[0-9]+[+-]B[0-9]+|IF\(.*\))', f)
+                            for f in formulas)
+    joined = "\n".join(values)
+    assert "\x07" not in joined and '"ANI"' not in joined and "NURHALIZA" not in joined and "SANTOSO" not in joined
+    assert "Sit* An* Nur*" in joined and "Bud* San*" in joined
+    assert not any(nik in joined for nik in HOSTILE_NIKS)
+    assert all(mask_nik(nik) in joined for nik in HOSTILE_NIKS[1:])  # the quarantined lines' raw text
+    exception = next(r for r in sheet_rows(path, "Daftar Pengecualian") if r[12] == "=1+1")
+    assert (exception[1], exception[5]) == (NO_KPJ, "NOT_A_PARTICIPANT")
+    rendered = render(hostile_report, "karantina")
+    assert "=2+3" in rendered["text"]["xlsx"] and "=1+1" in rendered["text"]["xlsx"]
+    assert "NURHALIZA" not in rendered["text"]["xlsx"] + rendered["text"]["pdf"]
+
+
+@pytest.mark.parametrize(("name", "masked"), [
+    ('SITI "ANI" NURHALIZA', "Sit* An* Nur*"),
+    ("MA'RUF AMIN", "Mar* Ami*"),
+    ("SUKARNO", "Suk*"),
+    ("AN NUR", "A* Nu*"),
+    ("siti\x07nurhaliza", "Sit* Nur*"),
+    ("=HYPERLINK(1)", "Hyp*"),
+    ("12345", "*"),
+])
+def test_every_name_is_masked(name, masked):
+    assert mask_name(name) == masked
+
+
+def test_a_quarantined_line_is_masked_field_by_field():
+    raw = 'K1,2026-10,,3275013112059998,"SITI ""ANI"" NURHALIZA",x 3275013112059997 y,16800'
+    masked = mask_raw_line(raw, "3275013112059998", 'SITI "ANI" NURHALIZA')
+    assert masked == "K1,2026-10,,327501******9998,Sit* An* Nur*,x 327501******9997 y,16800"
+    assert clean_text("A\x07B\tC\x00") == "A\ufffdB\ufffdC\ufffd"
+
+
+def test_a_failed_write_keeps_the_earlier_files(warehouse, streak_period, signatories, tmp_path):
+    _, url = warehouse
+    first = build(url, streak_period, tmp_path, signatories=signatories)
+    before = {path: path.read_bytes() for path in first["paths"].values()}
+    blocker = tmp_path / f".{first['paths']['pdf'].name}.partial"
+    blocker.mkdir()  # the PDF cannot be written: the workbook must not be replaced either
+    (blocker / "x").write_text("x")
+    with pytest.raises(ReportWriteError, match=r"could not write .*earlier files are unchanged"):
+        build(url, streak_period, tmp_path, signatories=signatories)
+    assert {path: path.read_bytes() for path in first["paths"].values()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*(p.name for p in first["paths"].values()),
+                                                                 blocker.name])
+
+
+def test_a_wrong_signatories_file_is_one_sentence_before_any_work(warehouse, streak_period, tmp_path, monkeypatch,
+                                                                  capsys):
+    _, url = warehouse
+    bad = tmp_path / "penandatangan.yml"
+    bad.write_text(SIGNATORIES.replace("198002022006042002", "12345"))
+    with pytest.raises(SignatoryConfigError, match=r"penandatangan.yml: signer 2 'nip' must be 18 digits"):
+        build(url, streak_period, tmp_path / "out", signatories=bad)
+    monkeypatch.setenv("WAREHOUSE_URL", url)
+    monkeypatch.setenv("RENTAN_REPORT_SIGNATORIES", str(tmp_path / "missing.yml"))
+    assert cli.main(["report", "--period", streak_period, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rentan: signatories file") and "missing.yml does not exist" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_rerunning_a_month_replaces_its_files(warehouse, streak_period, tmp_path):
@@ -173,6 +439,7 @@ def test_rerunning_a_month_replaces_its_files(warehouse, streak_period, tmp_path
     assert second["paths"]["pdf"].read_bytes() == pdf_bytes  # same data, same file
     assert sheet_rows(second["paths"]["xlsx"], "Daftar Pengecualian") == workbook_rows
     assert second["paths"]["xlsx"].stat().st_mode & 0o077 == 0  # KPJs and masked names: owner only
+    assert second["summary"]["signatories_are_example"]  # no file configured: the example's placeholders
 
 
 def test_any_month_can_be_built_and_an_unknown_month_is_refused(warehouse, tmp_path):
@@ -195,7 +462,7 @@ def test_print_period_summary_prints_the_month(warehouse, streak_period, capsys)
     out = capsys.readouterr().out
     paid = query(url, "select paid_idr from marts.budget_monthly where to_char(period, 'YYYY-MM') = %s",
                  (streak_period,))[0][0]
-    assert "Sesuai" in out and "Belum dibayar" in out and rupiah(paid) in out
+    assert "Sesuai" in out and "Belum dibayar" in out and rupiah(paid) in out and "headroom" not in out
 
 
 def test_period_for_run(warehouse):

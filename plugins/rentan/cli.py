@@ -70,7 +70,7 @@ def cmd_run(args) -> int:
     # The report DAG's task, called directly: Airflow 3.3.2's `dags test` exits 1 on any DAG
     # with a deadline alert even when every task succeeded (docs/decisions.md).
     print("running rentan_report ...", flush=True)
-    return cmd_report(argparse.Namespace(period=None, out=str(reports_dir())))
+    return cmd_report(argparse.Namespace(period=None, out=str(reports_dir()), signatories=None))
 
 
 def cmd_demo(args) -> int:
@@ -91,10 +91,16 @@ def cmd_report(args) -> int:
         if period is None:
             print("rentan: no payment data is published yet", file=sys.stderr)
             return 1
-        result = build_report(conn, period, Path(args.out))
+        result = build_report(conn, period, Path(args.out), signatories=args.signatories)
         print_period_summary(conn, period)
     for path in result["paths"].values():
         print(f"  {path}")
+    summary = result["summary"]
+    print(f"  dari data versi terbit {summary['published_version'] or '-'}, {summary['input_files']} file masukan, "
+          f"sidik {summary['fingerprint']}")
+    if summary["signatories_are_example"]:
+        print(f"  penandatangan: CONTOH ({summary['signatories_file']}); set RENTAN_REPORT_SIGNATORIES or "
+              "--signatories to the real signatories file")
     return 0
 
 
@@ -183,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="the monthly reconciliation workbook and PDF for the finance office")
     report.add_argument("--period", help="YYYY-MM (default: the latest month with payment data)")
     report.add_argument("--out", default=str(reports_dir()), help="default: $RENTAN_REPORTS or .reports/")
+    report.add_argument("--signatories", help="YAML of who signs the PDF (default: $RENTAN_REPORT_SIGNATORIES, "
+                                              "else the example with placeholder names)")
     report.set_defaults(func=cmd_report)
 
     export = sub.add_parser("export", help="export an operational list (restricted: holds NIK)")

@@ -1,10 +1,11 @@
 """The monthly reconciliation report for the finance office: an Excel workbook and a PDF to sign.
 
 Numbers come only from the published relations (ops.*, marts.*). Entry points:
-`build_report(conn, "YYYY-MM", out_dir)`, `latest_period(conn)`, `print_period_summary(conn, period)`.
+`build_report(conn, "YYYY-MM", out_dir, signatories=None)`, `latest_period(conn)`, `print_period_summary(conn, period)`.
 """
 
 from rentan.reports.build import (
+    ReportWriteError,
     build_report,
     latest_period,
     period_for_run,
@@ -13,6 +14,7 @@ from rentan.reports.build import (
     reports_dir,
 )
 from rentan.reports.data import NoPaymentData
+from rentan.reports.signatories import SignatoryConfigError
 
-__all__ = ["NoPaymentData", "build_report", "latest_period", "period_for_run", "print_period_summary",
-           "report_for_run", "reports_dir"]
+__all__ = ["NoPaymentData", "ReportWriteError", "SignatoryConfigError", "build_report", "latest_period",
+           "period_for_run", "print_period_summary", "report_for_run", "reports_dir"]

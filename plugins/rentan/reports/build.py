@@ -10,8 +10,9 @@ import psycopg
 
 from rentan.paths import REPO_ROOT
 from rentan.reports import data as report_data
-from rentan.reports.formatting import month_id, number, parse_period, period_text, rupiah
+from rentan.reports.formatting import BEKASI_TIME, month_id, number, parse_period, period_text, rupiah
 from rentan.reports.pdf import write_pdf
+from rentan.reports.signatories import Signatories, load_signatories
 from rentan.reports.workbook import write_workbook
 from rentan.warehouse import connect
 
@@ -22,6 +23,10 @@ PDF_NAME = "ringkasan_rekonsiliasi_{period}.pdf"
 # The workbook lists KPJs and masked names: readable by its owner only, like the exports.
 WORKBOOK_MODE = 0o600
 SCHEDULED_RUN_TYPES = frozenset({"scheduled", "backfill"})
+
+
+class ReportWriteError(ValueError):
+    """The report could not be written; the month's earlier files (if any) are unchanged."""
 
 
 def reports_dir() -> Path:
@@ -35,37 +40,57 @@ def latest_period(conn: psycopg.Connection) -> str | None:
     return period_text(month) if month else None
 
 
-def build_report(conn: psycopg.Connection, period: str, out_dir: Path) -> dict:
+def build_report(conn: psycopg.Connection, period: str, out_dir: Path, signatories: str | Path | None = None,
+                 report_date: dt.date | None = None) -> dict:
     """Write the month's workbook and PDF into out_dir, replacing that month's earlier files.
 
-    Returns {"paths": {"xlsx": Path, "pdf": Path}, "summary": {...key figures...}}. Raises
-    report_data.NoPaymentData when the month has no published reconciliation.
+    `signatories` is the signatories YAML (default: $RENTAN_REPORT_SIGNATORIES, else the example);
+    `report_date` the date above the signatures (default: today in Bekasi). Returns
+    {"paths": {"xlsx": Path, "pdf": Path}, "summary": {...key figures...}}. Raises
+    SignatoryConfigError before any work when the signatories file is wrong,
+    report_data.NoPaymentData when the month has no published reconciliation, and
+    ReportWriteError when a file cannot be written (the earlier files stay as they were).
     """
     month = parse_period(period)
+    signers = load_signatories(signatories)
+    report_date = report_date or dt.datetime.now(BEKASI_TIME).date()
     data = report_data.load(conn, month)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"xlsx": out_dir / WORKBOOK_NAME.format(period=period), "pdf": out_dir / PDF_NAME.format(period=period)}
-    write_atomically(paths["xlsx"], lambda tmp: write_workbook(data, tmp), WORKBOOK_MODE)
-    write_atomically(paths["pdf"], lambda tmp: write_pdf(data, tmp))
-    return {"paths": paths, "summary": summarize(data)}
+    write_atomically({
+        paths["xlsx"]: (lambda tmp: write_workbook(data, tmp, report_date), WORKBOOK_MODE),
+        paths["pdf"]: (lambda tmp: write_pdf(data, tmp, signers, report_date), None),
+    })
+    return {"paths": paths, "summary": summarize(data, signers)}
 
 
-def write_atomically(path: Path, write, mode: int | None = None) -> None:
-    """Write to a hidden temporary name beside `path`, then rename: readers never see half a file."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.unlink(missing_ok=True)
+def write_atomically(files: dict) -> None:
+    """Write every file under a hidden temporary name beside it, then rename them all into place.
+
+    `files` maps each path to (write(tmp_path), mode or None). Nothing is renamed until every
+    file is written, so a failure leaves the earlier pair as it was and no partial file behind.
+    """
+    partials = {path: path.with_name(f".{path.name}.partial") for path in files}
     try:
-        write(partial)
-        if mode is not None:
-            partial.chmod(mode)
-        partial.replace(path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+        next(iter(files)).parent.mkdir(parents=True, exist_ok=True)
+        for path, (write, mode) in files.items():
+            partials[path].unlink(missing_ok=True)
+            write(partials[path])
+            if mode is not None:
+                partials[path].chmod(mode)
+        for path, partial in partials.items():
+            partial.replace(path)
+    except Exception as err:
+        names = ", ".join(path.name for path in files)
+        raise ReportWriteError(f"could not write {names} in {next(iter(files)).parent}: "
+                               f"{type(err).__name__}: {err}; the month's earlier files are unchanged") from err
+    finally:
+        for partial in partials.values():
+            if partial.is_file():
+                partial.unlink()
 
 
-def summarize(data: report_data.ReportData) -> dict:
+def summarize(data: report_data.ReportData, signers: Signatories) -> dict:
     """The month's key figures, as plain values (for XCom, the CLI and tests)."""
     budget, control = data.budget, data.control_total
     return {
@@ -84,6 +109,11 @@ def summarize(data: report_data.ReportData) -> dict:
         "quarantined_lines": len(data.quarantined),
         "control_totals_balance": bool(control and control["rows_balance"] and control["amounts_balance"]
                                        and control["warehouse_matches_file"]),
+        "published_version": data.publication["version"] if data.publication else None,
+        "input_files": len(data.input_files),
+        "fingerprint": data.fingerprint,
+        "signatories_file": str(signers.source),
+        "signatories_are_example": signers.is_example,
     }
 
 
@@ -109,6 +139,7 @@ def report_for_run(requested: str | None, run_type: str | None, logical_date: dt
 
     Returns build_report's result with the paths as text (for XCom).
     """
+    load_signatories()  # a wrong signatories file fails before the warehouse is touched
     with connect() as conn:
         period = period_for_run(requested, run_type, logical_date, conn)
         if period is None:
@@ -137,4 +168,4 @@ def print_period_summary(conn: psycopg.Connection, period: str) -> None:
     if budget:
         active, expected, paid, cumulative, remaining, projected, headroom = budget
         print(f"  peserta aktif {number(active)}; terpakai s.d. bulan ini {rupiah(cumulative)}, "
-              f"sisa {rupiah(remaining)}; proyeksi akhir tahun {rupiah(projected)}, headroom {rupiah(headroom)}")
+              f"sisa {rupiah(remaining)}; proyeksi akhir tahun {rupiah(projected)}, ruang anggaran {rupiah(headroom)}")

@@ -7,10 +7,13 @@ published version of the warehouse says, the same numbers the dashboards show.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 import psycopg
 from psycopg.rows import dict_row
+
+from rentan.reports.formatting import BEKASI_TIME
 
 BUDGET = "select * from marts.budget_monthly order by period"
 CATEGORIES = """
@@ -39,6 +42,36 @@ QUARANTINED = """
 CONTROL_TOTALS = "select * from ops.payment_control_totals where period <= %s order by period"
 REPLACEMENTS = "select * from marts.replacement_capacity"
 LATEST_PERIOD = "select max(period) from marts.reconciliation_summary"
+PUBLICATION = "select version, run_id, published_at from meta.publish_log order by version desc limit 1"
+# The files the published version was built from: loaded before it was published and not yet
+# replaced by a re-delivery at that moment (every current file when nothing is published yet).
+INPUT_FILES = """
+    select file.feed, file.file_name, file.checksum, file.snapshot_date, file.rows_read
+    from meta.load_manifest as file
+    left join meta.load_manifest as replacement on file.replaced_by = replacement.batch_id
+    where file.status in ('LOADED', 'REPLACED')
+      and file.finished_at <= coalesce(%(published_at)s::timestamptz, 'infinity')
+      and (replacement.batch_id is null
+           or replacement.finished_at > coalesce(%(published_at)s::timestamptz, 'infinity'))
+      and (file.status = 'LOADED' or %(published_at)s::timestamptz is not null)
+    order by file.feed, file.snapshot_date, file.file_name"""
+# marts.replacement_capacity as the report shows it: (column, Indonesian label, unit), in order.
+# The one place the report names that mart's columns; a column the mart no longer has is left out.
+REPLACEMENT_LINES = (
+    ("capacity", "Kapasitas program (orang)", "count"),
+    ("active_participants", "Peserta aktif saat ini (orang)", "count"),
+    ("free_slots", "Slot kosong = kapasitas - peserta aktif (orang)", "count"),
+    ("latest_payment_period", "Bulan data pembayaran terakhir", "month"),
+    ("remaining_months", "Sisa bulan program setelah bulan itu", "count"),
+    ("cost_per_replacement_idr", "Biaya iuran satu pengganti untuk sisa bulan program", "rupiah"),
+    ("headroom_idr", "Ruang anggaran = anggaran - proyeksi belanja akhir tahun", "rupiah"),
+    ("budget_slots", "Pengganti yang masih dapat dibiayai = ruang anggaran / biaya satu pengganti "
+                     "(dibulatkan ke bawah)", "count"),
+    ("waitlist_count", "Kandidat dalam daftar tunggu (orang)", "count"),
+    ("eligible_waitlist_count", "Kandidat daftar tunggu yang masih memenuhi syarat (orang)", "count"),
+    ("replacements", "Pengganti yang dapat dipanggil = nilai terkecil dari tiga batas di atas (orang)", "count"),
+    ("replacement_limit", "Batas yang menentukan", "limit"),
+)
 
 
 class NoPaymentData(ValueError):
@@ -57,7 +90,9 @@ class ReportData:
     unpaid_streaks: list[dict]
     quarantined: list[dict]
     control_totals: list[dict]
-    replacements: dict | None
+    replacements: list[tuple[str, object, str]]
+    publication: dict | None
+    input_files: list[dict]
 
     @property
     def budget(self) -> dict:
@@ -68,6 +103,38 @@ class ReportData:
     def control_total(self) -> dict | None:
         """The period's payment file's control totals."""
         return next((row for row in self.control_totals if row["period"] == self.period), None)
+
+    @property
+    def file_reconciliation(self) -> dict | None:
+        """From the month's payment file total to the net paid, step by step (refunds in between).
+
+        The warehouse holds the loaded lines as delivered (a RESTITUSI line's amount is positive):
+        loaded = payments + refunds and net paid = payments - refunds, so both follow exactly.
+        """
+        c = self.control_total
+        if not c:
+            return None
+        refunds = (c["staged_total_idr"] - c["net_paid_idr"]) // 2
+        return {
+            "file_name": c["file_name"], "rows_in_file": c["rows_in_file"], "rows_loaded": c["rows_loaded"],
+            "rows_quarantined": c["rows_quarantined"], "file_total_idr": c["file_total_idr"],
+            "loaded_total_idr": c["loaded_total_idr"], "quarantined_total_idr": c["quarantined_total_idr"],
+            "unparsed_amount_rows": c["unparsed_amount_rows"], "refund_lines": c["refund_lines"],
+            "payments_idr": c["staged_total_idr"] - refunds, "refunds_idr": refunds,
+            "net_paid_idr": c["net_paid_idr"],
+            "balanced": bool(c["rows_balance"] and c["amounts_balance"] and c["warehouse_matches_file"]),
+        }
+
+    @property
+    def fingerprint(self) -> str:
+        """One short SHA-256 over every input file's name and checksum: the same inputs, the same text."""
+        listing = "\n".join(f"{f['feed']} {f['file_name']} {f['checksum']}" for f in self.input_files)
+        return hashlib.sha256(listing.encode()).hexdigest()[:16]
+
+    @property
+    def version_text(self) -> str:
+        """'versi terbit 12' (or a note that nothing was published through the publish step)."""
+        return f"versi terbit {self.publication['version']}" if self.publication else "versi terbit: tidak tercatat"
 
 
 def latest_period(conn: psycopg.Connection) -> dt.date | None:
@@ -87,6 +154,10 @@ def load(conn: psycopg.Connection, period: dt.date) -> ReportData:
             raise NoPaymentData(f"no published reconciliation for {period:%Y-%m} in the programme year: "
                                 "is its BPJS payment file loaded and the transform published?")
         replacements = rows(REPLACEMENTS)
+        publication = (rows(PUBLICATION) or [None])[0]
+        published_at = publication["published_at"] if publication else None
+        if publication:
+            publication["published_at"] = published_at.astimezone(BEKASI_TIME)
         return ReportData(
             period=period,
             budget_months=budget_months,
@@ -96,5 +167,12 @@ def load(conn: psycopg.Connection, period: dt.date) -> ReportData:
             unpaid_streaks=rows(UNPAID_STREAKS, period),
             quarantined=rows(QUARANTINED, period),
             control_totals=rows(CONTROL_TOTALS, period),
-            replacements=replacements[0] if replacements else None,
+            replacements=replacement_lines(replacements[0]) if replacements else [],
+            publication=publication,
+            input_files=cur.execute(INPUT_FILES, {"published_at": published_at}).fetchall(),
         )
+
+
+def replacement_lines(row: dict) -> list[tuple[str, object, str]]:
+    """marts.replacement_capacity's row as (label, value, unit) lines, in REPLACEMENT_LINES order."""
+    return [(label, row[column], unit) for column, label, unit in REPLACEMENT_LINES if column in row]

@@ -1,216 +1,421 @@
-"""The finance office's monthly workbook (openpyxl), in Bahasa Indonesia.
+"""The finance office's monthly workbook (openpyxl), in Bahasa Indonesia, ready to print.
 
 No NIK column anywhere: the KPJ identifies a participant, names are masked ("Sit* Nur*"),
-and a quarantined line's raw text shows its NIK and name masked too.
+and a quarantined line's raw text shows its NIK and name masked too. Every text cell goes
+through `put`: control characters replaced, and text a spreadsheet would run as a formula
+(=, +, -, @, tab, CR first) stored as text. Numbers stay numbers, with formats that show
+Indonesian digit groups in any Excel; totals a reader checks are formulas.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from rentan.reports.data import ReportData
 from rentan.reports.formatting import (
     BINDING_ID,
+    CATEGORY_ACTION_ID,
+    DATE_FORMAT,
+    FEED_ID,
+    NO_KPJ,
+    QUARANTINE_REASON_ID,
     REPLACEMENT_LIMIT_ID,
-    RUPIAH_FORMAT,
+    clean_text,
+    count_format,
+    date_id,
+    is_formula_like,
     mask_name,
     mask_raw_line,
+    month_format,
     month_id,
+    reason_label,
+    rupiah_format,
 )
 
 TITLE = "Laporan Rekonsiliasi Iuran BPJS Ketenagakerjaan Pekerja Rentan Kota Bekasi"
-DATE_FORMAT = "yyyy-mm-dd"
-MONTH_FORMAT = "mmm yyyy"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-BOLD = Font(bold=True)
-MAX_COLUMN_WIDTH = 60
+# Arial: in every Excel, and LibreOffice has its metric twin (Liberation Sans).
+FONT = "Arial"
+BODY = Font(name=FONT, size=10)
+BOLD = Font(name=FONT, size=10, bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+LINE_POINTS = 13  # one line of 10-point text
+CHARS_PER_WIDTH = 0.9  # characters of 10-point Arial per unit of column width, roughly
 UNKNOWN_KECAMATAN = "(di luar Kota Bekasi / tidak diketahui)"
+MAX_CELL_CHARS = 32_000  # Excel refuses a cell longer than 32,767 characters
+MARGIN_INCHES = 0.4
 
 
-def write_workbook(data: ReportData, path: Path) -> None:
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell; `value` is what it computes (it chooses the number format)."""
+
+    text: str
+    value: int | str
+
+
+@dataclass(frozen=True)
+class Col:
+    header: str
+    kind: str = "text"  # text, count, rupiah, date, month, wrap
+    width: float = 14
+
+
+def write_workbook(data: ReportData, path: Path, report_date: dt.date) -> None:
     """Write the month's workbook to `path` (the caller renames it into place)."""
     wb = Workbook()
     wb.remove(wb.active)
-    summary_sheet(wb.create_sheet("Ringkasan"), data)
-    category_sheet(wb.create_sheet("Per Kategori"), data)
-    kecamatan_sheet(wb.create_sheet("Per Kecamatan"), data)
-    exception_sheet(wb.create_sheet("Daftar Pengecualian"), data)
-    streak_sheet(wb.create_sheet("Tunggakan Berturut"), data)
-    quarantine_sheet(wb.create_sheet("Baris Karantina"), data)
-    control_sheet(wb.create_sheet("Total Kontrol"), data)
-    budget_sheet(wb.create_sheet("Anggaran Bulanan"), data)
+    sheets = [
+        ("Ringkasan", summary_sheet), ("Per Kategori", category_sheet), ("Per Kecamatan", kecamatan_sheet),
+        ("Daftar Pengecualian", exception_sheet), ("Tunggakan Berturut", streak_sheet),
+        ("Baris Karantina", quarantine_sheet), ("Total Kontrol", control_sheet),
+        ("Anggaran Bulanan", budget_sheet), ("Sumber Data", source_sheet), ("Keterangan Kode", glossary_sheet),
+    ]
+    for title, fill in sheets:
+        ws = wb.create_sheet(title)
+        fill(ws, data, report_date) if fill is summary_sheet else fill(ws, data)
+        print_setup(ws, data)
+    wb.calculation.fullCalcOnLoad = True  # no cached results: Excel and LibreOffice compute on open
     # Same inputs, same file: no wall-clock time in the document properties.
     stamp = dt.datetime.combine(data.period, dt.time())
     wb.properties.creator = "rentan"
+    wb.properties.title = f"{TITLE} {month_id(data.period)}"
     wb.properties.created = wb.properties.modified = stamp
     wb.save(path)
 
 
 # --- sheets ---------------------------------------------------------------------------------------
-def summary_sheet(ws, data: ReportData) -> None:
-    """Label / value rows: the month, the budget, the capacity arithmetic, what needs attention."""
-    budget, control = data.budget, data.control_total
-    ws.append([TITLE])
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.append([f"Periode: {month_id(data.period)}"])
+def summary_sheet(ws: Worksheet, data: ReportData, report_date: dt.date) -> None:
+    """Label / value rows: the document, the month, the budget, capacity, replacements, control totals."""
+    budget = data.budget
+    put(ws, 1, 1, TITLE).font = Font(name=FONT, bold=True, size=13)
+    put(ws, 2, 1, f"Periode: {month_id(data.period)}").font = BOLD
     over = budget["is_projected_over_budget"]
     basis = budget["projection_basis_period"]
+    published = data.publication["published_at"] if data.publication else None
     sections = [
+        ("Dokumen", [
+            ("Periode laporan", month_id(data.period)),
+            ("Dibuat dari data terbit", data.version_text),
+            ("Data diterbitkan pada", date_id(published.date()) if published else "-"),
+            ("Sidik gabungan file masukan (lihat lembar Sumber Data)", data.fingerprint),
+            ("Tanggal laporan", date_id(report_date)),
+        ]),
         ("Bulan ini", [
-            ("Peserta aktif", budget["active_participants"], None),
-            ("Iuran seharusnya", budget["expected_idr"], RUPIAH_FORMAT),
-            ("Iuran dibayar (neto, restitusi dikurangkan)", budget["paid_idr"], RUPIAH_FORMAT),
-            ("Selisih (dibayar - seharusnya)", budget["difference_idr"], RUPIAH_FORMAT),
-            ("Orang dalam daftar pengecualian", len(data.exceptions), None),
-            ("Peserta menunggak 2 bulan berturut-turut atau lebih", len(data.unpaid_streaks), None),
-            ("Baris dikarantina di file BPJS", len(data.quarantined), None),
+            ("Peserta aktif", budget["active_participants"]),
+            ("Iuran seharusnya", budget["expected_idr"], "rupiah"),
+            ("Iuran dibayar (neto, restitusi dikurangkan)", budget["paid_idr"], "rupiah"),
+            ("Selisih (dibayar - seharusnya)", budget["difference_idr"], "rupiah",
+             "negatif: kurang dibayar; positif: lebih dibayar"),
+            ("Orang dalam daftar pengecualian", len(data.exceptions)),
+            ("Peserta menunggak 2 bulan berturut-turut atau lebih", len(data.unpaid_streaks)),
+            ("Baris dikarantina di file BPJS", len(data.quarantined)),
         ]),
         ("Anggaran", [
-            ("Anggaran (APBD)", budget["budget_idr"], RUPIAH_FORMAT),
-            ("Anggaran terpakai s.d. bulan ini", budget["cumulative_paid_idr"], RUPIAH_FORMAT),
-            ("Sisa anggaran", budget["budget_remaining_idr"], RUPIAH_FORMAT),
-            ("Proyeksi belanja akhir tahun", budget["projected_year_end_idr"], RUPIAH_FORMAT),
-            ("Dasar proyeksi (bulan data terakhir)", month_id(basis) if basis else "-", None),
-            ("Headroom (anggaran - proyeksi)", budget["headroom_idr"], RUPIAH_FORMAT),
-            ("Status proyeksi", "MELEBIHI ANGGARAN" if over else "Dalam anggaran", None),
+            ("Anggaran (APBD)", budget["budget_idr"], "rupiah"),
+            ("Anggaran terpakai s.d. bulan ini", budget["cumulative_paid_idr"], "rupiah"),
+            ("Sisa anggaran", budget["budget_remaining_idr"], "rupiah"),
+            ("Proyeksi belanja akhir tahun", budget["projected_year_end_idr"], "rupiah"),
+            ("Dasar proyeksi (bulan data terakhir)", month_id(basis) if basis else "-"),
+            ("Ruang anggaran (anggaran - proyeksi)", budget["headroom_idr"], "rupiah"),
+            ("Status proyeksi", "MELEBIHI ANGGARAN" if over else "Dalam anggaran"),
         ]),
         ("Kapasitas (aturan program bagian 2)", [
-            ("Kuota", budget["quota"], None),
-            ("Anggaran", budget["budget_idr"], RUPIAH_FORMAT),
-            ("Iuran per bulan", budget["monthly_premium_idr"], RUPIAH_FORMAT),
-            (f"Iuran per tahun ({budget['months_covered']} bulan)", budget["annual_premium_idr"], RUPIAH_FORMAT),
+            ("Kuota", budget["quota"]),
+            ("Anggaran", budget["budget_idr"], "rupiah"),
+            ("Iuran per bulan", budget["monthly_premium_idr"], "rupiah"),
+            (f"Iuran per tahun ({budget['months_covered']} bulan)", budget["annual_premium_idr"], "rupiah"),
             ("Kapasitas menurut anggaran (anggaran / iuran per tahun, dibulatkan ke bawah)",
-             budget["budget_capacity"], None),
-            ("Kapasitas = min(kuota, kapasitas menurut anggaran)", budget["capacity"], None),
-            ("Batasan yang mengikat", BINDING_ID.get(budget["binding_constraint"], budget["binding_constraint"]),
-             None),
+             budget["budget_capacity"]),
+            ("Kapasitas = min(kuota, kapasitas menurut anggaran)", budget["capacity"]),
+            ("Batasan yang mengikat", BINDING_ID.get(budget["binding_constraint"], budget["binding_constraint"])),
         ]),
     ]
     if data.replacements:
-        r = data.replacements
-        sections.append(("Penggantian peserta (slot kosong)", [
-            ("Peserta aktif saat ini", r["active_participants"], None),
-            ("Slot kosong (kapasitas - peserta aktif)", r["free_slots"], None),
-            (f"Biaya satu pengganti ({r['remaining_months']} bulan tersisa)", r["cost_per_replacement_idr"],
-             RUPIAH_FORMAT),
-            ("Jumlah pengganti yang dapat dibiayai headroom", r["budget_slots"], None),
-            ("Kandidat daftar tunggu yang masih layak", r["eligible_waitlist_count"], None),
-            ("Jumlah pengganti", r["replacements"], None),
-            ("Dibatasi oleh", REPLACEMENT_LIMIT_ID.get(r["replacement_limit"], r["replacement_limit"]), None),
-        ]))
-    if control:
-        balanced = control["rows_balance"] and control["amounts_balance"] and control["warehouse_matches_file"]
-        sections.append(("Total kontrol file BPJS bulan ini", [
-            ("File", control["file_name"], None),
-            ("Baris di file = dimuat + dikarantina", f"{control['rows_in_file']} = {control['rows_loaded']} + "
-             f"{control['rows_quarantined']}", None),
-            ("Total rupiah file", control["file_total_idr"], RUPIAH_FORMAT),
-            ("Status", "Seimbang" if balanced else "TIDAK SEIMBANG", None),
-        ]))
-    for heading, rows in sections:
-        ws.append([])
-        ws.append([heading])
-        ws.cell(ws.max_row, 1).font = BOLD
-        for label, value, number_format in rows:
-            ws.append([label, value])
-            if number_format:
-                ws.cell(ws.max_row, 2).number_format = number_format
-    ws.column_dimensions["A"].width = 75
-    ws.column_dimensions["B"].width = 24
-    for row in ws.iter_rows(min_col=2, max_col=2):
-        row[0].alignment = Alignment(horizontal="right")
+        sections.append(("Penggantian peserta yang keluar (aturan program bagian 5)",
+                         [replacement_line(*line) for line in data.replacements]))
+    row = 3
+    for heading, lines in sections:
+        row += 1
+        put(ws, row, 1, heading).font = BOLD
+        for label, value, *rest in lines:
+            row += 1
+            put(ws, row, 1, label)
+            put(ws, row, 2, value, rest[0] if rest else "count")
+            if len(rest) > 1:
+                put(ws, row, 3, rest[1])
+    control_block(ws, data, row + 1)
+    ws.column_dimensions["A"].width = 80
+    ws.column_dimensions["B"].width = 26
+    ws.column_dimensions["C"].width = 46
+    for (cell,) in ws.iter_rows(min_col=2, max_col=2):
+        cell.alignment = Alignment(horizontal="right")
 
 
-def category_sheet(ws, data: ReportData) -> None:
+def replacement_line(label: str, value, unit: str) -> tuple:
+    if unit == "limit":
+        return label, REPLACEMENT_LIMIT_ID.get(value, value)
+    if unit == "month":
+        return label, month_id(value) if value else "-"
+    return label, value, unit
+
+
+def control_block(ws: Worksheet, data: ReportData, row: int) -> None:
+    """The month's file control totals below `row`, each check a formula the reader can follow."""
+    r = data.file_reconciliation
+    if not r:
+        return
+    row += 1
+    put(ws, row, 1, f"Total kontrol file BPJS bulan ini: {r['file_name']}").font = BOLD
+    at = {}
+
+    def line(key: str, label: str, value, kind: str = "count") -> None:
+        nonlocal row
+        row += 1
+        at[key] = f"B{row}"
+        put(ws, row, 1, label)
+        put(ws, row, 2, value, kind)
+
+    line("rows", "Baris di file", r["rows_in_file"])
+    line("loaded", "Baris dimuat", r["rows_loaded"])
+    line("quarantined", "Baris dikarantina", r["rows_quarantined"])
+    line("rows_check", "Pemeriksaan baris: dimuat + dikarantina",
+         Formula(f"={at['loaded']}+{at['quarantined']}", r["rows_loaded"] + r["rows_quarantined"]))
+    line("rows_ok", "Baris seimbang (file = dimuat + dikarantina)",
+         Formula(f'=IF({at["rows"]}={at["rows_check"]},"Ya","TIDAK")', "Ya"), "text")
+    line("file_total", "Total rupiah file (setiap total_iuran yang terbaca sebagai angka)", r["file_total_idr"],
+         "rupiah")
+    line("q_total", "Rupiah di baris dikarantina (tidak dihitung sebagai pembayaran)", r["quarantined_total_idr"],
+         "rupiah")
+    line("l_total", "Rupiah di baris dimuat", r["loaded_total_idr"], "rupiah")
+    line("amount_check", "Pemeriksaan rupiah: dimuat + dikarantina",
+         Formula(f"={at['l_total']}+{at['q_total']}", r["loaded_total_idr"] + r["quarantined_total_idr"]),
+         "rupiah")
+    line("amount_ok", "Rupiah seimbang (file = dimuat + dikarantina)",
+         Formula(f'=IF({at["file_total"]}={at["amount_check"]},"Ya","TIDAK")', "Ya"), "text")
+    line("payments", "Baris dimuat: pembayaran (PEMBAYARAN)", r["payments_idr"], "rupiah")
+    line("refunds", f"Baris dimuat: restitusi (RESTITUSI, {r['refund_lines']} baris)", r["refunds_idr"], "rupiah")
+    line("net", "Iuran dibayar neto = pembayaran - restitusi",
+         Formula(f"={at['payments']}-{at['refunds']}", r["net_paid_idr"]), "rupiah")
+    line("unparsed", "Baris dikarantina yang jumlahnya tidak terbaca (tidak masuk total rupiah)",
+         r["unparsed_amount_rows"])
+    line("status", "Status total kontrol", "Seimbang" if r["balanced"] else "TIDAK SEIMBANG", "text")
+
+
+def category_sheet(ws: Worksheet, data: ReportData) -> None:
     rows = [[c["category_label"], c["category"], c["persons"], c["expected_idr"], c["paid_idr"],
-             c["difference_idr"], c["payment_lines"], c["refunded_idr"]] for c in data.categories]
-    totals = ["Jumlah", "", *(sum(r[i] for r in rows) for i in range(2, 8))]
-    table(ws, ["Kategori", "Kode", "Orang", "Iuran seharusnya", "Dibayar (neto)", "Selisih", "Baris pembayaran",
-               "Restitusi"], [*rows, totals], rupiah_columns=(4, 5, 6, 8))
-    for cell in ws[ws.max_row]:
-        cell.font = BOLD
+             c["difference_idr"], c["payment_lines"], c["refunded_idr"], CATEGORY_ACTION_ID.get(c["category"], "")]
+            for c in data.categories]
+    table(ws, [Col("Kategori", width=26), Col("Kode kategori", width=20), Col("Orang", "count", 9),
+               Col("Iuran seharusnya", "rupiah", 16), Col("Dibayar (neto)", "rupiah", 16),
+               Col("Selisih (dibayar - seharusnya)", "rupiah", 17), Col("Baris pembayaran", "count", 11),
+               Col("Restitusi", "rupiah", 13), Col("Tindak lanjut", "wrap", 44)],
+          rows, total_columns=(3, 4, 5, 6, 7, 8))
 
 
-def kecamatan_sheet(ws, data: ReportData) -> None:
-    rows = [[k["kode_kecamatan"] or "", k["nama_kecamatan"] or UNKNOWN_KECAMATAN, k["persons"], k["expected_idr"],
+def kecamatan_sheet(ws: Worksheet, data: ReportData) -> None:
+    rows = [[k["kode_kecamatan"] or "-", k["nama_kecamatan"] or UNKNOWN_KECAMATAN, k["persons"], k["expected_idr"],
              k["paid_idr"], k["difference_idr"], k["exceptions"] or 0] for k in data.kecamatan]
-    table(ws, ["Kode kecamatan", "Kecamatan", "Orang", "Iuran seharusnya", "Dibayar (neto)", "Selisih",
-               "Pengecualian (bukan Sesuai)"], rows, rupiah_columns=(4, 5, 6))
+    table(ws, [Col("Kode kecamatan", width=12), Col("Kecamatan", width=36), Col("Orang", "count", 10),
+               Col("Iuran seharusnya", "rupiah", 17), Col("Dibayar (neto)", "rupiah", 17),
+               Col("Selisih (dibayar - seharusnya)", "rupiah", 17), Col("Pengecualian (orang, bukan Sesuai)",
+                                                                        "count", 16)],
+          rows, total_columns=(3, 4, 5, 6, 7))
 
 
-def exception_sheet(ws, data: ReportData) -> None:
-    rows = [[i, e["kpj"] or "", mask_name(e["nama"]), e["nama_kecamatan"] or UNKNOWN_KECAMATAN,
-             e["category_label"], e["expected_idr"], e["paid_idr"], e["difference_idr"], e["payment_lines"],
-             e["last_paid_date"], e["died_on"], e["kode_iuran_list"] or ""]
+def exception_sheet(ws: Worksheet, data: ReportData) -> None:
+    rows = [[i, e["kpj"] or NO_KPJ, mask_name(e["nama"]), e["nama_kecamatan"] or UNKNOWN_KECAMATAN,
+             e["category_label"], e["category"], e["expected_idr"], e["paid_idr"], e["difference_idr"],
+             e["payment_lines"], e["last_paid_date"], e["died_on"], e["kode_iuran_list"] or "-"]
             for i, e in enumerate(data.exceptions, 1)]
-    table(ws, ["No", "KPJ", "Nama (disamarkan)", "Kecamatan", "Kategori", "Iuran seharusnya", "Dibayar (neto)",
-               "Selisih", "Baris pembayaran", "Tgl bayar terakhir", "Tgl meninggal", "Kode iuran"],
-          rows, rupiah_columns=(6, 7, 8), date_columns=(10, 11))
+    table(ws, [Col("No", "count", 6), Col("KPJ", "wrap", 14), Col("Nama (disamarkan)", width=20),
+               Col("Kecamatan", width=18), Col("Kategori", width=22), Col("Kode kategori", width=19),
+               Col("Iuran seharusnya", "rupiah", 12), Col("Dibayar (neto)", "rupiah", 12),
+               Col("Selisih (dibayar - seharusnya)", "rupiah", 13), Col("Baris pembayaran", "count", 10),
+               Col("Tanggal bayar terakhir", "date", 12), Col("Tanggal meninggal", "date", 12),
+               Col("Kode iuran", "wrap", 16)],
+          rows, total_columns=(7, 8, 9))
 
 
-def streak_sheet(ws, data: ReportData) -> None:
-    rows = [[s["kpj"] or "", mask_name(s["nama"]), s["nama_kecamatan"] or UNKNOWN_KECAMATAN,
+def streak_sheet(ws: Worksheet, data: ReportData) -> None:
+    rows = [[s["kpj"] or NO_KPJ, mask_name(s["nama"]), s["nama_kecamatan"] or UNKNOWN_KECAMATAN,
              s["first_unpaid_period"], s["consecutive_unpaid_months"],
              "Ya" if s["is_bpjs_deactivation_due"] else "Belum", s["unpaid_idr"]] for s in data.unpaid_streaks]
-    table(ws, ["KPJ", "Nama (disamarkan)", "Kecamatan", "Menunggak sejak", "Bulan berturut-turut",
-               "Dinonaktifkan BPJS (3 bulan)", "Tunggakan"], rows, rupiah_columns=(7,), month_columns=(4,))
+    table(ws, [Col("KPJ", "wrap", 14), Col("Nama (disamarkan)", width=22), Col("Kecamatan", width=24),
+               Col("Menunggak sejak", "month", 16), Col("Bulan berturut-turut", "count", 12),
+               Col("Dinonaktifkan BPJS (3 bulan)", width=15), Col("Tunggakan", "rupiah", 15)],
+          rows, total_columns=(7,))
 
 
-def quarantine_sheet(ws, data: ReportData) -> None:
-    rows = [[q["file_name"], q["line_no"], q["reason_code"], q["column_name"] or "", q["total_iuran_text"] or "",
-             q["total_iuran_idr"], "Ya" if q["amount_parses"] else "Tidak (teks asli)",
+def quarantine_sheet(ws: Worksheet, data: ReportData) -> None:
+    rows = [[q["file_name"], q["line_no"], q["reason_code"], reason_label(q["reason_code"]), q["column_name"] or "-",
+             q["total_iuran_text"] or "", q["total_iuran_idr"], "Ya" if q["amount_parses"] else "Tidak (teks asli)",
              mask_raw_line(q["raw_line"], q["nik_as_delivered"], q["nama"])] for q in data.quarantined]
-    table(ws, ["File", "Baris", "Alasan", "Kolom", "total_iuran (teks)", "total_iuran (Rp)",
-               "Masuk total rupiah file", "Teks asli (NIK dan nama disamarkan)"], rows, rupiah_columns=(6,))
+    table(ws, [Col("File", width=32), Col("Baris", "count", 7), Col("Kode alasan", width=17),
+               Col("Alasan", "wrap", 24), Col("Kolom", width=12), Col("total_iuran (teks asli)", width=13),
+               Col("total_iuran (Rp)", "rupiah", 13), Col("Masuk total rupiah file", width=12),
+               Col("Teks asli (NIK dan nama disamarkan)", "wrap", 60)],
+          rows, total_columns=(7,))
 
 
-def control_sheet(ws, data: ReportData) -> None:
-    rows = [[c["period"], c["file_name"], c["rows_in_file"], c["rows_loaded"], c["rows_quarantined"],
-             yes_no(c["rows_balance"]), c["file_total_idr"], c["loaded_total_idr"], c["quarantined_total_idr"],
-             yes_no(c["amounts_balance"]), c["unparsed_amount_rows"], yes_no(c["warehouse_matches_file"]),
-             c["net_paid_idr"]] for c in data.control_totals]
-    table(ws, ["Periode", "File", "Baris di file", "Baris dimuat", "Baris dikarantina", "Baris seimbang",
-               "Total rupiah file", "Rupiah dimuat", "Rupiah dikarantina", "Rupiah seimbang",
-               "Baris jumlah tak terbaca", "Gudang data = file", "Dibayar neto"],
-          rows, rupiah_columns=(7, 8, 9, 13), month_columns=(1,))
+def control_sheet(ws: Worksheet, data: ReportData) -> None:
+    rows = []
+    for n, c in enumerate(data.control_totals, 2):
+        rows.append([
+            c["period"], c["file_name"], c["rows_in_file"], c["rows_loaded"], c["rows_quarantined"],
+            Formula(f'=IF(C{n}=D{n}+E{n},"Ya","TIDAK")', "Ya" if c["rows_balance"] else "TIDAK"),
+            c["file_total_idr"], c["loaded_total_idr"], c["quarantined_total_idr"],
+            Formula(f'=IF(G{n}=H{n}+I{n},"Ya","TIDAK")', "Ya" if c["amounts_balance"] else "TIDAK"),
+            c["unparsed_amount_rows"], "Ya" if c["warehouse_matches_file"] else "TIDAK", c["net_paid_idr"]])
+    table(ws, [Col("Periode", "month", 15), Col("File", width=32), Col("Baris di file", "count", 10),
+               Col("Baris dimuat", "count", 10), Col("Baris dikarantina", "count", 11),
+               Col("Baris seimbang", width=10), Col("Total rupiah file", "rupiah", 15),
+               Col("Rupiah dimuat", "rupiah", 15), Col("Rupiah dikarantina", "rupiah", 13),
+               Col("Rupiah seimbang", width=10), Col("Baris jumlah tak terbaca", "count", 11),
+               Col("Gudang data = file", width=10), Col("Dibayar neto", "rupiah", 15)],
+          rows, total_columns=(3, 4, 5, 7, 8, 9, 11, 13))
 
 
-def budget_sheet(ws, data: ReportData) -> None:
+def budget_sheet(ws: Worksheet, data: ReportData) -> None:
     rows = [[b["period"], b["active_participants"], b["expected_idr"], b["paid_idr"], b["cumulative_paid_idr"],
              b["budget_remaining_idr"], b["projected_year_end_idr"], b["headroom_idr"],
-             "Ya" if b["has_payment_data"] else "Belum"] for b in data.budget_months]
-    table(ws, ["Bulan", "Peserta aktif", "Iuran seharusnya", "Dibayar (neto)", "Terpakai kumulatif",
-               "Sisa anggaran", "Proyeksi akhir tahun", "Headroom", "Ada data pembayaran"],
-          rows, rupiah_columns=(3, 4, 5, 6, 7, 8), month_columns=(1,))
+             "Ya" if b["has_payment_data"] else "Belum"]
+            for b in data.budget_months if b["period"] <= data.period]  # the report's months, none after
+    table(ws, [Col("Bulan", "month", 16), Col("Peserta aktif", "count", 10), Col("Iuran seharusnya", "rupiah", 15),
+               Col("Dibayar (neto)", "rupiah", 15), Col("Terpakai kumulatif", "rupiah", 16),
+               Col("Sisa anggaran", "rupiah", 17), Col("Proyeksi belanja akhir tahun", "rupiah", 17),
+               Col("Ruang anggaran (anggaran - proyeksi)", "rupiah", 17), Col("Ada data pembayaran", width=11)],
+          rows, total_columns=(3, 4))
 
 
-# --- helpers -------------------------------------------------------------------------------------
-def yes_no(flag: bool) -> str:
-    return "Ya" if flag else "TIDAK"
+def source_sheet(ws: Worksheet, data: ReportData) -> None:
+    """Which published version and which delivered files the report was made from."""
+    rows = [[FEED_ID.get(f["feed"], f["feed"]), f["file_name"], f["snapshot_date"], f["rows_read"], f["checksum"]]
+            for f in data.input_files]
+    table(ws, [Col("Sumber data", width=34), Col("File", width=48), Col("Tanggal data", "date", 12),
+               Col("Baris dibaca", "count", 11), Col("Checksum SHA-256 file", width=68)], rows)
+    row = ws.max_row + 2
+    published = data.publication
+    notes = [
+        ("Versi data terbit", data.version_text, "meta.publish_log: versi ops dan marts yang dibaca laporan ini"),
+        ("Diterbitkan pada", f"{published['published_at']:%Y-%m-%d %H:%M:%S %z}" if published else "-", ""),
+        ("Run transformasi", published["run_id"] if published else "-", ""),
+        ("Sidik gabungan", data.fingerprint,
+         "16 karakter awal SHA-256 atas jenis, nama dan checksum setiap file di atas"),
+    ]
+    for offset, (label, value, note) in enumerate(notes):
+        put(ws, row + offset, 1, label).font = BOLD
+        put(ws, row + offset, 2, value)
+        put(ws, row + offset, 5, note)
 
 
-def table(ws, headers: list[str], rows: list[list], rupiah_columns=(), date_columns=(), month_columns=()) -> None:
-    """A header row and data rows, with rupiah/date formats, a frozen header and a filter."""
-    ws.append(headers)
-    for cell in ws[1]:
+def glossary_sheet(ws: Worksheet, data: ReportData) -> None:
+    """What each code in the workbook means, in Bahasa Indonesia."""
+    rows = [["Kategori rekonsiliasi", c["category"], c["category_label"], CATEGORY_ACTION_ID.get(c["category"], "")]
+            for c in data.categories]
+    rows += [["Alasan karantina", code, label, "Baris tidak dimuat; lihat lembar Baris Karantina"]
+             for code, label in QUARANTINE_REASON_ID.items()]
+    rows += [
+        ["Tanda", "Selisih", "Selisih = dibayar - seharusnya", "Negatif: kurang dibayar; positif: lebih dibayar"],
+        ["Jenis transaksi", "PEMBAYARAN", "Pembayaran iuran", "Dijumlahkan sebagai pembayaran"],
+        ["Jenis transaksi", "RESTITUSI", "Pengembalian iuran oleh BPJS", "Dikurangkan dari pembayaran"],
+        ["Singkatan", "KPJ", "Nomor kartu peserta BPJS Ketenagakerjaan", ""],
+        ["Singkatan", "APBD", "Anggaran Pendapatan dan Belanja Daerah Kota Bekasi", ""],
+        ["Singkatan", "NIK", "Nomor Induk Kependudukan (tidak dicantumkan; nama disamarkan)", ""],
+    ]
+    table(ws, [Col("Jenis", width=22), Col("Kode", width=20), Col("Arti", "wrap", 50),
+               Col("Tindak lanjut / catatan", "wrap", 50)], rows)
+
+
+# --- cells, tables and printing ---------------------------------------------------------------------
+def put(ws: Worksheet, row: int, column: int, value, kind: str = "count"):
+    """Write one cell safely: numbers with locale-proof formats, text never as a formula."""
+    cell = ws.cell(row, column)
+    cell.font = BODY
+    if isinstance(value, Formula):
+        cell.value = value.text
+        shown = value.value
+    else:
+        shown = value
+        if isinstance(value, str):
+            value = clean_text(value)[:MAX_CELL_CHARS]
+        cell.value = value
+        if isinstance(value, str) and is_formula_like(value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    if isinstance(shown, bool):
+        cell.value = "Ya" if shown else "Tidak"
+    elif isinstance(shown, dt.date):
+        cell.number_format = month_format(shown) if kind == "month" else DATE_FORMAT
+    elif isinstance(shown, int | float | decimal.Decimal):
+        cell.number_format = rupiah_format(shown) if kind == "rupiah" else count_format(shown)
+    cell.alignment = WRAP if kind == "wrap" else TOP
+    return cell
+
+
+def table(ws: Worksheet, columns: list[Col], rows: list[list], total_columns=()) -> None:
+    """A header row, data rows, and (when there are rows) a 'Jumlah' row of SUM formulas."""
+    for index, column in enumerate(columns, 1):
+        cell = put(ws, 1, index, column.header)
         cell.font, cell.fill = BOLD, HEADER_FILL
-    for row in rows:
-        ws.append(row)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+    ws.row_dimensions[1].height = LINE_POINTS * lines_needed(columns, [c.header for c in columns], wrap_all=True)
+    for r, row in enumerate(rows, 2):
+        for c, (value, column) in enumerate(zip(row, columns, strict=True), 1):
+            if value is not None:
+                put(ws, r, c, value, column.kind)
+        lines = lines_needed(columns, row)
+        if lines > 1:
+            ws.row_dimensions[r].height = LINE_POINTS * lines
     if not rows:
-        ws.append(["(tidak ada)"])
-    formats = {**dict.fromkeys(rupiah_columns, RUPIAH_FORMAT), **dict.fromkeys(date_columns, DATE_FORMAT),
-               **dict.fromkeys(month_columns, MONTH_FORMAT)}
-    for column, number_format in formats.items():
-        for (cell,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
-            cell.number_format = number_format
+        put(ws, 2, 1, "(tidak ada)")
+        return
     ws.freeze_panes = "A2"
-    if rows:
-        ws.auto_filter.ref = ws.dimensions
-    for index, header in enumerate(headers, 1):
-        longest = max([len(header), *(len(str(r[index - 1])) for r in rows if r[index - 1] is not None)])
-        ws.column_dimensions[get_column_letter(index)].width = min(longest + 2, MAX_COLUMN_WIDTH)
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+    if total_columns:
+        total_row = len(rows) + 2
+        put(ws, total_row, 1, "Jumlah").font = BOLD
+        for c in total_columns:
+            letter = get_column_letter(c)
+            value = sum(row[c - 1] or 0 for row in rows)
+            put(ws, total_row, c, Formula(f"=SUM({letter}2:{letter}{total_row - 1})", value),
+                columns[c - 1].kind).font = BOLD
+
+
+def lines_needed(columns: list[Col], values: list, wrap_all: bool = False) -> int:
+    """How many lines the row's wrapped cells take (spreadsheets do not grow a row for wrapped text)."""
+    lines = 1
+    for column, value in zip(columns, values, strict=True):
+        if value is not None and (wrap_all or column.kind == "wrap"):
+            per_line = max(int(column.width * CHARS_PER_WIDTH), 1)
+            lines = max(lines, sum(-(-max(len(part), 1) // per_line) for part in str(value).split("\n")))
+    return min(lines, 15)
+
+
+def print_setup(ws: Worksheet, data: ReportData) -> None:
+    """A4 landscape, fit to the page width, header row on every page, page numbers, period and version."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.page_margins.left = ws.page_margins.right = MARGIN_INCHES
+    ws.print_options.gridLines = True
+    if ws.title != "Ringkasan":
+        ws.print_title_rows = "1:1"
+    ws.oddHeader.center.text = f"&B{TITLE}&B - {ws.title}"
+    ws.oddHeader.center.size = 9
+    ws.oddFooter.left.text = f"Periode {month_id(data.period)} - {data.version_text} - sidik {data.fingerprint}"
+    ws.oddFooter.center.text = "Halaman &P dari &N"
+    ws.oddFooter.right.text = "Rahasia: hanya untuk bagian keuangan"
+    for part in (ws.oddFooter.left, ws.oddFooter.center, ws.oddFooter.right):
+        part.size = 8
