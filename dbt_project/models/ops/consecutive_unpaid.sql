@@ -10,6 +10,12 @@ reconciliation as (
 
 ),
 
+parameters as (
+
+    select * from {{ ref('int_program_parameters') }}
+
+),
+
 unpaid as (
 
     select
