@@ -48,7 +48,9 @@ statuses as (
         cast(count(*) filter (where status = 'SELECTED_NOT_REGISTERED') as integer) as not_registered,
         cast(count(*) filter (where status = 'EXITED') as integer) as exited,
         cast(count(*) filter (where source = 'REPLACEMENT' and kpj is not null) as integer) as registered,
-        cast(count(*) filter (where source = 'REPLACEMENT' and kpj is null) as integer) as pending
+        cast(count(*) filter (
+            where source = 'REPLACEMENT' and status = 'SELECTED_NOT_REGISTERED'
+        ) as integer) as pending
 
     from participants
 
