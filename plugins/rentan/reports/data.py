@@ -60,17 +60,23 @@ INPUT_FILES = """
 REPLACEMENT_LINES = (
     ("capacity", "Kapasitas program (orang)", "count"),
     ("active_participants", "Peserta aktif saat ini (orang)", "count"),
-    ("free_slots", "Slot kosong = kapasitas - peserta aktif (orang)", "count"),
+    ("not_registered", "Peserta terpilih yang belum terdaftar di BPJS (tetap memegang slot)", "count"),
+    ("exited", "Peserta yang keluar karena meninggal (orang)", "count"),
+    ("free_slots", "Slot yang dibebaskan: satu per peserta yang keluar, mulai bulan berikutnya", "count"),
+    ("called", "Pengganti yang dipanggil dari daftar tunggu (orang)", "count"),
+    ("registered", "  sudah terdaftar di BPJS", "count"),
+    ("pending", "  belum terdaftar di BPJS", "count"),
+    ("unfilled_slots", "Slot yang belum terisi", "count"),
     ("latest_payment_period", "Bulan data pembayaran terakhir", "month"),
     ("remaining_months", "Sisa bulan program setelah bulan itu", "count"),
-    ("cost_per_replacement_idr", "Biaya iuran satu pengganti untuk sisa bulan program", "rupiah"),
-    ("headroom_idr", "Ruang anggaran = anggaran - proyeksi belanja akhir tahun", "rupiah"),
-    ("budget_slots", "Pengganti yang masih dapat dibiayai = ruang anggaran / biaya satu pengganti "
+    ("headroom_before_replacements_idr", "Ruang anggaran sebelum pengganti = anggaran - proyeksi belanja peserta "
+                                         "terpilih", "rupiah"),
+    ("replacements_cost_idr", "Biaya iuran pengganti yang dipanggil, untuk bulan-bulan slotnya", "rupiah"),
+    ("cost_per_replacement_idr", "Biaya iuran satu pengganti lagi untuk sisa bulan program", "rupiah"),
+    ("budget_slots", "Pengganti tambahan yang masih dapat dibiayai = sisa ruang anggaran / biaya satu pengganti "
                      "(dibulatkan ke bawah)", "count"),
-    ("waitlist_count", "Kandidat dalam daftar tunggu (orang)", "count"),
     ("eligible_waitlist_count", "Kandidat daftar tunggu yang masih memenuhi syarat (orang)", "count"),
-    ("replacements", "Pengganti yang dapat dipanggil = nilai terkecil dari tiga batas di atas (orang)", "count"),
-    ("replacement_limit", "Batas yang menentukan", "limit"),
+    ("replacement_limit", "Yang membatasi pengisian slot", "limit"),
 )
 
 
