@@ -84,12 +84,18 @@ def test_a_capacity_below_the_participants_is_refused_with_the_numbers(warehouse
     assert selected(warehouse) == before
 
 
-def test_a_raised_capacity_keeps_the_cohort(warehouse):
+def test_a_raised_capacity_keeps_the_cohort_and_calls_the_waiting_list(warehouse):
     before = selected(warehouse)
     outcome = run("raised", {"quota": QUOTA + 10})
     assert "failed" not in outcome, outcome
     assert selected(warehouse) == before
     assert query(warehouse, "select capacity from marts.program_capacity") == [(QUOTA + 10,)]
+    # the ten new places are slots for the waiting list, called in waiting-list order
+    called = query(warehouse, """select r.waitlist_rank, e.source from ops.replacement_list as r
+                                 join ops.enrollment as e on e.nik = r.nik
+                                 where r.replaces_nik is null order by r.call_order""")
+    assert len(called) == 10 and {source for _, source in called} == {"REPLACEMENT"}
+    assert [rank for rank, _ in called] == sorted(rank for rank, _ in called)
 
 
 def test_reselect_is_the_decision_that_changes_the_cohort_and_is_kept_in_audit(warehouse):

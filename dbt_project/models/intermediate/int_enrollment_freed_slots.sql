@@ -3,8 +3,10 @@
 -- after exit_month (never before coverage_start_month) to coverage_end_month. The slots
 -- freed by called replacements who later die are added by the allocation
 -- (int_enrollment_slot_allocation), which consumes this model in slot order (freed_month,
--- freed_rank). Another source of slots (e.g. capacity raised by a budget revision) is a
--- UNION ALL of rows with the same columns, frees_nik null.
+-- freed_rank). A budget revision (APBD-P) that changes the capacity of a decided cohort
+-- (rentan.cohort, docs/decisions.md): a raise adds capacity - cohort_size slots from the
+-- month after the latest month with payment data (frees_nik null, after that month's
+-- exits); a cut leaves the first cohort_size - capacity exit slots unfilled.
 with
 
 selected as (
@@ -19,6 +21,12 @@ parameters as (
 
 ),
 
+headroom as (
+
+    select * from {{ ref('int_enrollment_replacement_headroom') }}
+
+),
+
 exits as (
 
     select
@@ -28,7 +36,8 @@ exits as (
         selected.nik as frees_nik,
         greatest(
             cast(selected.exit_month + interval '1 month' as date), parameters.coverage_start_month
-        ) as slot_start_month
+        ) as slot_start_month,
+        row_number() over (order by selected.exit_month, selected.priority_rank) as exit_order
 
     from selected
     cross join parameters
@@ -37,14 +46,53 @@ exits as (
 
 ),
 
+capacity_raise as (
+
+    select
+        'CAPACITY' as slot_source,
+        cast(added.slot_start_month - interval '1 month' as date) as freed_month,
+        parameters.cohort_size + series.added_slot as freed_rank,
+        cast(null as text) as frees_nik,
+        added.slot_start_month
+
+    from parameters
+    cross join (
+        select
+            greatest(
+                cast(headroom.latest_payment_period + interval '1 month' as date),
+                parameters.coverage_start_month
+            ) as slot_start_month
+        from headroom
+        cross join parameters
+    ) as added
+    cross join generate_series(1, greatest(parameters.capacity - parameters.cohort_size, 0)) as series (added_slot)
+
+),
+
 final as (
 
-    select exits.*
+    select
+        exits.slot_source,
+        exits.freed_month,
+        exits.freed_rank,
+        exits.frees_nik,
+        exits.slot_start_month
 
     from exits
     cross join parameters
 
-    where exits.slot_start_month <= parameters.coverage_end_month
+    where
+        exits.slot_start_month <= parameters.coverage_end_month
+        and exits.exit_order > greatest(parameters.cohort_size - parameters.capacity, 0)
+
+    union all
+
+    select capacity_raise.*
+
+    from capacity_raise
+    cross join parameters
+
+    where capacity_raise.slot_start_month <= parameters.coverage_end_month
 
 )
 
