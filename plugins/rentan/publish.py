@@ -30,6 +30,8 @@ PUBLISH_LOCK = 2_775_002  # one publish at a time (any constant, the same in eve
 # A reader holding the old relations (a long dashboard query) makes the swap wait: try again
 # for this long, then fail and let the task retry.
 LOCK_WAIT_SECONDS = 30
+# pg_default_acl.defaclobjtype -> the object kind of ALTER DEFAULT PRIVILEGES ... IN SCHEMA
+DEFAULT_ACL_OBJECTS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types"}
 
 
 class PublishRefused(RuntimeError):
@@ -82,7 +84,7 @@ def check_build_is_of(conn, run_id: str) -> None:
     """The build schemas exist and were built by `run_id` (mark_build): nobody audits or publishes another's."""
     for schema, build in build_schemas().items():
         if not conn.execute("select 1 from pg_namespace where nspname = %s", (schema,)).fetchone():
-            raise PublishRefused(f"schema {schema} is missing: its grants come from it (see migration V001)")
+            raise PublishRefused(f"schema {schema} is missing: its grants come from it (see migrations V001, V013)")
         row = conn.execute("select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = %s",
                            (build,)).fetchone()
         if row is None:
@@ -192,7 +194,7 @@ def _swap(conn, schema: str) -> None:
            from pg_namespace as n, aclexplode(n.nspacl) as acl
            where n.nspname = %s and acl.grantee <> n.nspowner""", (schema,)).fetchall()
     defaults = conn.execute(
-        """select d.defaclrole::regrole::text, d.defaclobjtype,
+        """select (select rolname from pg_roles where oid = d.defaclrole), d.defaclobjtype,
                   coalesce((select rolname from pg_roles where oid = acl.grantee), 'public'), acl.privilege_type
            from pg_default_acl as d join pg_namespace as n on d.defaclnamespace = n.oid,
                 aclexplode(d.defaclacl) as acl
@@ -210,10 +212,6 @@ def _swap(conn, schema: str) -> None:
             sql.Identifier(owner), target, sql.SQL(privilege), sql.SQL(DEFAULT_ACL_OBJECTS[kind]),
             _grantee(grantee)))
     conn.execute(sql.SQL("drop schema {} cascade").format(previous))
-
-
-# pg_default_acl.defaclobjtype -> the object kind of ALTER DEFAULT PRIVILEGES ... IN SCHEMA
-DEFAULT_ACL_OBJECTS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types"}
 
 
 def _grantee(name: str) -> sql.Composable:
