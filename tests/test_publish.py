@@ -44,6 +44,22 @@ def test_publish_moves_the_build_in_with_its_grants_and_views(conn, fresh_url):
     assert schemas == set()
 
 
+def test_a_build_grants_nothing_and_what_is_made_after_the_swap_is_readable_by_its_role(conn, fresh_url):
+    stage(conn, "r1", 1)
+    readable = """select count(*) from pg_class as c join pg_namespace as n on c.relnamespace = n.oid, pg_roles as r
+                  where n.nspname = any(%s) and r.rolname in ('rentan_engineer', 'rentan_officer', 'rentan_bi')
+                    and has_table_privilege(r.oid, c.oid, 'select')"""
+    assert conn.execute(readable, (["ops_build", "marts_build"],)).fetchone() == (0,)
+    publish.publish(conn, "r1", required_suites=[])
+    for schema in ("ops", "marts"):  # the per-schema default privileges came over with the swap
+        conn.execute(f"create table {schema}.made_later as select 1 as x")
+    with reader_logins(fresh_url) as logins:
+        with psycopg.connect(logins["rentan_bi"], autocommit=True) as bi:
+            assert bi.execute("select x from marts.made_later").fetchone() == (1,)
+        with psycopg.connect(logins["rentan_officer"], autocommit=True) as officer:
+            assert officer.execute("select x from ops.made_later").fetchone() == (1,)
+
+
 def test_publish_refuses_an_unvalidated_failed_or_foreign_build_and_changes_nothing(conn):
     stage(conn, "r1", 1)
     publish.publish(conn, "r1", required_suites=[])

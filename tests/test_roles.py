@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import secrets
+import shutil
+import uuid
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 from psycopg import sql
+from rentan import migrate as migrations
+from rentan.warehouse import connect
 
 SCHEMAS = ["raw", "meta", "staging", "intermediate", "ops", "marts", "audit"]
 # marts.md: who may read which schema (the etl role owns them all).
@@ -67,3 +71,38 @@ def test_no_reader_can_create_anything_or_read_raw_functions(conn, login_url):
                 bi.execute(sql.SQL("create table {} (x int)").format(sql.Identifier(schema, "intruder")))
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             bi.execute("select meta.normalize_id('1')")
+
+
+def test_upgrading_takes_back_the_old_table_grants(server_url, tmp_path, monkeypatch):
+    """A warehouse made before V013 (SELECT everywhere, USAGE the only gate) keeps no grant outside a role's schemas."""
+    before = tmp_path / "migrations"
+    before.mkdir()
+    for path in migrations.MIGRATIONS_DIR.iterdir():
+        if path.name == "roles.sql" or path.name < "V013":
+            shutil.copy(path, before)
+    name = f"t_upgrade_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    url = urlsplit(server_url)._replace(path=f"/{name}").geturl()
+    try:
+        with connect(url) as conn:
+            monkeypatch.setattr(migrations, "MIGRATIONS_DIR", before)
+            migrations.migrate(conn)
+            conn.execute("create schema ops_build")  # a failed build's leftovers
+            tables = [*SCHEMAS, "secret", "ops_build"]
+            for schema in tables:
+                conn.execute(sql.SQL("create table {} as select '3275011201900001'::text as nik").format(
+                    sql.Identifier(schema, "old")))
+            conn.execute("analyze")
+            monkeypatch.undo()
+            assert migrations.migrate(conn) == ["V013__least_privilege"]
+            granted = conn.execute(
+                """select n.nspname, r.rolname from pg_class as c join pg_namespace as n on c.relnamespace = n.oid
+                   cross join pg_roles as r
+                   where r.rolname in ('rentan_engineer', 'rentan_officer', 'rentan_bi')
+                     and c.relname = 'old' and has_table_privilege(r.oid, c.oid, 'select')""").fetchall()
+        assert sorted(granted) == [("audit", "rentan_engineer"), ("marts", "rentan_bi"),
+                                   ("meta", "rentan_engineer"), ("ops", "rentan_officer")]
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(name)))

@@ -2,8 +2,9 @@
 fail-level check of the run passed, ONE transaction swaps them in.
 
 The swap renames schemas: ops -> ops_prev, ops_build -> ops, then the grants the old schema
-had (USAGE for its reader role) are given to the new one, since grants do not move with a
-rename, and ops_prev is dropped; the same for marts. Readers never see an empty or
+had (USAGE for its reader role, SELECT on its relations, and its per-schema default
+privileges, migration V013) are given to the new one, since they do not move with a rename,
+and ops_prev is dropped; the same for marts. The build schemas grant nothing to anyone. Readers never see an empty or
 half-swapped warehouse: the swap first takes every published relation's lock, all at once
 or none (NOWAIT, retried), so it never waits while holding some (a reader holding marts.x
 and wanting ops.y would deadlock with it otherwise); a query that starts during the swap
@@ -29,6 +30,8 @@ PUBLISH_LOCK = 2_775_002  # one publish at a time (any constant, the same in eve
 # A reader holding the old relations (a long dashboard query) makes the swap wait: try again
 # for this long, then fail and let the task retry.
 LOCK_WAIT_SECONDS = 30
+# pg_default_acl.defaclobjtype -> the object kind of ALTER DEFAULT PRIVILEGES ... IN SCHEMA
+DEFAULT_ACL_OBJECTS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types"}
 
 
 class PublishRefused(RuntimeError):
@@ -82,7 +85,7 @@ def check_build_is_of(conn, run_id: str) -> None:
     """The build schemas exist and were built by `run_id` (mark_build): nobody audits or publishes another's."""
     for schema, build in build_schemas().items():
         if not conn.execute("select 1 from pg_namespace where nspname = %s", (schema,)).fetchone():
-            raise PublishRefused(f"schema {schema} is missing: its grants come from it (see migration V001)")
+            raise PublishRefused(f"schema {schema} is missing: its grants come from it (see migrations V001, V013)")
         row = conn.execute("select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = %s",
                            (build,)).fetchone()
         if row is None:
@@ -180,19 +183,37 @@ def _lock_published(conn) -> None:
 
 
 def _swap(conn, schema: str) -> None:
-    """schema_build becomes schema, with the schema grants schema had; the old one is dropped."""
+    """schema_build becomes schema, with the grants and default privileges schema had; the old one is dropped.
+
+    The build schema has none of its own (no reader may see an unaudited build), and neither
+    moves with a rename: both are read from the published schema and given to its successor.
+    """
     build, previous = sql.Identifier(schema + BUILD_SUFFIX), sql.Identifier(schema + PREVIOUS_SUFFIX)
     target = sql.Identifier(schema)
     grants = conn.execute(
         """select coalesce((select rolname from pg_roles where oid = acl.grantee), 'public'), acl.privilege_type
            from pg_namespace as n, aclexplode(n.nspacl) as acl
            where n.nspname = %s and acl.grantee <> n.nspowner""", (schema,)).fetchall()
+    defaults = conn.execute(
+        """select (select rolname from pg_roles where oid = d.defaclrole), d.defaclobjtype,
+                  coalesce((select rolname from pg_roles where oid = acl.grantee), 'public'), acl.privilege_type
+           from pg_default_acl as d join pg_namespace as n on d.defaclnamespace = n.oid,
+                aclexplode(d.defaclacl) as acl
+           where n.nspname = %s""", (schema,)).fetchall()
     conn.execute(sql.SQL("drop schema if exists {} cascade").format(previous))
     conn.execute(sql.SQL("alter schema {} rename to {}").format(target, previous))
     conn.execute(sql.SQL("alter schema {} rename to {}").format(build, target))
     for grantee, privilege in grants:
-        role = sql.SQL("public") if grantee == "public" else sql.Identifier(grantee)
+        role = _grantee(grantee)
         conn.execute(sql.SQL("grant {} on schema {} to {}").format(sql.SQL(privilege), target, role))
-        if privilege == "USAGE":  # default privileges already give SELECT; say it anyway
+        if privilege == "USAGE":  # the relations already built: the defaults below are for later ones
             conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(target, role))
+    for owner, kind, grantee, privilege in defaults:
+        conn.execute(sql.SQL("alter default privileges for role {} in schema {} grant {} on {} to {}").format(
+            sql.Identifier(owner), target, sql.SQL(privilege), sql.SQL(DEFAULT_ACL_OBJECTS[kind]),
+            _grantee(grantee)))
     conn.execute(sql.SQL("drop schema {} cascade").format(previous))
+
+
+def _grantee(name: str) -> sql.Composable:
+    return sql.SQL("public") if name == "public" else sql.Identifier(name)

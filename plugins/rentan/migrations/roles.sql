@@ -13,5 +13,11 @@ begin
     if not has_database_privilege('rentan_etl', current_database(), 'create') then
         execute format('grant create on database %I to rentan_etl', current_database());
     end if;
+    -- Nothing lives in the public schema: no role sees even its name (docs/security.md). Only
+    -- its owner can revoke; a login that is not (docker's ETL login) leaves it to 10-roles.sql.
+    if exists (select from pg_namespace where nspname = 'public' and pg_has_role(nspowner, 'usage'))
+       and has_schema_privilege('public', 'public', 'usage') then
+        revoke all on schema public from public;
+    end if;
 end
 $$;
