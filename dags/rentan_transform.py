@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from airflow.sdk import AssetAny, Param, dag, task
-from airflow.sdk.exceptions import AirflowFailException
 from rentan import transform
 from rentan.assets import MARTS_ASSET, RAW_ASSETS
-from rentan.dag_policy import DEFAULT_ARGS
+from rentan.dag_policy import DEFAULT_ARGS, fail_without_retry
 
 DOC_MD = """
 ### rentan_transform
@@ -48,24 +47,18 @@ from raw and the build schemas, so re-running is safe.
 def rentan_transform():
     @task
     def dbt_build(params=None, run_id=None) -> dict:
-        try:
+        with fail_without_retry(transform.TransformFailed, ValueError):  # same inputs fail the same way
             return transform.build(run_id, params["program_parameters"])
-        except (transform.TransformFailed, ValueError) as failed:
-            raise AirflowFailException(str(failed)) from None  # same inputs fail the same way
 
     @task
     def validate(build: dict, params=None, run_id=None) -> dict:
-        try:
+        with fail_without_retry(transform.TransformFailed, ValueError):
             return transform.validate(run_id, params["program_parameters"], seconds=build["seconds"])
-        except (transform.TransformFailed, ValueError) as failed:
-            raise AirflowFailException(str(failed)) from None
 
     @task(outlets=[MARTS_ASSET])
     def publish(validation: dict, run_id=None, outlet_events=None) -> dict:
-        try:
+        with fail_without_retry(transform.TransformFailed):
             published = transform.publish(run_id, seconds=validation["seconds"])
-        except transform.TransformFailed as refused:
-            raise AirflowFailException(str(refused)) from None
         outlet_events[MARTS_ASSET].extra = {"version": published["version"], "run_id": run_id}
         return published
 

@@ -1,34 +1,58 @@
-"""The `rentan` command line: the warehouse, synthetic data, pipeline runs, exports."""
+"""The `rentan` command line: the warehouse, synthetic data, pipeline runs, exports.
+
+The only place that prints, and the only code that starts the embedded warehouse: a
+command that needs the warehouse resolves it once (`use_warehouse`) and exports it as
+WAREHOUSE_URL, so every step and task it runs uses that server and never starts one.
+An expected failure ends the command with one line on stderr and a non-zero status.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
 
+import psycopg
 import yaml
 
+from rentan.locks import StageBusy
 from rentan.paths import REPO_ROOT
 from rentan.reports.build import reports_dir
-from rentan.warehouse import LOGINS, EmbeddedWarehouse, WarehouseError, connect, warehouse_url
+from rentan.warehouse import (
+    LOGINS,
+    WAREHOUSE_ENV,
+    EmbeddedWarehouse,
+    WarehouseError,
+    connect,
+    one_line,
+    warehouse_url,
+)
 
 DEFAULT_LANDING = REPO_ROOT / ".landing"
 DEMO_SEED = 2026
 
 
+def use_warehouse() -> str:
+    """The warehouse of this command (starting the embedded one if none is configured), exported as WAREHOUSE_URL."""
+    url = warehouse_url(start=True)
+    os.environ[WAREHOUSE_ENV] = url
+    return url
+
+
 def cmd_warehouse(args) -> int:
     warehouse = EmbeddedWarehouse()
     if args.action == "start":
-        print(warehouse_url())
+        print(use_warehouse())
     elif args.action == "stop":
         warehouse.stop()
         print(f"stopped the embedded warehouse under {warehouse.home}")
     elif args.login:
         print(warehouse.url(login=args.login))
     else:
-        print(warehouse_url(start=False))
+        print(os.environ.get(WAREHOUSE_ENV) or warehouse.url())
     return 0
 
 
@@ -52,7 +76,7 @@ def cmd_run(args) -> int:
 
     overrides = yaml.safe_load(Path(args.params).read_text()) or {} if args.params else {}
     load_parameters(overrides)  # an unknown parameter fails here, before anything runs
-    url = warehouse_url()
+    url = use_warehouse()
     with connect(url) as conn:
         migrate(conn)
     started = time.time()
@@ -86,6 +110,7 @@ def cmd_report(args) -> int:
     """The finance office's workbook and PDF for one month, from the published marts."""
     from rentan.reports import build_report, latest_period, print_period_summary
 
+    use_warehouse()
     with connect() as conn:
         period = args.period or latest_period(conn)
         if period is None:
@@ -101,6 +126,7 @@ def cmd_report(args) -> int:
 def cmd_export(args) -> int:
     from rentan.exports import export_registration
 
+    use_warehouse()
     with connect() as conn:
         rows = export_registration(conn, Path(args.out))
     print(f"wrote {rows:,} registration rows to {args.out}")
@@ -112,6 +138,7 @@ def cmd_purge(args) -> int:
     from rentan.parameters import load_parameters
     from rentan.retention import purge
 
+    use_warehouse()
     with connect() as conn:
         migrate(conn)
         result = purge(conn, dt.date.fromisoformat(args.before), load_parameters())
@@ -126,6 +153,7 @@ def cmd_status(args) -> int:
     from rentan.migrate import migrate
     from rentan.status import print_status
 
+    use_warehouse()
     with connect() as conn:
         migrate(conn)
         print_status(conn)
@@ -135,7 +163,7 @@ def cmd_status(args) -> int:
 def cmd_airflow(args) -> int:
     from rentan.local_airflow import serve
 
-    return serve(warehouse_url(), port=args.port)
+    return serve(use_warehouse(), port=args.port)
 
 
 def cmd_bench(args) -> int:
@@ -200,13 +228,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What a command may fail with that a person can act on: one line, never a traceback.
+# (WarehouseError includes ConfigurationError; psycopg.Error a warehouse lost mid-command.)
+EXPECTED_ERRORS = (WarehouseError, psycopg.Error, StageBusy, FileNotFoundError, PermissionError, ValueError)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (WarehouseError, FileNotFoundError, ValueError) as err:
-        print(f"rentan: {err}", file=sys.stderr)
-        return 2
+    except psycopg.OperationalError as err:
+        print(f"rentan: lost the warehouse: {one_line(err)}", file=sys.stderr)
+    except EXPECTED_ERRORS as err:
+        print(f"rentan: {one_line(err)}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("rentan: interrupted", file=sys.stderr)
+        return 130
+    return 2
 
 
 if __name__ == "__main__":

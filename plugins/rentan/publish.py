@@ -71,8 +71,10 @@ def publish(conn: psycopg.Connection, run_id: str, required_suites: list[str]) -
         for schema in PUBLISHED:
             _swap(conn, schema)
         version = conn.execute(
-            "insert into meta.publish_log (run_id, relations) values (%s, %s) returning version",
-            (run_id, relations)).fetchone()[0]
+            """insert into meta.publish_log (run_id, relations, batches)
+               values (%s, %s, (select inputs -> 'batches' from meta.build_state where run_id = %s))
+               returning version""",
+            (run_id, relations, run_id)).fetchone()[0]
     return {"version": version, "run_id": run_id, "relations": relations,
             "carried_over": [f"{published}.{name}" for _, published, name in carried_over]}
 
