@@ -20,7 +20,6 @@ import yaml
 
 from rentan.locks import StageBusy
 from rentan.paths import REPO_ROOT
-from rentan.reports.build import reports_dir
 from rentan.warehouse import (
     LOGINS,
     WAREHOUSE_ENV,
@@ -94,7 +93,7 @@ def cmd_run(args) -> int:
     # The report DAG's task, called directly: Airflow 3.3.2's `dags test` exits 1 on any DAG
     # with a deadline alert even when every task succeeded (docs/decisions.md).
     print("running rentan_report ...", flush=True)
-    return cmd_report(argparse.Namespace(period=None, out=str(reports_dir())))
+    return cmd_report(argparse.Namespace(period=None, out=None))
 
 
 def cmd_demo(args) -> int:
@@ -109,6 +108,7 @@ def cmd_demo(args) -> int:
 def cmd_report(args) -> int:
     """The finance office's workbook and PDF for one month, from the published marts."""
     from rentan.reports import build_report, latest_period, print_period_summary
+    from rentan.reports.build import reports_dir
 
     use_warehouse()
     with connect() as conn:
@@ -116,7 +116,7 @@ def cmd_report(args) -> int:
         if period is None:
             print("rentan: no payment data is published yet", file=sys.stderr)
             return 1
-        result = build_report(conn, period, Path(args.out))
+        result = build_report(conn, period, Path(args.out or reports_dir()))
         print_period_summary(conn, period)
     for path in result["paths"].values():
         print(f"  {path}")
@@ -202,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="the monthly reconciliation workbook and PDF for the finance office")
     report.add_argument("--period", help="YYYY-MM (default: the latest month with payment data)")
-    report.add_argument("--out", default=str(reports_dir()), help="default: $RENTAN_REPORTS or .reports/")
+    report.add_argument("--out", help="default: $RENTAN_REPORTS or .reports/")
     report.set_defaults(func=cmd_report)
 
     export = sub.add_parser("export", help="export an operational list (restricted: holds NIK)")
