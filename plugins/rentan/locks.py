@@ -50,8 +50,10 @@ def stage_lock(url: str, stage: str, run_id: str | None, wait_seconds: float | N
             try:
                 conn.execute("select pg_advisory_lock(%s, %s)", key)
             except psycopg.errors.LockNotAvailable:
-                raise StageBusy(f"the {stage} stage is busy: {holder(conn, stage)} holds it and did not let go "
-                                f"within {wait:g}s; run again when it is done") from None
+                raise StageBusy(
+                    f"the {stage} stage is busy: {holder(conn, stage)} holds it and did not let go "
+                    f"within {wait:g}s; run again when it is done"
+                ) from None
         yield
     finally:
         conn.close()  # ends the session, and with it the lock
@@ -65,7 +67,8 @@ def holder(conn: psycopg.Connection, stage: str) -> str:
            where locks.locktype = 'advisory' and locks.granted and locks.objsubid = 2
              and locks.classid = %s and locks.objid = %s and locks.database = (
                  select oid from pg_database where datname = current_database())""",
-        (NAMESPACE, STAGES[stage])).fetchone()
+        (NAMESPACE, STAGES[stage]),
+    ).fetchone()
     if row is None:
         return "another run (it has just let go)"
     name, pid = row
