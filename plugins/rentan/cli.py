@@ -230,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # What a command may fail with that a person can act on: one line, never a traceback.
 # (WarehouseError includes ConfigurationError; psycopg.Error a warehouse lost mid-command.)
-EXPECTED_ERRORS = (WarehouseError, psycopg.Error, StageBusy, FileNotFoundError, PermissionError, ValueError)
+EXPECTED_ERRORS = (WarehouseError, StageBusy, RuntimeError, psycopg.Error, OSError, ValueError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,6 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rentan: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug: still one line; RENTAN_DEBUG=1 shows the traceback
+        if os.environ.get("RENTAN_DEBUG"):
+            raise
+        print(f"rentan: unexpected {type(err).__name__}: {one_line(err)} (a bug: RENTAN_DEBUG=1 shows where)",
+              file=sys.stderr)
+        return 3
     return 2
 
 
