@@ -344,13 +344,24 @@ def test_task_code_without_a_configured_warehouse_raises_naming_what_to_set(monk
             step()
 
 
-def test_a_configuration_error_in_a_task_fails_it_without_retry():
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (ConfigurationError("no warehouse is configured: ..."), "^no warehouse is configured: ...$"),
+        (
+            psycopg.errors.AdminShutdown("terminating connection due to administrator command"),
+            "^lost the warehouse: terminating connection due to administrator command$",
+        ),
+        (locks.StageBusy("the ingest stage is busy: run r1 (pid 7) holds it"), "^the ingest stage is busy"),
+    ],
+)
+def test_warehouse_and_configuration_errors_fail_a_task_without_airflow_retries(error, message):
     from airflow.sdk.exceptions import AirflowFailException
     from rentan.dag_policy import fail_without_retry
 
-    with pytest.raises(AirflowFailException, match="^no warehouse is configured"):
+    with pytest.raises(AirflowFailException, match=message):
         with fail_without_retry():
-            raise ConfigurationError("no warehouse is configured: ...")
+            raise error
 
 
 @pytest.fixture(scope="module")
