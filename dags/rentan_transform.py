@@ -29,6 +29,14 @@ version (`rentan status` shows it). The failed task's log names what failed:
   `expectations/suites/<suite>.yml`; `expectations/README.md` explains fail vs warn.
 - `publish`: `not published:` says why (validation missing or failed, a view on a rebuilt
   schema, a lock held too long by a reader: this one is retried).
+- `volume.snapshot_not_shrunk` / `volume.counts_not_shrunk`: a new snapshot is empty or much
+  smaller than the one before, or the eligible / active counts fell below `published_min_ratio`
+  of the published version's; the line names the feed, file and counts. Ask for the file again,
+  or re-run once with a lower ratio in `program_parameters` if the change is real.
+- `the <stage> stage is busy: run R holds it`: another run was loading, building or publishing
+  for longer than the lock's wait; re-run once it is done. `no warehouse is configured` /
+  `cannot reach the warehouse`: set `AIRFLOW_CONN_RENTAN_WAREHOUSE` on the workers, or bring
+  the warehouse back; these are not retried.
 Fix the data (a re-delivered file) or the parameters, then re-run: every step starts over
 from raw and the build schemas, so re-running is safe.
 """
