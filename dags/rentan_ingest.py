@@ -7,7 +7,7 @@ import os
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from rentan.assets import RAW_ASSETS
-from rentan.dag_policy import DEFAULT_ARGS
+from rentan.dag_policy import DEFAULT_ARGS, fail_without_retry
 from rentan.ingest import steps
 from rentan.ingest.loader import FileRejected
 from rentan.paths import REPO_ROOT
@@ -17,10 +17,14 @@ DOC_MD = """
 Scans the landing area (`landing` param; one folder per feed), COPYs each new file into
 `raw.<feed>` in one transaction per file, quarantines rows that fail their contract into
 `meta.quarantine`, records every file in `meta.load_manifest`, and emits `rentan.raw.<feed>`
-for each feed that got a new batch (which starts `rentan_transform`).
+for each feed that got a new batch (which starts `rentan_transform`). A rejected file does
+not hold the others back: the good files are loaded and their feeds emitted, then
+`rejected` fails the run naming every file that was not loaded (the run shows as failed
+and alerts); that file is tried again on the next run.
 
 **Triage.** A failed `load_file` names the file, line and column in its log and leaves a
 `REJECTED` row in `meta.load_manifest` (`error` column); nothing of that file is in raw.
+`rejected` lists every file of the run that was not loaded and why.
 Usual causes: a required column missing from the header, a file name without a valid date,
 a ragged or badly quoted CSV line, a non-UTF-8 file. Fix or remove the file in the landing
 area and re-run: loaded files are skipped by checksum, so re-running is always safe.
@@ -40,24 +44,35 @@ area and re-run: loaded files are skipped by checksum, so re-running is always s
 def rentan_ingest():
     @task
     def discover(params=None, ti=None) -> list[dict]:
-        found = steps.discover(params["landing"])
+        with fail_without_retry(FileNotFoundError):
+            found = steps.discover(params["landing"])
         ti.xcom_push(key="skipped", value=found["skipped"])
         return found["new"]
 
     @task(map_index_template="{{ landing_file_name }}")
     def load_file(landing_file: dict, run_id=None) -> dict:
         get_current_context()["landing_file_name"] = landing_file["name"]  # names the mapped task in the UI
-        try:
+        with fail_without_retry(FileRejected):  # a bad file does not get better by retrying
             return steps.load(landing_file, run_id)
-        except FileRejected as rejected:
-            raise AirflowFailException(str(rejected)) from None  # a bad file does not get better by retrying
 
-    @task(trigger_rule="none_failed")
+    # all_done: the good files of a run count even when another file's load failed.
+    @task(trigger_rule="all_done")
     def summarize(results, run_id=None, dag=None, ti=None) -> dict:
+        new = ti.xcom_pull(task_ids="discover")
+        if new is None:
+            raise AirflowFailException("discover failed: nothing was loaded (see its log)")
         skipped = ti.xcom_pull(task_ids="discover", key="skipped") or []
-        return steps.summarize(list(results or []), skipped, run_id, dag.dag_id)
+        with fail_without_retry():
+            return steps.summarize(list(results or []), {"new": new, "skipped": skipped}, run_id, dag.dag_id)
+
+    @task
+    def rejected(summary: dict) -> None:
+        problem = steps.not_loaded(summary)
+        if problem:
+            raise AirflowFailException(problem)  # the run fails, after the good files' assets went out
 
     summary = summarize(load_file.expand(landing_file=discover()))
+    rejected(summary)
 
     for feed, asset in RAW_ASSETS.items():
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from airflow.sdk import AssetAny, Param, dag, task
-from airflow.sdk.exceptions import AirflowFailException
 from rentan import transform
 from rentan.assets import MARTS_ASSET, RAW_ASSETS
-from rentan.dag_policy import DEFAULT_ARGS
+from rentan.dag_policy import DEFAULT_ARGS, fail_without_retry
 
 DOC_MD = """
 ### rentan_transform
@@ -33,6 +32,14 @@ version (`rentan status` shows it). The failed task's log names what failed:
 - `validate`, `cohort.cohort_unchanged`: participants are enrolled and this build would
   change who is selected (it says how many, and why: a parameter, a re-delivered snapshot).
   Fix the input, or decide: `rentan run --reselect "reason"` (kept in audit.cohort_decisions).
+- `volume.snapshot_not_shrunk` / `volume.counts_not_shrunk`: a new snapshot is empty or much
+  smaller than the one before, or the eligible / active counts fell below `published_min_ratio`
+  of the published version's; the line names the feed, file and counts. Ask for the file again,
+  or re-run once with a lower ratio in `program_parameters` if the change is real.
+- `the <stage> stage is busy: run R holds it`: another run was loading, building or publishing
+  for longer than the lock's wait; re-run once it is done. `no warehouse is configured` /
+  `cannot reach the warehouse`: set `AIRFLOW_CONN_RENTAN_WAREHOUSE` on the workers, or bring
+  the warehouse back; these are not retried.
 Fix the data (a re-delivered file) or the parameters, then re-run: every step starts over
 from raw and the build schemas, so re-running is safe.
 """
@@ -53,25 +60,19 @@ from raw and the build schemas, so re-running is safe.
 def rentan_transform():
     @task
     def dbt_build(params=None, run_id=None) -> dict:
-        try:
+        with fail_without_retry(transform.TransformFailed, ValueError):  # same inputs fail the same way
             return transform.build(run_id, params["program_parameters"], reselect=params["reselect"])
-        except (transform.TransformFailed, ValueError) as failed:
-            raise AirflowFailException(str(failed)) from None  # same inputs fail the same way
 
     @task
     def validate(build: dict, params=None, run_id=None) -> dict:
-        try:
+        with fail_without_retry(transform.TransformFailed, ValueError):
             return transform.validate(run_id, params["program_parameters"], seconds=build["seconds"],
                                       reselect=params["reselect"])
-        except (transform.TransformFailed, ValueError) as failed:
-            raise AirflowFailException(str(failed)) from None
 
     @task(outlets=[MARTS_ASSET])
     def publish(validation: dict, params=None, run_id=None, outlet_events=None) -> dict:
-        try:
+        with fail_without_retry(transform.TransformFailed):
             published = transform.publish(run_id, seconds=validation["seconds"], reselect=params["reselect"])
-        except transform.TransformFailed as refused:
-            raise AirflowFailException(str(refused)) from None
         outlet_events[MARTS_ASSET].extra = {"version": published["version"], "run_id": run_id}
         return published
 

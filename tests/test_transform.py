@@ -64,7 +64,7 @@ def test_a_passing_run_publishes_and_emits_the_marts_asset(first_run):
         assert summary["published_version"] == version and set(summary["seconds"]) == {"build", "validate", "publish"}
     assert marts_events()[-1] == {"version": version, "run_id": run_id}
     log = outcome.log_file.read_text()
-    assert "validation: 23 checks" in log and "published version 1" in log
+    assert "validation: 25 checks" in log and "published version 1" in log
     assert "Calculating Metrics" not in log  # GX's progress bars stay out of the task log
 
 

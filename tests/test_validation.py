@@ -118,7 +118,7 @@ def assert_run_fails_on(warehouse, check: str, named: str | None = None) -> None
 
 def test_every_family_has_a_suite_and_every_placeholder_is_a_schema_or_a_parameter():
     suites = validate.load_suites()
-    assert set(suites) == {"dedup", "quota", "budget", "control_totals", "referential"}
+    assert set(suites) == {"dedup", "quota", "budget", "control_totals", "referential", "volume"}
     values = {"ops": "ops_build", "marts": "marts_build", **{k: str(v) for k, v in load_parameters().items()}}
     for batches in suites.values():
         for batch in batches:

@@ -1,34 +1,57 @@
-"""The `rentan` command line: the warehouse, synthetic data, pipeline runs, exports."""
+"""The `rentan` command line: the warehouse, synthetic data, pipeline runs, exports.
+
+The only place that prints, and the only code that starts the embedded warehouse: a
+command that needs the warehouse resolves it once (`use_warehouse`) and exports it as
+WAREHOUSE_URL, so every step and task it runs uses that server and never starts one.
+An expected failure ends the command with one line on stderr and a non-zero status.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
 
+import psycopg
 import yaml
 
+from rentan.locks import StageBusy
 from rentan.paths import REPO_ROOT
-from rentan.reports.build import reports_dir
-from rentan.warehouse import LOGINS, EmbeddedWarehouse, WarehouseError, connect, warehouse_url
+from rentan.warehouse import (
+    LOGINS,
+    WAREHOUSE_ENV,
+    EmbeddedWarehouse,
+    WarehouseError,
+    connect,
+    one_line,
+    warehouse_url,
+)
 
 DEFAULT_LANDING = REPO_ROOT / ".landing"
 DEMO_SEED = 2026
 
 
+def use_warehouse() -> str:
+    """The warehouse of this command (starting the embedded one if none is configured), exported as WAREHOUSE_URL."""
+    url = warehouse_url(start=True)
+    os.environ[WAREHOUSE_ENV] = url
+    return url
+
+
 def cmd_warehouse(args) -> int:
     warehouse = EmbeddedWarehouse()
     if args.action == "start":
-        print(warehouse_url())
+        print(use_warehouse())
     elif args.action == "stop":
         warehouse.stop()
         print(f"stopped the embedded warehouse under {warehouse.home}")
     elif args.login:
         print(warehouse.url(login=args.login))
     else:
-        print(warehouse_url(start=False))
+        print(os.environ.get(WAREHOUSE_ENV) or warehouse.url())
     return 0
 
 
@@ -52,7 +75,7 @@ def cmd_run(args) -> int:
 
     overrides = yaml.safe_load(Path(args.params).read_text()) or {} if args.params else {}
     load_parameters(overrides)  # an unknown parameter fails here, before anything runs
-    url = warehouse_url()
+    url = use_warehouse()
     with connect(url) as conn:
         migrate(conn)
     started = time.time()
@@ -70,7 +93,7 @@ def cmd_run(args) -> int:
     # The report DAG's task, called directly: Airflow 3.3.2's `dags test` exits 1 on any DAG
     # with a deadline alert even when every task succeeded (docs/decisions.md).
     print("running rentan_report ...", flush=True)
-    return cmd_report(argparse.Namespace(period=None, out=str(reports_dir()), signatories=None))
+    return cmd_report(argparse.Namespace(period=None, out=None, signatories=None))
 
 
 def cmd_demo(args) -> int:
@@ -85,13 +108,15 @@ def cmd_demo(args) -> int:
 def cmd_report(args) -> int:
     """The finance office's workbook and PDF for one month, from the published marts."""
     from rentan.reports import build_report, latest_period, print_period_summary
+    from rentan.reports.build import reports_dir
 
+    use_warehouse()
     with connect() as conn:
         period = args.period or latest_period(conn)
         if period is None:
             print("rentan: no payment data is published yet", file=sys.stderr)
             return 1
-        result = build_report(conn, period, Path(args.out), signatories=args.signatories)
+        result = build_report(conn, period, Path(args.out or reports_dir()), signatories=args.signatories)
         print_period_summary(conn, period)
     for path in result["paths"].values():
         print(f"  {path}")
@@ -107,6 +132,7 @@ def cmd_report(args) -> int:
 def cmd_export(args) -> int:
     from rentan.exports import export_registration
 
+    use_warehouse()
     with connect() as conn:
         rows = export_registration(conn, Path(args.out))
     print(f"wrote {rows:,} registration rows to {args.out}")
@@ -118,6 +144,7 @@ def cmd_purge(args) -> int:
     from rentan.parameters import load_parameters
     from rentan.retention import purge
 
+    use_warehouse()
     with connect() as conn:
         migrate(conn)
         result = purge(conn, dt.date.fromisoformat(args.before), load_parameters())
@@ -132,6 +159,7 @@ def cmd_status(args) -> int:
     from rentan.migrate import migrate
     from rentan.status import print_status
 
+    use_warehouse()
     with connect() as conn:
         migrate(conn)
         print_status(conn)
@@ -141,7 +169,7 @@ def cmd_status(args) -> int:
 def cmd_airflow(args) -> int:
     from rentan.local_airflow import serve
 
-    return serve(warehouse_url(), port=args.port)
+    return serve(use_warehouse(), port=args.port)
 
 
 def cmd_bench(args) -> int:
@@ -188,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="the monthly reconciliation workbook and PDF for the finance office")
     report.add_argument("--period", help="YYYY-MM (default: the latest month with payment data)")
-    report.add_argument("--out", default=str(reports_dir()), help="default: $RENTAN_REPORTS or .reports/")
+    report.add_argument("--out", help="default: $RENTAN_REPORTS or .reports/")
     report.add_argument("--signatories", help="YAML of who signs the PDF (default: $RENTAN_REPORT_SIGNATORIES, "
                                               "else the example with placeholder names)")
     report.set_defaults(func=cmd_report)
@@ -216,13 +244,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What a command may fail with that a person can act on: one line, never a traceback.
+# (WarehouseError includes ConfigurationError; psycopg.Error a warehouse lost mid-command.)
+EXPECTED_ERRORS = (WarehouseError, StageBusy, RuntimeError, psycopg.Error, OSError, ValueError)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (WarehouseError, FileNotFoundError, ValueError) as err:
-        print(f"rentan: {err}", file=sys.stderr)
-        return 2
+    except psycopg.OperationalError as err:
+        print(f"rentan: lost the warehouse: {one_line(err)}", file=sys.stderr)
+    except EXPECTED_ERRORS as err:
+        print(f"rentan: {one_line(err)}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("rentan: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug: still one line; RENTAN_DEBUG=1 shows the traceback
+        if os.environ.get("RENTAN_DEBUG"):
+            raise
+        print(f"rentan: unexpected {type(err).__name__}: {one_line(err)} (a bug: RENTAN_DEBUG=1 shows where)",
+              file=sys.stderr)
+        return 3
+    return 2
 
 
 if __name__ == "__main__":

@@ -9,12 +9,19 @@ warns when the monthly report is not ready by its due day.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import urllib.request
+from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import urlsplit
+
+import psycopg
+
+from rentan.locks import StageBusy
+from rentan.warehouse import WarehouseError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +95,25 @@ DEFAULT_ARGS = {
     "max_retry_delay": timedelta(minutes=15),
     "on_failure_callback": notify_failure,
 }
+
+
+# Failures a retry does not fix, or that must not be retried for minutes: no warehouse
+# configured, a wrong or too old one (ConfigurationError), a warehouse that does not answer
+# (WarehouseError, after connect's own few seconds of tries) or went away mid-task
+# (psycopg.OperationalError), another run holding the stage past the lock's wait (StageBusy).
+NOT_RETRIED = (WarehouseError, psycopg.OperationalError, StageBusy)
+
+
+@contextlib.contextmanager
+def fail_without_retry(*also: type[BaseException]) -> Iterator[None]:
+    """End the task at once (AirflowFailException, one line) on NOT_RETRIED errors and on `also`."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        yield
+    except (*NOT_RETRIED, *also) as err:
+        lost = isinstance(err, psycopg.OperationalError)
+        raise AirflowFailException(("lost the warehouse: " if lost else "") + one_line(err)) from None
 
 
 async def deadline_missed(context: dict | None = None, **kwargs) -> bool:

@@ -31,7 +31,11 @@ FORMS = {
     "program_payer_code": r"[A-Z0-9_]+",
     "unpaid_flag_months": int,
     "bpjs_lapse_months": int,
+    "snapshot_min_ratio": float,
+    "published_min_ratio": float,
 }
+# Shares: between 0 and 1.
+RATIOS = ("snapshot_min_ratio", "published_min_ratio")
 
 
 def load_parameters(overrides: dict[str, Any] | Path | str | None = None) -> dict[str, Any]:
@@ -55,6 +59,8 @@ def _checked(name: str, value: Any) -> Any:
     if isinstance(value, dt.date):  # YAML reads an unquoted 2025-12-15 as a date
         value = value.isoformat()
     if form is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if name in RATIOS and not 0 <= value <= 1:
+            raise ValueError(f"programme parameter {name}={value!r} must be between 0 and 1")
         return float(value)
     if form is int and isinstance(value, int) and not isinstance(value, bool):
         return value

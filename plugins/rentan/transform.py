@@ -19,6 +19,7 @@ import time
 from rentan import cohort, dbt_runner, incremental
 from rentan import publish as publisher
 from rentan import validate as validator
+from rentan.locks import stage_lock
 from rentan.migrate import migrate
 from rentan.parameters import load_parameters
 from rentan.pseudonym import fingerprint, load_key
@@ -40,25 +41,27 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
     """
     params = load_parameters(overrides)
     url = warehouse_url()
-    with connect(url) as conn:
-        migrate(conn)
-        publisher.reset_build(conn)
-        inputs = incremental.current_inputs(conn, params, fingerprint(load_key()))
-        inputs["cohort_size"] = cohort.frozen_size(conn, reselect)
-        select, why = incremental.plan(conn, inputs)
-        incremental.forget(conn)
-    log.info(why)
-    run = dbt_runner.build(url, params, select=select, unit_tests=unit_tests,
-                           extra_vars={"build_schema_suffix": publisher.BUILD_SUFFIX, "carry_over": bool(select),
-                                       "cohort_size": inputs["cohort_size"]})
-    tests = validator.dbt_test_results(run, dbt_runner.TARGET_DIR / "manifest.json")
-    with connect(url) as conn:
-        with conn.transaction():
-            record_dbt_results(conn, run_id, run)
-        validator.record_results(conn, run_id, tests)
-        if run.success:
-            publisher.mark_build(conn, run_id)
-            incremental.remember(conn, run_id, inputs)
+    # No file lands half-way through the build, and one build at a time (locks.py).
+    with stage_lock(url, "ingest", run_id), stage_lock(url, "transform", run_id):
+        with connect(url) as conn:
+            migrate(conn)
+            publisher.reset_build(conn)
+            inputs = incremental.current_inputs(conn, params, fingerprint(load_key()))
+            inputs["cohort_size"] = cohort.frozen_size(conn, reselect)
+            select, why = incremental.plan(conn, inputs)
+            incremental.forget(conn)
+        log.info(why)
+        run = dbt_runner.build(url, params, select=select, unit_tests=unit_tests,
+                               extra_vars={"build_schema_suffix": publisher.BUILD_SUFFIX, "carry_over": bool(select),
+                                           "cohort_size": inputs["cohort_size"]})
+        tests = validator.dbt_test_results(run, dbt_runner.TARGET_DIR / "manifest.json")
+        with connect(url) as conn:
+            with conn.transaction():
+                record_dbt_results(conn, run_id, run)
+            validator.record_results(conn, run_id, tests)
+            if run.success:
+                publisher.mark_build(conn, run_id)
+                incremental.remember(conn, run_id, inputs)
     for node in run.results:
         log.info("%-8s %7.2fs  %s %s", node["status"], node["seconds"] or 0, node["unique_id"],
                  node["message"] or "")
@@ -89,17 +92,18 @@ def validate(run_id: str, overrides: dict | None, seconds: dict | None = None, r
     params = load_parameters(overrides)
     url = warehouse_url()
     started = time.monotonic()
-    with connect(url) as conn:
-        try:
-            publisher.check_build_is_of(conn, run_id)
-            carried_over, carried_from = publisher.carried_over(conn)
-        except publisher.PublishRefused as refused:
-            raise TransformFailed(f"nothing to validate: {refused}") from None
-    results = validator.run_checks(url, params, publisher.build_schemas(), run_name=run_id,
-                                   carried_over=carried_over, carried_from=carried_from)
-    with connect(url) as conn:
-        results += cohort.checks(conn, run_id, publisher.build_schemas(), reselect)
-        validator.record_results(conn, run_id, results)
+    with stage_lock(url, "transform", run_id):
+        with connect(url) as conn:
+            try:
+                publisher.check_build_is_of(conn, run_id)
+                carried_over, carried_from = publisher.carried_over(conn)
+            except publisher.PublishRefused as refused:
+                raise TransformFailed(f"nothing to validate: {refused}") from None
+        results = validator.run_checks(url, params, publisher.build_schemas(), run_name=run_id,
+                                       carried_over=carried_over, carried_from=carried_from)
+        with connect(url) as conn:
+            results += cohort.checks(conn, run_id, publisher.build_schemas(), reselect)
+            validator.record_results(conn, run_id, results)
     seconds_taken = time.monotonic() - started
     log.info("validation: %d checks in %.1fs; %s", len(results), seconds_taken, validator.summarize(results))
     for r in results:
@@ -110,8 +114,8 @@ def validate(run_id: str, overrides: dict | None, seconds: dict | None = None, r
     log.info("Data Docs: %s", validator.data_docs_dir() / "index.html")
     blocking = [r for r in results if r.blocking]
     if blocking:
-        raise TransformFailed(f"validation failed, not published: {', '.join(r.label for r in blocking)} "
-                              "(the FAILED lines above say why; all results: audit.validation_results)")
+        raise TransformFailed(f"validation failed, not published: {'; '.join(validator.describe(r) for r in blocking)} "
+                              "(all results: audit.validation_results)")
     return {"checks": len(results), "seconds": {**(seconds or {}), "validate": round(seconds_taken, 1)},
             "warned": [r.label for r in results if r.success is False],
             "skipped": [r.label for r in results if r.success is None]}
@@ -121,7 +125,8 @@ def publish(run_id: str, seconds: dict | None = None, reselect: str | None = Non
     """Swap the validated build into ops and marts; record the version in meta.publish_log and meta.run_log,
     and a change of the selected cohort in audit.cohort_decisions, in the same transaction."""
     started = time.monotonic()
-    with connect(warehouse_url()) as conn:
+    url = warehouse_url()
+    with stage_lock(url, "publish", run_id), connect(url) as conn:
         try:
             with conn.transaction():
                 change = cohort.compare(conn, publisher.build_schemas()["ops"])

@@ -6,14 +6,16 @@ goes on): the one severity scheme, shared with dbt (`severity: error` = fail, `w
 and written to GX as its own expectation severity (critical, warning).
 
 GX runs through its own 1.x API (Airflow's GX provider does not install with Airflow 3.3):
-an ephemeral context, a postgres data source on the warehouse's TCP URL, one query asset,
+an ephemeral context, a SQL data source on the warehouse's URL (TCP or a Unix socket), one query asset,
 suite and validation definition per batch of a family, one checkpoint that also builds the
 Data Docs. Thresholds are GX suite parameters (`{$PARAMETER: quota}`) or SQL placeholders
 (`{budget_idr}`), both filled from rentan.parameters: never literals.
 
 A batch names the dbt models it needs (`needs: [ops.enrollment]`). While a model is not in
 dbt_project/ yet, its checks are recorded as skipped with a note; once the model exists, a
-build without its relation fails the check.
+build without its relation fails the check. A batch that compares the build with what is
+published names those relations too (`compares_with: [marts.program_capacity]`): until a
+version is published there is nothing to compare, and its checks are recorded as skipped.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import yaml
 from psycopg.conninfo import conninfo_to_dict
 
 from rentan.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+from rentan.warehouse import open_connection
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,7 @@ class Batch:
     needs: tuple[str, ...]  # schema.model of the dbt models the query reads
     query: str
     checks: tuple[Check, ...]
+    compares_with: tuple[str, ...] = ()  # published relations (schema.name) the query reads
 
 
 @dataclass
@@ -112,7 +116,8 @@ def _batch(suite: str, spec: dict, path: Path) -> Batch:
             raise ValueError(f"{where}: unexpected_rows must select from {{batch}}")
         checks.append(Check(suite, c["name"], c["severity"], " ".join(c.get("description", "").split()),
                             c.get("expect"), c.get("with") or {}, c.get("unexpected_rows")))
-    return Batch(suite, spec["name"], tuple(spec.get("needs") or ()), spec["query"], tuple(checks))
+    return Batch(suite, spec["name"], tuple(spec.get("needs") or ()), spec["query"], tuple(checks),
+                 tuple(spec.get("compares_with") or ()))
 
 
 def suite_names() -> list[str]:
@@ -141,7 +146,7 @@ def run_checks(url: str, params: dict[str, Any], schemas: dict[str, str], run_na
     (same inputs, same parameters): a batch that reads only those keeps that run's results.
     """
     results, runnable = [], []
-    with psycopg.connect(url, autocommit=True) as conn:
+    with open_connection(url, autocommit=True) as conn:
         for batch in (b for batches in load_suites().values() for b in batches):
             previous = _previous_results(conn, batch, carried_from) if set(batch.needs) <= set(carried_over) else None
             if previous:
@@ -177,6 +182,9 @@ def _previous_results(conn, batch: Batch, run_id: str | None) -> list[CheckResul
 
 def _missing_relations(conn, batch: Batch, schemas: dict[str, str]) -> tuple[bool | None, dict] | None:
     """None when every relation the batch needs is there; else (success, details): skipped or failed."""
+    for published in batch.compares_with:
+        if conn.execute("select to_regclass(%s) is null", (published,)).fetchone()[0]:
+            return None, {"note": f"skipped: nothing published to compare with yet ({published} does not exist)"}
     for need in batch.needs:
         schema, model = need.split(".")
         relation = f"{schemas.get(schema, schema)}.{model}"
@@ -207,7 +215,7 @@ def _run_gx(url: str, params: dict, batches: list[Batch], values: dict[str, str]
         for pages in ("validations", "expectations"):  # the index shows this run only: drop older pages
             shutil.rmtree(docs_dir / pages, ignore_errors=True)
         context = _context(docs_dir)
-        source = context.data_sources.add_postgres("warehouse", connection_string=sqlalchemy_url(url))
+        source = context.data_sources.add_sql("warehouse", connection_string=sqlalchemy_url(url))
         definitions = []
         for batch in batches:
             name = f"{batch.suite}.{batch.name}"
@@ -293,16 +301,24 @@ def _exception_message(info) -> str | None:
 
 
 def sqlalchemy_url(url: str) -> str:
-    """The psycopg2 SQLAlchemy URL GX's postgres data source takes, from a libpq URL (TCP only)."""
+    """The psycopg2 SQLAlchemy URL of GX's SQL data source, from a libpq URL (TCP or a Unix socket).
+
+    A socket directory cannot be a URL's host: it goes into the query (`?host=/dir&port=N`),
+    which psycopg2 passes on to libpq like any connection option. (GX's own postgres data
+    source validates the URL as TCP-only, hence the generic SQL one.)
+    """
     from sqlalchemy.engine import URL
 
     info = conninfo_to_dict(url)
-    host = info.get("host") or ""
-    if not host or host.startswith("/"):
-        raise ValueError("Great Expectations needs a TCP warehouse URL (host:port), not a Unix socket")
-    return URL.create("postgresql+psycopg2", username=info.get("user"), password=info.get("password"), host=host,
-                      port=int(info["port"]) if info.get("port") else None,
-                      database=info.get("dbname")).render_as_string(hide_password=False)
+    host, port = info.pop("host", None), info.pop("port", None)
+    user, password, database = info.pop("user", None), info.pop("password", None), info.pop("dbname", None)
+    query = {name: str(value) for name, value in info.items()}  # sslmode and the like, as given
+    if host and host.startswith("/"):
+        query.update({"host": host, **({"port": str(port)} if port else {})})
+        host = port = None
+    return URL.create("postgresql+psycopg2", username=user, password=password, host=host,
+                      port=int(port) if port else None, database=database,
+                      query=query).render_as_string(hide_password=False)
 
 
 @contextlib.contextmanager

