@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import functools
 import hashlib
+import io
 import itertools
 import json
 import operator
@@ -346,6 +347,8 @@ class FeedWriter:
         header = [columns[i] for i in order] if order else list(columns)
         header = [fancy(h, i) for i, h in enumerate(header)] if layout.fancy_header else header
         self.csv.writerow(header + ["keterangan"] if self.extra else header)
+        self.buffer = io.StringIO()
+        self.formatter = csv.writer(self.buffer, lineterminator="\r\n" if layout.crlf else "\n")
         self.rows = 0
         self.quarantined: Counter[str] = Counter()
         self.amounts = Counter()
@@ -355,6 +358,22 @@ class FeedWriter:
         if self.extra:
             out = [*out, "cek ulang" if self.rows % 97 == 5 else ""]
         self.csv.writerow(out)
+        self.rows += 1
+        if problem:
+            self.quarantined[problem] += 1
+
+    def text(self, row: list[str]) -> str:
+        """The next row as write() would put it: files of one layout can share the formatting."""
+        out = list(self.pick(row)) if self.pick else row
+        if self.extra:
+            out = [*out, "cek ulang" if self.rows % 97 == 5 else ""]
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.formatter.writerow(out)
+        return self.buffer.getvalue()
+
+    def write_text(self, text: str, problem: str | None = None) -> None:
+        self.handle.write(text)
         self.rows += 1
         if problem:
             self.quarantined[problem] += 1
@@ -1096,8 +1115,10 @@ def write_dukcapil_snapshots(w: World, root: Path, first_file: Path, changes: di
     Returns the file summaries, the death date the latest snapshot shows for each watched NIK, and the
     Dukcapil reasons the latest snapshot gives against waitlisted NIKs (only those with one).
     """
-    outs = [(day, FeedWriter(root, f"dukcapil/dukcapil_{day:%Y%m%d}.csv", DUKCAPIL_COLUMNS, monthly_layout(k)))
-            for k, day in enumerate(DUKCAPIL_DATES[1:])]
+    # one layout for all months, so each unchanged row is formatted once for every file
+    outs = [(day, FeedWriter(root, f"dukcapil/dukcapil_{day:%Y%m%d}.csv", DUKCAPIL_COLUMNS,
+                             Layout(bom=True, extra=True))) for day in DUKCAPIL_DATES[1:]]
+    formatter = outs[0][1]
     oracle = Eligibility(w)
     seen: dict[str, dt.date] = {}
     failing: dict[str, list[str]] = {}
@@ -1107,11 +1128,13 @@ def write_dukcapil_snapshots(w: World, root: Path, first_file: Path, changes: di
         base = "DUPLICATE_NIK" if nik in duplicates else dukcapil_problem(row)
         recorded, values = changes.get(nik, (None, None))
         current, problem = row, base
+        text = formatter.text(row)
         for day, out in outs:
             if recorded is not None and recorded <= day and current is row:
                 current = [values.get(i, v) for i, v in enumerate(row)]
                 problem = "DUPLICATE_NIK" if nik in duplicates else dukcapil_problem(current)
-            out.write(current, problem)
+                text = formatter.text(current)
+            out.write_text(text, problem)
         if problem is None and nik in watch and current[12].strip() == "MATI":
             seen[nik] = parse_date(current[13])
         if nik in waitlist:
