@@ -12,7 +12,7 @@ import pytest
 from rentan import dbt_runner
 from rentan.parameters import load_parameters
 
-from tests.helpers_dbt import load_landing, migrated_database, query, query_one
+from tests.helpers_dbt import load_landing, migrated_database, query
 
 PEOPLE = 4000
 QUOTA = 200
@@ -21,10 +21,12 @@ CATEGORIES = ("PAID_AFTER_DEATH", "NOT_A_PARTICIPANT", "UNPAID", "DUPLICATE", "U
               "MATCHED")
 FINANCE_MODELS = ("int_program_months", "int_enrollment_program_memberships", "int_enrollment_participants",
                   "int_enrollment_months", "int_payments_by_person", "int_reconciliation_categorised",
-                  "int_budget_monthly", "int_enrollment_waitlist_recheck", "int_enrollment_replacement_slots",
+                  "int_budget_monthly", "int_enrollment_waitlist_recheck", "int_enrollment_slot_allocation",
                   "consecutive_unpaid")
 MARTS_MD_COLUMNS = {
-    ("ops", "enrollment"): ["nik", "kpj", "status", "enrolled_month", "exit_month", "exit_reason"],
+    ("ops", "enrollment"): ["nik", "kpj", "status", "enrolled_month", "exit_month", "exit_reason", "source"],
+    ("ops", "replacement_list"): ["call_order", "nik", "waitlist_rank", "replaces_nik", "slot_start_month",
+                                  "is_registered"],
     ("ops", "reconciliation"): ["period", "nik", "kpj", "expected_idr", "paid_idr", "payment_lines",
                                 "difference_idr", "category"],
     ("marts", "budget_monthly"): ["period", "active_participants", "expected_idr", "paid_idr",
@@ -98,7 +100,8 @@ def test_enrollment_matches_the_truth(built):
     truth, url, _ = built
     expected = truth["enrollment"]
     statuses = dict(query(url, "select status, count(*) from ops.enrollment group by status"))
-    assert sum(statuses.values()) == truth["selected"]
+    assert sum(statuses.values()) == expected["participants"] == truth["selected"] + len(
+        truth["lifecycle"]["replacement_list"])
     assert statuses["SELECTED_NOT_REGISTERED"] == expected["never_registered"]
     assert statuses["ACTIVE"] + statuses["EXITED"] == expected["registered"]
     by_month = dict(query(url, """select to_char(enrolled_month, 'YYYY-MM'), count(*) from ops.enrollment
@@ -127,22 +130,22 @@ def test_exit_runs_through_the_month_of_death(built):
         assert covered == [(exit_month if exit_month >= enrolled_month else None,)]
 
 
-def test_replacements_are_bounded_by_free_slots_and_budget(built, params):
+def test_replacement_list_matches_the_truth(built):
+    """The generator plays the year (deaths, skips, calls, BPJS registrations): same list, same order."""
     truth, url, _ = built
-    slots = query_one(url, "select * from marts.replacement_capacity")
-    active = query(url, "select count(*) from ops.enrollment where status = 'ACTIVE'")[0][0]
-    assert slots["free_slots"] == truth["capacity"] - active
-    budget = query_one(url, "select * from marts.budget_monthly order by period desc limit 1")
-    assert slots["headroom_idr"] == budget["headroom_idr"]
-    assert slots["remaining_months"] == months_after(max(truth["payments"]), params)
-    assert slots["budget_slots"] == max(budget["headroom_idr"], 0) // slots["cost_per_replacement_idr"]
-    assert slots["replacements"] == min(slots["free_slots"], slots["budget_slots"], slots["eligible_waitlist_count"])
-    listed = query(url, "select replacement_order, waitlist_rank, nik from ops.replacement_list order by 1")
-    assert len(listed) == slots["replacements"] > 0
-    assert [rank for _, rank, _ in listed] == sorted(rank for _, rank, _ in listed)
-    niks = [nik for _, _, nik in listed]
-    waitlisted = dict(query(url, "select nik, waitlist_rank from ops.eligibility where waitlist_rank is not null"))
-    assert all(nik in waitlisted for nik in niks)
+    lifecycle = truth["lifecycle"]
+    columns = ("call_order", "nik", "waitlist_rank", "replaces_nik", "slot_start_month", "is_registered")
+    listed = [dict(zip(columns, (order, nik, rank, replaces, month(start), registered), strict=True))
+              for order, nik, rank, replaces, start, registered in query(
+                  url, f"select {', '.join(columns)} from ops.replacement_list order by call_order")]
+    assert listed == [{c: r[c] for c in columns} for r in lifecycle["replacement_list"]]
+    assert len(listed) == lifecycle["replacements_called"] > 0
+    pending = dict(query(url, """select source, count(*) from ops.enrollment
+                                 where status = 'SELECTED_NOT_REGISTERED' group by 1"""))
+    assert pending.get("SELECTED", 0) == lifecycle["selected_not_registered"]
+    assert pending.get("REPLACEMENT", 0) == lifecycle["replacements_pending"]
+    uncalled = [r["nik"] for r in lifecycle["uncalled_registered"]]
+    assert uncalled and query(url, "select count(*) from ops.enrollment where nik = any(%s)", (uncalled,)) == [(0,)]
 
 
 # --- reconciliation (section 7) ------------------------------------------------------------------
