@@ -136,8 +136,9 @@ def test_participants_are_the_selected_people_and_the_called_replacements(wareho
 
 
 def test_one_replacement_per_exit_in_order_skipping_the_no_longer_eligible(warehouse):
-    listed = query(warehouse, """select call_order, nik, waitlist_rank, replaces_nik, to_char(slot_start_month, 'YYYY-MM'),
-                                        is_registered from ops.replacement_list order by call_order""")
+    listed = query(warehouse, """select call_order, nik, waitlist_rank, replaces_nik,
+                                        to_char(slot_start_month, 'YYYY-MM'), is_registered
+                                 from ops.replacement_list order by call_order""")
     # P5 (not registered) keeps their slot: only P4's exit frees one. P6-P8 are skipped; the
     # chain P4 -> P9 -> P10 -> P11 follows each replacement's death.
     assert listed == [(1, nik(9), 4, nik(4), "2026-04", True), (2, nik(10), 5, nik(9), "2026-07", False),

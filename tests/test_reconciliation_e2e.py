@@ -12,17 +12,18 @@ import pytest
 from rentan import dbt_runner
 from rentan.parameters import load_parameters
 
-from tests.helpers_dbt import load_landing, migrated_database, query
+from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 
 PEOPLE = 4000
 QUOTA = 200
 SEED = 7
 CATEGORIES = ("PAID_AFTER_DEATH", "NOT_A_PARTICIPANT", "UNPAID", "DUPLICATE", "UNDERPAID", "OVERPAID", "LATE",
               "MATCHED")
-FINANCE_MODELS = ("int_program_months", "int_enrollment_program_memberships", "int_enrollment_participants",
-                  "int_enrollment_months", "int_payments_by_person", "int_reconciliation_categorised",
-                  "int_budget_monthly", "int_enrollment_waitlist_recheck", "int_enrollment_slot_allocation",
-                  "consecutive_unpaid")
+FINANCE_MODELS = ("int_program_months", "int_program_year_months", "int_enrollment_program_memberships",
+                  "int_enrollment_selected", "int_enrollment_freed_slots", "int_enrollment_replacement_headroom",
+                  "int_enrollment_slot_allocation", "int_enrollment_participants", "int_enrollment_months",
+                  "int_payments_by_person", "int_reconciliation_categorised", "int_budget_monthly",
+                  "int_enrollment_waitlist_recheck", "consecutive_unpaid")
 MARTS_MD_COLUMNS = {
     ("ops", "enrollment"): ["nik", "kpj", "status", "enrolled_month", "exit_month", "exit_reason", "source"],
     ("ops", "replacement_list"): ["call_order", "nik", "waitlist_rank", "replaces_nik", "slot_start_month",
@@ -105,9 +106,9 @@ def test_enrollment_matches_the_truth(built):
     assert statuses["SELECTED_NOT_REGISTERED"] == expected["never_registered"]
     assert statuses["ACTIVE"] + statuses["EXITED"] == expected["registered"]
     by_month = dict(query(url, """select to_char(enrolled_month, 'YYYY-MM'), count(*) from ops.enrollment
-                                  where kpj is not null group by 1"""))
+                                  where kpj is not null and source = 'SELECTED' group by 1"""))
     assert by_month == expected["enrolled_by_month"]
-    died = query(url, """select count(*) from ops.enrollment where exit_reason = 'DECEASED'
+    died = query(url, """select count(*) from ops.enrollment where exit_reason = 'DECEASED' and source = 'SELECTED'
                          and extract(year from exit_month) = %s""", (truth["params"]["program_year"],))
     assert died == [(expected["died_2026"],)] and statuses["EXITED"] == expected["died_2026"]
 
@@ -122,7 +123,8 @@ def test_several_programme_kpjs_are_listed_and_the_earliest_wins(built):
 
 def test_exit_runs_through_the_month_of_death(built):
     _, url, _ = built
-    rows = query(url, "select nik, died_on, exit_month, enrolled_month from ops.enrollment where status = 'EXITED'")
+    rows = query(url, """select nik, died_on, exit_month, enrolled_month from ops.enrollment
+                         where status = 'EXITED' and kpj is not null""")
     assert rows
     for nik, died_on, exit_month, enrolled_month in rows:
         assert exit_month == died_on.replace(day=1)
@@ -146,6 +148,32 @@ def test_replacement_list_matches_the_truth(built):
     assert pending.get("REPLACEMENT", 0) == lifecycle["replacements_pending"]
     uncalled = [r["nik"] for r in lifecycle["uncalled_registered"]]
     assert uncalled and query(url, "select count(*) from ops.enrollment where nik = any(%s)", (uncalled,)) == [(0,)]
+
+
+def test_each_exit_frees_one_slot_filled_in_waiting_list_order(built):
+    _, url, _ = built
+    slots = query_one(url, "select * from marts.replacement_capacity")
+    exited = query(url, "select count(*) from ops.enrollment where status = 'EXITED'")[0][0]
+    in_time = query(url, """select count(*) from ops.enrollment as e cross join intermediate.int_program_parameters as p
+                            where e.status = 'EXITED' and e.exit_month < p.coverage_end_month""")[0][0]
+    assert slots["free_slots"] == in_time > 0 and exited >= in_time
+    assert slots["replacements"] + slots["unfilled_budget"] + slots["unfilled_waiting_list"] == slots["free_slots"]
+    listed = query(url, """select r.call_order, r.waitlist_rank, r.replaces_nik, r.slot_start_month,
+                                  w.is_eligible_while_alive
+                           from ops.replacement_list as r
+                           join intermediate.int_enrollment_waitlist_recheck as w using (nik) order by 1""")
+    assert len(listed) == slots["replacements"] > 0
+    assert [rank for _, rank, *_ in listed] == sorted(rank for _, rank, *_ in listed)
+    assert all(eligible for *_, eligible in listed)
+    assert [start for *_, start, _ in listed] == sorted(start for *_, start, _ in listed)
+    # Every called replacement is a participant; nobody waitlisted jumped the queue.
+    called = {nik for (nik,) in query(url, "select nik from ops.enrollment where source = 'REPLACEMENT'")}
+    assert called == {nik for (nik,) in query(url, "select nik from ops.replacement_list")}
+    skipped = query(url, """select count(*) from intermediate.int_enrollment_waitlist_recheck
+                            where is_eligible_while_alive and died_on is null
+                            and waitlist_rank < (select max(waitlist_rank) from ops.replacement_list)
+                            and nik not in (select nik from ops.replacement_list)""")
+    assert skipped == [(0,)]
 
 
 # --- reconciliation (section 7) ------------------------------------------------------------------
