@@ -3,8 +3,10 @@
 One ``random.Random(seed)`` drives everything in a fixed order, so a seed always gives the same
 bytes. People are generated household by household and streamed straight into the DTSEN,
 Dukcapil and BPJS files; only what selection needs (the ranking keys of eligible candidates and
-a few small reservoirs) stays in memory: 2.6 M people peak at about 150 MB RSS, about 80 MB of which
-is the Faker import.
+a few small reservoirs) stays in memory: 2.6 M people peaked at about 150 MB RSS, about 80 MB of
+which is the Faker import (measured before the programme year was added; 150,000 people now peak
+at about 100 MB). Then the programme year: monthly Dukcapil and BPJS snapshots streamed from the
+selection-time files, deaths, the waiting list re-checked, replacements called and registered.
 
 The truth is computed by an independent implementation of program-rules.md sections 3-7 that
 re-parses every row as written (normalisation and quarantine included), not from what the
@@ -1174,7 +1176,7 @@ def committed_idr(participants: list[Participant], deaths: dict[str, dt.date], p
                for p in participants)
 
 
-def register_calls(w: World, calls: list[tuple[Slot, int, str]], names: dict[str, str]) -> list[Call]:
+def register_calls(w: World, calls: list[tuple[Slot, int, str]]) -> list[Call]:
     """The city sends the list to BPJS a few days after the snapshot that shows the death; BPJS registers
     each replacement a few weeks later, or after the last snapshot (still pending then)."""
     out = []
@@ -1227,8 +1229,8 @@ class Year:
         self.w, self.root, self.periods = w, root, periods
         capacity = w.money["capacity"]
         self.selected, self.waitlist = ranked[:capacity], ranked[capacity:]
-        self.rank = {r[3]: i for i, r in enumerate(ranked, 1)}
-        self.names = {r[3]: r[4] for r in ranked}
+        self.rank = {r[3]: i for i, r in enumerate(self.selected, 1)}  # only selected people die
+        self.names = {r[3]: r[4] for r in self.selected}  # and the few waitlisted people the year touches
         self.dukcapil_first = root / snapshot.dukcapil.name
         self.kepesertaan_first = root / snapshot.kepesertaan.name
         self.duplicates = snapshot.dukcapil_duplicates
@@ -1245,6 +1247,7 @@ class Year:
         multiple = {nik for nik, kpjs in program.items() if len(kpjs) > 1}
         deaths = plan_deaths(w, cohort, multiple, periods)
         self.waitlist_changes = plan_waitlist_changes(w, self.waitlist, len(deaths))
+        self.names.update((r[3], r[4]) for r in self.waitlist if r[3] in self.waitlist_changes)
         changes = civil_changes(w, deaths, self.waitlist_changes)
         payees["never_registered"] = [(nik, self.names[nik]) for nik in self.order if nik in self.never]
         watch = chosen | {nik for group in payees.values() for nik, _ in group}
@@ -1262,11 +1265,12 @@ class Year:
                       first_seen(changes[p.nik][0])) for p in cohort if p.nik in self.deaths]
         self.slots = slots
         self.headroom_idr = int(w.params["budget_idr"]) - committed_idr(cohort, self.deaths, periods, monthly, months)
-        self.calls = register_calls(w, call_replacements(slots, candidates, self.headroom_idr, monthly, months),
-                                    self.names)
+        self.calls = register_calls(w, call_replacements(slots, candidates, self.headroom_idr, monthly, months))
         called = {c.nik for c in self.calls}
         last_candidate = max((c.waitlist_rank for c in self.calls), default=0)
         self.uncalled = plan_uncalled(w, [c for c in candidates if c[0] > last_candidate], len(self.order))
+        touched = called | {nik for _, nik, _ in self.uncalled}
+        self.names.update((r[3], r[4]) for r in self.waitlist if r[3] in touched)
 
         new_rows = reg["rows"] + covers
         new_rows += [programme_row(w, c.nik, self.names[c.nik], c.registered) for c in self.calls if c.registered]
