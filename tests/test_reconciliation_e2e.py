@@ -100,12 +100,13 @@ def test_marts_carry_no_personal_data(built):
 def test_enrollment_matches_the_truth(built):
     truth, url, _ = built
     expected = truth["enrollment"]
-    statuses = dict(query(url, "select status, count(*) from ops.enrollment where source = 'SELECTED' group by status"))
-    assert sum(statuses.values()) == truth["selected"]
+    statuses = dict(query(url, "select status, count(*) from ops.enrollment group by status"))
+    assert sum(statuses.values()) == expected["participants"] == truth["selected"] + len(
+        truth["lifecycle"]["replacement_list"])
     assert statuses["SELECTED_NOT_REGISTERED"] == expected["never_registered"]
     assert statuses["ACTIVE"] + statuses["EXITED"] == expected["registered"]
     by_month = dict(query(url, """select to_char(enrolled_month, 'YYYY-MM'), count(*) from ops.enrollment
-                                  where kpj is not null and source = 'SELECTED' group by 1"""))
+                                  where kpj is not null group by 1"""))
     assert by_month == expected["enrolled_by_month"]
     died = query(url, """select count(*) from ops.enrollment where exit_reason = 'DECEASED' and source = 'SELECTED'
                          and extract(year from exit_month) = %s""", (truth["params"]["program_year"],))
@@ -129,6 +130,24 @@ def test_exit_runs_through_the_month_of_death(built):
         assert exit_month == died_on.replace(day=1)
         covered = query(url, "select max(period) from ops.reconciliation where nik = %s and expected_idr > 0", (nik,))
         assert covered == [(exit_month if exit_month >= enrolled_month else None,)]
+
+
+def test_replacement_list_matches_the_truth(built):
+    """The generator plays the year (deaths, skips, calls, BPJS registrations): same list, same order."""
+    truth, url, _ = built
+    lifecycle = truth["lifecycle"]
+    columns = ("call_order", "nik", "waitlist_rank", "replaces_nik", "slot_start_month", "is_registered")
+    listed = [dict(zip(columns, (order, nik, rank, replaces, month(start), registered), strict=True))
+              for order, nik, rank, replaces, start, registered in query(
+                  url, f"select {', '.join(columns)} from ops.replacement_list order by call_order")]
+    assert listed == [{c: r[c] for c in columns} for r in lifecycle["replacement_list"]]
+    assert len(listed) == lifecycle["replacements_called"] > 0
+    pending = dict(query(url, """select source, count(*) from ops.enrollment
+                                 where status = 'SELECTED_NOT_REGISTERED' group by 1"""))
+    assert pending.get("SELECTED", 0) == lifecycle["selected_not_registered"]
+    assert pending.get("REPLACEMENT", 0) == lifecycle["replacements_pending"]
+    uncalled = [r["nik"] for r in lifecycle["uncalled_registered"]]
+    assert uncalled and query(url, "select count(*) from ops.enrollment where nik = any(%s)", (uncalled,)) == [(0,)]
 
 
 def test_each_exit_frees_one_slot_filled_in_waiting_list_order(built):

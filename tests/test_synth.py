@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import itertools
 import os
 import re
 import subprocess
@@ -33,10 +34,15 @@ COLUMNS = {
                    "total_iuran", "tgl_bayar", "no_referensi", "jenis_transaksi"],
 }
 DTSEN = "dtsen/dtsen_20251201.csv"
-DUK_FIRST, DUK_LATEST = "dukcapil/dukcapil_20251130.csv", "dukcapil/dukcapil_20261031.csv"
+MONTH_ENDS = [(dt.date(2026, m + 1, 1) - dt.timedelta(days=1)).strftime("%Y%m%d") for m in range(1, 11)]
+DUK_FIRST = "dukcapil/dukcapil_20251130.csv"
+DUK_MONTHLY = [f"dukcapil/dukcapil_{d}.csv" for d in MONTH_ENDS]
+DUK_LATEST = DUK_MONTHLY[-1]
 BPJS_FIRST = "bpjs_kepesertaan/bpjs_kepesertaan_20251210.csv"
-BPJS_LATEST = "bpjs_kepesertaan/bpjs_kepesertaan_20260331.csv"
+BPJS_MONTHLY = [f"bpjs_kepesertaan/bpjs_kepesertaan_{d}.csv" for d in MONTH_ENDS]
+BPJS_LATEST = BPJS_MONTHLY[-1]
 IURAN = [f"bpjs_iuran/bpjs_iuran_2026{m:02d}.csv" for m in range(1, 11)]
+ALL_CSV = [DTSEN, DUK_FIRST, *DUK_MONTHLY, BPJS_FIRST, *BPJS_MONTHLY, *IURAN]
 AMOUNTS = ("penghasilan", "iuran_jkk", "iuran_jkm", "total_iuran")
 CHILD_JOBS = {"PELAJAR/MAHASISWA", "BELUM/TIDAK BEKERJA"}
 
@@ -162,27 +168,73 @@ def recompute(files: dict[str, list[dict[str, str]]], params: dict) -> dict:
     selected = ranked[:capacity]
     result = {"candidates": len(best), "reasons": reasons, "ranked": ranked, "capacity": capacity,
               "selected": selected}
-    result.update(enrolment(files, params, selected, start))
+    result.update(enrolment(files, params, ranked, capacity, start))
     result["payments"] = payments(files, params, result["participants"], result["deaths"])
     return result
 
 
-def enrolment(files, params, selected: list[str], start: dt.date) -> dict:
-    chosen = set(selected)
-    kpjs = defaultdict(set)
+def next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def months_between(first: dt.date, last: dt.date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def enrolment(files, params, ranked: list[str], capacity: int, start: dt.date) -> dict:
+    """Section 5 on the latest snapshots: the selected who are registered, their deaths, the slots these
+    free, and the still-eligible waitlisted people who fill them while the budget lasts."""
+    payer, kota = params["program_payer_code"], params["kode_kota"]
+    monthly = round(params["jkk_rate"] * params["declared_income_idr"]) + params["jkm_monthly_idr"]
+    end = dt.date.fromisoformat(params["coverage_end_month"] + "-01")
+    selected, waitlist = ranked[:capacity], ranked[capacity:]
+    kpjs, covered = defaultdict(set), set()
     for r in files[BPJS_LATEST]:
         nik = norm_id(r["nik"])
-        if nik in chosen and r["sumber_iuran"].strip() == params["program_payer_code"]:
+        if r["sumber_iuran"].strip() == payer:
             kpjs[nik].add((r["tgl_kepesertaan"].strip(), r["kpj"].strip()))
-    # enrolled month: the earliest tgl_kepesertaan's month, never before coverage starts
-    participants = {nik: max(dt.date.fromisoformat(min(k)[0]).replace(day=1), start)
-                    for nik, k in kpjs.items()}
-    deaths = {nik: iso_date(r["tanggal_kematian"]) for nik, r in dukcapil_present(files[DUK_LATEST]).items()
-              if r["status_hidup"].strip() == "MATI"}
-    return {"participants": participants, "deaths": deaths,
-            "enrollment": {"registered": len(kpjs), "never_registered": len(selected) - len(kpjs),
-                           "multiple_kpj": sum(1 for k in kpjs.values() if len(k) > 1),
-                           "died_2026": sum(1 for n in selected if n in deaths
+        elif r["status_kepesertaan"].strip() == "AKTIF":
+            covered.add(nik)
+    latest = dukcapil_present(files[DUK_LATEST])
+    deaths = {nik: iso_date(r["tanggal_kematian"]) for nik, r in latest.items() if r["status_hidup"].strip() == "MATI"}
+
+    def enrolled(nik: str, earliest: dt.date) -> dt.date:
+        return max(dt.date.fromisoformat(min(kpjs[nik])[0]).replace(day=1), earliest)
+
+    participants = {nik: enrolled(nik, start) for nik in selected if nik in kpjs}
+    rank = {nik: i for i, nik in enumerate(ranked, 1)}
+    exits = sorted((deaths[n].replace(day=1), rank[n], n) for n in participants if n in deaths)
+    headroom = params["budget_idr"] - sum(
+        monthly * months_between(month, deaths[n].replace(day=1) if n in deaths else end)
+        for n, month in participants.items())
+
+    def still_eligible(nik: str) -> bool:
+        d = latest.get(nik)
+        if d is None or d["status_hidup"].strip() == "MATI" or d["tanggal_kematian"].strip() or nik in covered:
+            return False
+        born = iso_date(d["tanggal_lahir"])
+        age = start.year - born.year - ((start.month, start.day) < (born.month, born.day))
+        return d["kode_wilayah"].strip().startswith(kota) and params["min_age"] <= age <= params["max_age"]
+
+    candidates = [(i, nik) for i, nik in enumerate(waitlist, 1) if still_eligible(nik)]
+    calls = []
+    for (exit_month, _, gone), (waitlist_rank, nik) in zip(exits, candidates, strict=False):
+        slot_start = next_month(exit_month)
+        cost = monthly * months_between(slot_start, end)
+        if cost > headroom:
+            break
+        headroom -= cost
+        calls.append({"call_order": len(calls) + 1, "nik": nik, "waitlist_rank": waitlist_rank,
+                      "replaces_nik": gone, "slot_start_month": f"{slot_start:%Y-%m}", "is_registered": nik in kpjs})
+        if nik in kpjs:
+            participants[nik] = enrolled(nik, slot_start)
+    last_called = max((c["waitlist_rank"] for c in calls), default=0)
+    return {"participants": participants, "deaths": deaths, "calls": calls,
+            "skipped": [nik for nik in waitlist[:last_called] if not still_eligible(nik)],
+            "enrollment": {"participants": len(selected) + len(calls), "registered": len(participants),
+                           "never_registered": len(selected) + len(calls) - len(participants),
+                           "multiple_kpj": sum(1 for n in participants if len(kpjs[n]) > 1),
+                           "died_2026": sum(1 for n in participants if n in deaths
                                             and deaths[n].year == params["program_year"])}}
 
 
@@ -250,15 +302,17 @@ def python_env(**extra: str) -> dict[str, str]:
 
 
 GENERATE = "import sys; from pathlib import Path; from rentan.synth import generate; " \
-           "generate(Path(sys.argv[1]), seed=int(sys.argv[2]), people=1500)"
+           "generate(Path(sys.argv[1]), seed=int(sys.argv[2]), people=1500, params={'quota': 60})"
 
 
 def test_same_seed_same_bytes_different_seed_different(tmp_path):
-    generate(tmp_path / "a", seed=5, people=1500)
+    """With a waiting list (quota 60), so the year's deaths and replacements are in the bytes too."""
+    truth = generate(tmp_path / "a", seed=5, people=1500, params={"quota": 60})
+    assert truth["lifecycle"]["replacements_called"] > 0
     # another process with another hash seed: no set- or hash-order dependence
     subprocess.run([sys.executable, "-c", GENERATE, str(tmp_path / "b"), "5"], check=True, timeout=120,
                    env=python_env(PYTHONHASHSEED="4242"))
-    generate(tmp_path / "c", seed=6, people=1500)
+    generate(tmp_path / "c", seed=6, people=1500, params={"quota": 60})
     a, b, c = (snapshot_bytes(tmp_path / x) for x in "abc")
     assert a == b
     assert a.keys() == c.keys()
@@ -268,7 +322,7 @@ def test_same_seed_same_bytes_different_seed_different(tmp_path):
 def test_file_set_and_headers(landing):
     root, truth, _, _ = landing
     names = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
-    assert names == {DTSEN, DUK_FIRST, DUK_LATEST, BPJS_FIRST, BPJS_LATEST, *IURAN, "synth_truth.json"}
+    assert names == {*ALL_CSV, "synth_truth.json"}
     assert set(truth["files"]) == names - {"synth_truth.json"}
     for name in names - {"synth_truth.json"}:
         raw, rows = read_csv(root / name)
@@ -280,8 +334,7 @@ def test_file_set_and_headers(landing):
 
 def test_layout_variety(landing):
     root = landing[0]
-    names = [DTSEN, DUK_FIRST, DUK_LATEST, BPJS_FIRST, BPJS_LATEST, *IURAN]
-    raw = {name: (root / name).read_bytes() for name in names}
+    raw = {name: (root / name).read_bytes() for name in ALL_CSV}
     headers = {name: read_csv(root / name)[0] for name in raw}
     assert any(data.startswith(b"\xef\xbb\xbf") for data in raw.values())
     assert any(not data.startswith(b"\xef\xbb\xbf") for data in raw.values())
@@ -301,7 +354,7 @@ def test_nik_structure(landing):
     _, truth, files, _ = landing
     dtsen_bad = [r for r in files[DTSEN] if not valid_nik(norm_id(r["nik"]))]
     assert len(dtsen_bad) == truth["files"][DTSEN]["quarantined"]["BAD_NIK"]
-    for name in [DUK_FIRST, DUK_LATEST, BPJS_FIRST, BPJS_LATEST, *IURAN]:
+    for name in ALL_CSV[1:]:
         assert all(valid_nik(norm_id(r["nik"])) for r in files[name]), name
     kecamatan = {r["kode_kecamatan"] for r in seed_rows("wilayah_kota_bekasi.csv")}
     for r in files[DUK_FIRST]:
@@ -418,8 +471,9 @@ def test_dukcapil_defects(landing):
     before = {r["nik"]: r for r in first}
     died = [r for r in latest if r["status_hidup"] == "MATI" and r["tanggal_kematian"].startswith("2026")]
     assert all(before[r["nik"]]["status_hidup"] == "HIDUP" for r in died)
-    assert {r["nik"] for r in died} <= set(again["selected"])
-    assert len(died) == truth["enrollment"]["died_2026"] >= 3
+    selected = set(again["selected"])
+    assert sum(r["nik"] in selected for r in died) == truth["enrollment"]["died_2026"] >= 3
+    assert len(died) == truth["enrollment"]["died_2026"] + truth["lifecycle"]["waitlist_changes"].get("died", 0)
     days = [iso_date(r["tanggal_kematian"]) for r in died]
     assert any((d + dt.timedelta(days=1)).day == 1 for d in days), "a death on a month's last day"
 
@@ -452,10 +506,14 @@ def test_bpjs_kepesertaan(landing):
     assert {r["segmen"] for r in first} == {"PU", "BPU", "JAKON", "PMI"}
     columns = COLUMNS["bpjs_kepesertaan"]
     assert [[r[c] for c in columns] for r in first] == [[r[c] for c in columns] for r in latest[: len(first)]]
-    own = latest[len(first):]
+    selected = set(again["selected"])
+    own = [r for r in latest[len(first):] if r["nik"] in selected]
     assert all(r["sumber_iuran"] == payer and r["status_kepesertaan"] == "AKTIF" for r in own)
     starts = [iso_date(r["tgl_kepesertaan"]) for r in own]
     assert {d.month for d in starts} == {1, 2, 3} and any(d.day > 1 for d in starts)
+    for earlier, later in itertools.pairwise([BPJS_FIRST, *BPJS_MONTHLY]):  # each check adds to the last
+        assert ([[r[c] for c in columns] for r in files[later][:len(files[earlier])]]
+                == [[r[c] for c in columns] for r in files[earlier]]), later
     assert truth["enrollment"] == {**truth["enrollment"], **again["enrollment"]}
     assert truth["enrollment"]["never_registered"] >= 2 and truth["enrollment"]["multiple_kpj"] >= 2
 
@@ -535,6 +593,110 @@ def test_small_quota_gives_a_waiting_list(tmp_path):
     assert again["selected"] == again["ranked"][:40]
     assert truth["enrollment"] == {**truth["enrollment"], **again["enrollment"]}
     assert truth["top_waitlist_niks"] == again["ranked"][40:60]
+
+
+# --- the programme year: deaths, the waiting list, replacements (program-rules.md section 5) -----
+STORY_QUOTA = 150
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory):
+    """A small quota so a waiting list exists and the freed slots are filled from it."""
+    root = tmp_path_factory.mktemp("story")
+    truth = generate(root, seed=SEED, people=PEOPLE, params={"quota": STORY_QUOTA})
+    files = load(root)
+    return root, truth, files, recompute(files, truth["params"])
+
+
+def program_kpjs(rows: list[dict[str, str]], payer: str) -> dict[str, dt.date]:
+    """NIK -> earliest programme tgl_kepesertaan in one membership snapshot."""
+    out: dict[str, dt.date] = {}
+    for r in rows:
+        if r["sumber_iuran"].strip() == payer:
+            day = iso_date(r["tgl_kepesertaan"])
+            out[norm_id(r["nik"])] = min(out.get(norm_id(r["nik"]), day), day)
+    return out
+
+
+def test_deaths_among_participants_are_spread_over_the_year_and_recorded_monthly(story):
+    _, truth, files, again = story
+    dead = {n: d for n, d in again["deaths"].items() if n in again["participants"]}
+    assert len({d.month for d in dead.values()}) >= 3, dead
+    assert truth["lifecycle"]["deaths_by_month"] == dict(sorted(Counter(f"{d:%Y-%m}" for d in dead.values()).items()))
+    for nik, died in dead.items():
+        shown = [name for name in DUK_MONTHLY if dukcapil_present(files[name])[nik]["status_hidup"] == "MATI"]
+        assert shown == DUK_MONTHLY[DUK_MONTHLY.index(shown[0]):], "once recorded, every later snapshot shows it"
+        assert dt.datetime.strptime(shown[0][-12:-4], "%Y%m%d").date() >= died
+        assert dukcapil_present(files[DUK_FIRST])[nik]["status_hidup"] == "HIDUP"
+
+
+def test_replacements_follow_the_rules(story):
+    _, truth, _, again = story
+    lifecycle = truth["lifecycle"]
+    listed = [{k: r[k] for k in again["calls"][0]} for r in lifecycle["replacement_list"]] if again["calls"] else []
+    assert listed == again["calls"] and 0 < len(listed) <= lifecycle["slots_freed"]
+    assert lifecycle["replacements_called"] == len(listed)
+    assert lifecycle["replacements_registered"] == sum(c["is_registered"] for c in listed) > 0
+    assert truth["enrollment"] == {**truth["enrollment"], **again["enrollment"]}
+    assert again["skipped"], "someone on the waiting list is no longer eligible and is passed over"
+    assert not set(again["skipped"]) & {c["nik"] for c in listed}
+
+
+def test_replacements_are_registered_only_after_being_called(story):
+    _, truth, files, again = story
+    payer = truth["params"]["program_payer_code"]
+    lifecycle = truth["lifecycle"]
+    calls = {r["nik"]: r for r in lifecycle["replacement_list"]}
+    uncalled = {r["nik"] for r in lifecycle["uncalled_registered"]}
+    waitlisted = set(again["ranked"][truth["capacity"]:])
+    first_shown: dict[str, str] = {}
+    for name in BPJS_MONTHLY:
+        snapshot_day = dt.datetime.strptime(name[-12:-4], "%Y%m%d").date()
+        for nik, start in program_kpjs(files[name], payer).items():
+            assert start <= snapshot_day
+            first_shown.setdefault(nik, name)
+    earlier_cohort = set(program_kpjs(files[BPJS_FIRST], payer))
+    registered_waitlisted = {nik for nik in first_shown if nik in waitlisted} - earlier_cohort
+    assert registered_waitlisted == {n for n, r in calls.items() if r["is_registered"]} | uncalled
+    assert uncalled and not uncalled & set(calls), "the known defect: a KPJ for someone nobody called"
+    latest = program_kpjs(files[BPJS_LATEST], payer)
+    for nik, call in calls.items():
+        if call["is_registered"]:
+            called = dt.date.fromisoformat(call["called_on"])
+            assert called < latest[nik] <= called + dt.timedelta(days=60), "a few weeks after the call"
+            assert again["deaths"][call["replaces_nik"]] < called
+
+
+def test_replacements_are_paid_from_their_registration(story):
+    _, truth, files, again = story
+    registered = {r["nik"]: r for r in truth["lifecycle"]["replacement_list"] if r["is_registered"]}
+    latest = program_kpjs(files[BPJS_LATEST], truth["params"]["program_payer_code"])
+    paid = set()
+    for name in IURAN:
+        for r in files[name]:
+            nik = norm_id(r["nik"])
+            if nik in registered:
+                paid.add(nik)
+                assert r["periode"].strip() >= max(f"{latest[nik]:%Y-%m}", registered[nik]["slot_start_month"])
+                assert iso_date(r["tgl_bayar"]) >= latest[nik]
+    assert paid, "some replacement is paid"
+    matched = sum(truth["payments"][p]["MATCHED"] for p in truth["payments"])
+    assert matched == sum(again["payments"][p]["MATCHED"] for p in again["payments"])
+    for period, categories in truth["payments"].items():
+        assert categories == {**dict.fromkeys(categories, 0), **again["payments"][period]}, period
+
+
+def test_call_replacements_stops_when_the_headroom_runs_out():
+    from rentan.synth import Slot, call_replacements
+
+    slots = [Slot(5, 9, "c", dt.date(2026, 6, 30)), Slot(2, 7, "b", dt.date(2026, 3, 31)),
+             Slot(2, 3, "a", dt.date(2026, 3, 31))]
+    candidates = [(1, "x"), (3, "y"), (4, "z")]
+    # slots a and b (exit index 2) cost 9 months each, c (exit 5) costs 6
+    assert [(s.nik, rank) for s, rank, _ in call_replacements(slots, candidates, 24 * 100, 100, 12)] == [
+        ("a", 1), ("b", 3), ("c", 4)]
+    assert [s.nik for s, _, _ in call_replacements(slots, candidates, 23 * 100, 100, 12)] == ["a", "b"]
+    assert [s.nik for s, _, _ in call_replacements(slots, candidates[:1], 24 * 100, 100, 12)] == ["a"]
 
 
 # --- memory ------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from rentan.warehouse import (
 
 DEFAULT_LANDING = REPO_ROOT / ".landing"
 DEMO_SEED = 2026
+DEMO_PEOPLE = 160_000  # oversubscribed like the city: about 11,500 eligible for 9,920 places
 
 
 def use_warehouse() -> str:
@@ -211,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="generate synthetic data and run the whole pipeline on it")
     demo.add_argument("--landing", default=str(DEFAULT_LANDING))
-    demo.add_argument("--people", type=int, default=40_000)
+    demo.add_argument("--people", type=int, default=DEMO_PEOPLE)
     demo.set_defaults(func=cmd_demo)
 
     report = sub.add_parser("report", help="the monthly reconciliation workbook and PDF for the finance office")

@@ -1,4 +1,4 @@
-"""What the CLI prints after each DAG: loads per feed, and the programme's capacity and selection."""
+"""What the CLI prints after each DAG: loads per feed, the programme's capacity and selection, and its year."""
 
 from __future__ import annotations
 
@@ -54,3 +54,35 @@ def print_selection(conn: psycopg.Connection, since: float) -> None:
            where not is_eligible group by reason order by 2 desc, 1""").fetchall()
     if reasons:
         print("  top reasons for exclusion:", ", ".join(f"{r} {n:,}" for r, n in reasons[:5]))
+    print_lifecycle(conn)
+
+
+LIFECYCLE_COLUMNS = {("enrollment", "source"), ("replacement_list", "is_registered")}
+
+
+def print_lifecycle(conn: psycopg.Connection) -> None:
+    """The year after selection (program-rules.md section 5): deaths, the slots they free, the
+    replacements called from the waiting list, and who BPJS has not registered yet."""
+    present = set(conn.execute(
+        """select table_name, column_name from information_schema.columns where table_schema = 'ops'
+           and (table_name, column_name) in (('enrollment', 'source'), ('replacement_list', 'is_registered'))"""
+    ).fetchall())
+    if present != LIFECYCLE_COLUMNS:
+        print("  (no lifecycle published yet: ops.enrollment and ops.replacement_list predate replacements)")
+        return
+    deaths, freed, first, last = conn.execute(
+        """select count(*), count(*) filter (where exit_month < (select max(period) from marts.budget_monthly)),
+                  to_char(min(exit_month), 'Mon'), to_char(max(exit_month), 'Mon')
+           from ops.enrollment where status = 'EXITED'""").fetchone()
+    called, registered = conn.execute(
+        "select count(*), count(*) filter (where is_registered) from ops.replacement_list").fetchone()
+    pending = dict(conn.execute(
+        """select source, count(*) from ops.enrollment where status = 'SELECTED_NOT_REGISTERED'
+           group by source""").fetchall())
+    months = f" ({first}-{last})" if deaths else ""
+    print(f"  deaths among participants {deaths:,}{months}   slots freed {freed:,}")
+    print(f"  replacements called {called:,}   registered by BPJS {registered:,}   pending {called - registered:,}"
+          + (f"   slots not filled {freed - called:,}" if freed > called else ""))
+    selected, replacements = pending.get("SELECTED", 0), pending.get("REPLACEMENT", 0)
+    print(f"  pending registrations {selected + replacements:,} (selected {selected:,}, replacements "
+          f"{replacements:,}): participants BPJS has not registered yet")

@@ -3,8 +3,10 @@
 One ``random.Random(seed)`` drives everything in a fixed order, so a seed always gives the same
 bytes. People are generated household by household and streamed straight into the DTSEN,
 Dukcapil and BPJS files; only what selection needs (the ranking keys of eligible candidates and
-a few small reservoirs) stays in memory: 2.6 M people peak at about 150 MB RSS, about 80 MB of which
-is the Faker import.
+a few small reservoirs) stays in memory: 2.6 M people peaked at about 150 MB RSS, about 80 MB of
+which is the Faker import (measured before the programme year was added; 150,000 people now peak
+at about 100 MB). Then the programme year: monthly Dukcapil and BPJS snapshots streamed from the
+selection-time files, deaths, the waiting list re-checked, replacements called and registered.
 
 The truth is computed by an independent implementation of program-rules.md sections 3-7 that
 re-parses every row as written (normalisation and quarantine included), not from what the
@@ -18,6 +20,7 @@ import csv
 import datetime as dt
 import functools
 import hashlib
+import io
 import itertools
 import json
 import operator
@@ -35,8 +38,10 @@ from rentan.paths import SEEDS_DIR
 
 # --- delivery calendar -------------------------------------------------------------------------
 DTSEN_DATE = dt.date(2025, 12, 1)
-DUKCAPIL_DATES = (dt.date(2025, 11, 30), dt.date(2026, 10, 31))
-KEPESERTAAN_DATES = (dt.date(2025, 12, 10), dt.date(2026, 3, 31))
+# after selection, Dukcapil delivers its registry and BPJS its membership check at every month's end
+MONTH_ENDS_2026 = tuple(dt.date(2026 + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1) for m in range(1, 11))
+DUKCAPIL_DATES = (dt.date(2025, 11, 30), *MONTH_ENDS_2026)
+KEPESERTAAN_DATES = (dt.date(2025, 12, 10), *MONTH_ENDS_2026)
 FIRST_BIRTH = dt.date(1930, 1, 1)  # a NIK has a 2-digit year: keep every birth within one century
 BORN_BY = dt.date(2025, 11, 1)  # nobody in the extracts is born after this
 MAX_AGE_YEARS = 93
@@ -112,7 +117,11 @@ HOUSEHOLD_DEFECTS: dict[str, tuple[float, int]] = {
 DTSEN_DUPLICATE_PAIRS = (0.0003, 3)
 DUPLICATE_KINDS = ("first_row_lower_desil", "second_row_lower_desil", "same_desil")
 # Per selected cohort (share of selected, minimum).
-ENROLMENT_DEFECTS = {"never_registered": (0.01, 2), "multiple_kpj": (0.003, 2), "died_2026": (0.005, 3)}
+# "uncalled_registered": BPJS gives a programme KPJ to a waitlisted person the city did not call.
+ENROLMENT_DEFECTS = {"never_registered": (0.01, 2), "multiple_kpj": (0.003, 2), "died_2026": (0.005, 6),
+                     "uncalled_registered": (0.0003, 2)}
+# How waitlisted people within reach of a call stop being eligible by the latest snapshots.
+WAITLIST_CHANGES = ("died", "moved_out", "covered")
 # Per period (share of active participants, minimum per period). AMOUNT_FORMAT and
 # TOTAL_MISMATCH lines are the person's only line; a PERIOD_MISMATCH line is an extra one.
 PERIOD_DEFECTS = {"UNPAID": (0.02, 1), "LATE": (0.03, 1), "DUPLICATE": (0.004, 1),
@@ -340,6 +349,8 @@ class FeedWriter:
         header = [columns[i] for i in order] if order else list(columns)
         header = [fancy(h, i) for i, h in enumerate(header)] if layout.fancy_header else header
         self.csv.writerow(header + ["keterangan"] if self.extra else header)
+        self.buffer = io.StringIO()
+        self.formatter = csv.writer(self.buffer, lineterminator="\r\n" if layout.crlf else "\n")
         self.rows = 0
         self.quarantined: Counter[str] = Counter()
         self.amounts = Counter()
@@ -349,6 +360,22 @@ class FeedWriter:
         if self.extra:
             out = [*out, "cek ulang" if self.rows % 97 == 5 else ""]
         self.csv.writerow(out)
+        self.rows += 1
+        if problem:
+            self.quarantined[problem] += 1
+
+    def text(self, row: list[str]) -> str:
+        """The next row as write() would put it: files of one layout can share the formatting."""
+        out = list(self.pick(row)) if self.pick else row
+        if self.extra:
+            out = [*out, "cek ulang" if self.rows % 97 == 5 else ""]
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.formatter.writerow(out)
+        return self.buffer.getvalue()
+
+    def write_text(self, text: str, problem: str | None = None) -> None:
+        self.handle.write(text)
         self.rows += 1
         if problem:
             self.quarantined[problem] += 1
@@ -373,8 +400,8 @@ def read_rows(path: Path, columns: tuple[str, ...]):
             yield [record[i] for i in index]
 
 
-def iuran_layout(t: int) -> Layout:
-    """Vary the monthly payment files so every layout quirk occurs among them."""
+def monthly_layout(t: int) -> Layout:
+    """Vary the monthly files of a feed so every layout quirk occurs among them."""
     return Layout(bom=t % 3 == 1, crlf=t % 2 == 1, shuffled=t % 4 == 2, extra=t % 5 == 3,
                   fancy_header=t % 3 == 2)
 
@@ -810,25 +837,33 @@ class Eligibility:
         self.alive_ineligible: list[tuple[str, str]] = []  # payees for NOT_A_PARTICIPANT lines
         self.dead: list[tuple[str, str]] = []  # payees for PAID_AFTER_DEATH lines
 
+    def civil_reasons(self, duk: list[str] | None, as_of: dt.date) -> list[str]:
+        """The Dukcapil rules; a death on or before as_of excludes (any recorded death, for the latest)."""
+        w = self.w
+        if duk is None:
+            return ["NOT_IN_DUKCAPIL"]
+        reasons = []
+        died = parse_date(duk[13]) if duk[13].strip() else None
+        if duk[12].strip() == "MATI" or (died and died <= as_of):
+            reasons.append("DECEASED")
+        if duk[8].strip()[:4] != w.kode_kota:
+            reasons.append("NOT_BEKASI_RESIDENT")
+        if not self.min_age <= age_on(parse_date(duk[5]), w.coverage_start) <= self.max_age:
+            reasons.append("AGE_OUT_OF_RANGE")
+        return reasons
+
+    def covered(self, members: list[list[str]]) -> bool:
+        return any(m[5].strip() == "AKTIF" and m[4].strip() != self.w.payer for m in members)
+
     def reasons_for(self, dtsen: list[str], duk: list[str] | None, members: list[list[str]]) -> list[str]:
         w = self.w
-        reasons = []
-        if duk is None:
-            reasons.append("NOT_IN_DUKCAPIL")
-        else:
-            died = parse_date(duk[13]) if duk[13].strip() else None
-            if duk[12].strip() == "MATI" or (died and died <= w.selection_date):
-                reasons.append("DECEASED")
-            if duk[8].strip()[:4] != w.kode_kota:
-                reasons.append("NOT_BEKASI_RESIDENT")
-            if not self.min_age <= age_on(parse_date(duk[5]), w.coverage_start) <= self.max_age:
-                reasons.append("AGE_OUT_OF_RANGE")
+        reasons = self.civil_reasons(duk, w.selection_date)
         if " ".join(dtsen[9].upper().split()) not in w.informal_set:
             reasons.append("NOT_INFORMAL_WORKER")
         desil = dtsen[8].strip()
         if not desil or int(desil) > w.max_desil:
             reasons.append("DESIL_ABOVE_MAX")
-        if any(m[5].strip() == "AKTIF" and m[4].strip() != w.payer for m in members):
+        if self.covered(members):
             reasons.append("ALREADY_COVERED")
         return reasons
 
@@ -940,7 +975,7 @@ def write_clone(w: World, snapshot: SelectionSnapshot, oracle: Eligibility, hh: 
     oracle.add(dtsen, size, duk, members)
 
 
-# === enrolment (program-rules.md section 5) ======================================================
+# === enrolment and the programme year (program-rules.md section 5) ==============================
 @dataclass(slots=True)
 class Participant:
     nik: str
@@ -949,6 +984,26 @@ class Participant:
     registered: dt.date  # earliest programme tgl_kepesertaan
     enrolled: int  # index of the enrolled month among the payment periods
     died: dt.date | None = None
+    replacement: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A place freed by a participant's death, from the month after exit_month (period indexes)."""
+
+    exit_month: int
+    priority_rank: int
+    nik: str
+    seen: dt.date  # the Dukcapil snapshot that first shows the death: when the city learns of it
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    slot: Slot
+    waitlist_rank: int
+    nik: str
+    called: dt.date
+    registered: dt.date | None  # tgl_kepesertaan of the KPJ BPJS gives, if within the last snapshot
 
 
 def registration_day(w: World, year: int, month: int) -> dt.date:
@@ -960,14 +1015,18 @@ def registration_day(w: World, year: int, month: int) -> dt.date:
 
 
 def registration_months(w: World, periods: list[tuple[int, int]]) -> Table:
-    months = [m for m in periods[:3] if dt.date(*m, 1) <= KEPESERTAAN_DATES[1]]
+    months = [m for m in periods[:3] if dt.date(*m, 1) <= KEPESERTAAN_DATES[-1]]
     if not months:
-        raise ValueError("coverage must start by the registration snapshot")
+        raise ValueError("coverage must start by the last membership snapshot")
     return Table(months, (45, 35, 20)[: len(months)])
 
 
-def write_registrations(w: World, root: Path, first_file: Path, selected: list[tuple], periods) -> dict:
-    """The March BPJS snapshot: earlier rows again plus the programme's own registrations."""
+def programme_row(w: World, nik: str, name: str, start: dt.date) -> list[str]:
+    return [nik, w.new_kpj(start.year), name, "BPU", w.payer, "AKTIF", start.isoformat(), ""]
+
+
+def plan_registrations(w: World, selected: list[tuple], periods) -> dict:
+    """BPJS registers the selected people in the first months of the year; a few never, a few twice."""
     rng = w.rng
     order = [s[3] for s in selected]
     names = {s[3]: s[4] for s in selected}
@@ -977,86 +1036,311 @@ def write_registrations(w: World, root: Path, first_file: Path, selected: list[t
     n_multi = min(share_count(ENROLMENT_DEFECTS["multiple_kpj"], len(order)), len(shuffled) // 4)
     never, multi = set(shuffled[:n_never]), set(shuffled[n_never:n_never + n_multi])
     months = registration_months(w, periods)
-    new_rows = []
+    rows = []
     for nik in order:
         if nik in never or nik in w.program_first:
             continue
         first = registration_day(w, *months.pick(rng))
-        again = min(first + dt.timedelta(days=rng.randint(10, 40)), KEPESERTAAN_DATES[1])
-        dates = [first, again] if nik in multi else [first]
-        for start in dates:
-            kpj = w.new_kpj(start.year)
-            new_rows.append([nik, kpj, names[nik], "BPU", w.payer, "AKTIF", start.isoformat(), ""])
-    new_rows.sort(key=lambda r: (r[6], r[1]))
-    out = FeedWriter(root, kepesertaan_name(KEPESERTAAN_DATES[1]), KEPESERTAAN_COLUMNS,
-                     Layout(bom=True, shuffled=True))
+        again = min(first + dt.timedelta(days=rng.randint(10, 40)), KEPESERTAAN_DATES[-1])
+        rows.extend(programme_row(w, nik, names[nik], start) for start in ([first, again] if nik in multi else [first]))
+    return {"rows": rows, "order": order, "names": names, "never": never}
+
+
+def programme_kpjs(w: World, rows, wanted: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """(tgl_kepesertaan, kpj) of every loadable programme membership of the wanted NIKs."""
     program: dict[str, list[tuple[str, str]]] = {}
-    chosen = set(order)
-    for row in itertools.chain(read_rows(first_file, KEPESERTAAN_COLUMNS), new_rows):
-        problem = kepesertaan_problem(row)
-        out.write(row, problem)
+    for row in rows:
         nik = normalise_id(row[0])
-        if problem is None and nik in chosen and row[4].strip() == w.payer:
+        if nik in wanted and row[4].strip() == w.payer and kepesertaan_problem(row) is None:
             program.setdefault(nik, []).append((row[6].strip(), row[1].strip()))
-    return {"summary": out.close(), "program": program, "order": order, "names": names, "never": never}
+    return program
 
 
-def enrolment_from(w: World, reg: dict, periods: list[tuple[int, int]]) -> list[Participant]:
-    """Enrolled = selected with a programme KPJ; the earliest tgl_kepesertaan wins (clamped)."""
-    first_period = dt.date(*periods[0], 1)
-    participants = []
-    for nik in reg["order"]:
-        kpjs = sorted(reg["program"].get(nik, []))
-        if not kpjs:
-            continue
-        start = dt.date.fromisoformat(kpjs[0][0])
-        month = max(start.replace(day=1), first_period)
-        index = (month.year - first_period.year) * 12 + month.month - first_period.month
-        participants.append(Participant(nik, reg["names"][nik], kpjs[0][1], start, index))
-    return participants
+def period_index(day: dt.date, periods) -> int:
+    return (day.year - periods[0][0]) * 12 + day.month - periods[0][1]
+
+
+def enrol(nik: str, name: str, kpjs: list[tuple[str, str]] | None, periods, earliest: int = 0) -> Participant | None:
+    """Enrolled = a programme KPJ; the earliest tgl_kepesertaan wins, its month never before `earliest`."""
+    if not kpjs:
+        return None
+    tgl, kpj = min(kpjs)
+    start = dt.date.fromisoformat(tgl)
+    return Participant(nik, name, kpj, start, max(period_index(start, periods), earliest, 0))
 
 
 def plan_deaths(w: World, participants: list[Participant], multiple: set[str], periods) -> dict[str, dt.date]:
-    """Deaths in 2026 among participants: one on a month's last day, one on a month's first day."""
+    """Deaths in 2026 among participants, spread over the months; one on a month's last day, one on a first."""
     last_index = len(periods) - 2  # leave a month after the death for PAID_AFTER_DEATH
     pool = [p for p in participants if p.nik not in multiple and p.nik not in w.program_first
             and p.enrolled <= last_index - 1]
     count = min(share_count(ENROLMENT_DEFECTS["died_2026"], len(participants)), len(pool))
-    chosen = w.rng.sample(pool, count)
     deaths = {}
-    for i, p in enumerate(chosen):
-        month_index = w.rng.randint(p.enrolled + 1, last_index)
-        y, m = periods[month_index]
+    for i, p in enumerate(w.rng.sample(pool, count)):
+        y, m = periods[w.rng.randint(p.enrolled + 1, last_index)]
         if i == 0:
             died = month_end(y, m)
         elif i == 1:
             died = dt.date(y, m, 1)
         else:
-            died = w.random_day(p.registered + dt.timedelta(days=1), month_end(*periods[last_index]))
+            died = w.random_day(max(p.registered + dt.timedelta(days=1), dt.date(y, m, 1)), month_end(y, m))
         deaths[p.nik] = died
     return deaths
 
 
-def write_latest_dukcapil(w: World, root: Path, first_file: Path, deaths: dict[str, dt.date],
-                          duplicates: set[str], watch: set[str]) -> tuple[dict, dict[str, dt.date]]:
-    """The October civil registry: the November one again, with the 2026 deaths recorded.
+def civil_changes(w: World, deaths: dict[str, dt.date], waitlist_changes: dict[str, tuple[str, dt.date]]) -> dict:
+    """NIK -> (day Dukcapil records it, {column: new value}) for the deaths and the waitlisted who move or die."""
+    changes = {}
+    for nik, died in deaths.items():
+        recorded = min(died + dt.timedelta(days=w.rng.randint(3, 20)), DUKCAPIL_DATES[-1])
+        changes[nik] = (recorded, {12: "MATI", 13: died.isoformat(), 14: recorded.isoformat()})
+    for i, (nik, (kind, day)) in enumerate(waitlist_changes.items()):
+        if kind == "died":
+            changes[nik] = (day, {12: "MATI", 13: day.isoformat(), 14: day.isoformat()})
+        elif kind == "moved_out":
+            changes[nik] = (day, {8: OUTSIDE_ADDRESSES[i % len(OUTSIDE_ADDRESSES)], 14: day.isoformat()})
+    return changes
 
-    Returns the file summary and the death dates it shows for the watched NIKs.
+
+def plan_waitlist_changes(w: World, waitlist: list[tuple], slots: int) -> dict[str, tuple[str, dt.date]]:
+    """A few waitlisted people who would be called stop being eligible in January: they are skipped."""
+    reach = waitlist[:slots]
+    chosen = w.rng.sample(reach, min(len(WAITLIST_CHANGES), len(reach)))
+    return {person[3]: (kind, w.random_day(dt.date(2026, 1, 2), dt.date(2026, 1, 20)))
+            for kind, person in zip(WAITLIST_CHANGES, chosen, strict=False)}
+
+
+def write_dukcapil_snapshots(w: World, root: Path, first_file: Path, changes: dict, duplicates: set[str],
+                             watch: set[str], waitlist: set[str]) -> tuple[dict, dict, dict]:
+    """The monthly civil registry of 2026: the November one again, each change from the month it is recorded.
+
+    Returns the file summaries, the death date the latest snapshot shows for each watched NIK, and the
+    Dukcapil reasons the latest snapshot gives against waitlisted NIKs (only those with one).
     """
-    out = FeedWriter(root, f"dukcapil/dukcapil_{DUKCAPIL_DATES[1]:%Y%m%d}.csv", DUKCAPIL_COLUMNS,
-                     Layout(bom=True, extra=True))
+    # one layout for all months, so each unchanged row is formatted once for every file
+    outs = [(day, FeedWriter(root, f"dukcapil/dukcapil_{day:%Y%m%d}.csv", DUKCAPIL_COLUMNS,
+                             Layout(bom=True, extra=True))) for day in DUKCAPIL_DATES[1:]]
+    formatter = outs[0][1]
+    oracle = Eligibility(w)
     seen: dict[str, dt.date] = {}
+    failing: dict[str, list[str]] = {}
+    unseen = set(waitlist)
     for row in read_rows(first_file, DUKCAPIL_COLUMNS):
         nik = normalise_id(row[0])
-        if nik in deaths:
-            died = deaths[nik]
-            update = min(died + dt.timedelta(days=w.rng.randint(3, 20)), DUKCAPIL_DATES[1])
-            row[12], row[13], row[14] = "MATI", died.isoformat(), update.isoformat()
-        problem = "DUPLICATE_NIK" if nik in duplicates else dukcapil_problem(row)
-        out.write(row, problem)
-        if problem is None and nik in watch and row[12].strip() == "MATI":
-            seen[nik] = parse_date(row[13])
-    return out.close(), seen
+        base = "DUPLICATE_NIK" if nik in duplicates else dukcapil_problem(row)
+        recorded, values = changes.get(nik, (None, None))
+        current, problem = row, base
+        text = formatter.text(row)
+        for day, out in outs:
+            if recorded is not None and recorded <= day and current is row:
+                current = [values.get(i, v) for i, v in enumerate(row)]
+                problem = "DUPLICATE_NIK" if nik in duplicates else dukcapil_problem(current)
+                text = formatter.text(current)
+            out.write_text(text, problem)
+        if problem is None and nik in watch and current[12].strip() == "MATI":
+            seen[nik] = parse_date(current[13])
+        if nik in waitlist:
+            unseen.discard(nik)
+            reasons = oracle.civil_reasons(current if problem is None else None, DUKCAPIL_DATES[-1])
+            if reasons:
+                failing[nik] = reasons
+    failing.update((nik, ["NOT_IN_DUKCAPIL"]) for nik in unseen)
+    return {out.name: out.close() for _, out in outs}, seen, failing
+
+
+def first_seen(recorded: dt.date) -> dt.date:
+    """The first Dukcapil snapshot dated on or after the day a change is recorded."""
+    return next(day for day in DUKCAPIL_DATES[1:] if day >= recorded)
+
+
+def call_replacements(slots: list[Slot], candidates: list[tuple[int, str]], headroom_idr: int, monthly_idr: int,
+                      months: int) -> list[tuple[Slot, int, str]]:
+    """Section 5: one still-eligible waitlisted person per freed slot, in the order the slots were freed
+    (exit month, then the exited person's priority rank), while the headroom covers the slot's months."""
+    calls = []
+    ordered = sorted(slots, key=lambda s: (s.exit_month, s.priority_rank))
+    for slot, (rank, nik) in zip(ordered, candidates, strict=False):
+        cost = monthly_idr * (months - 1 - slot.exit_month)
+        if cost > headroom_idr:
+            break
+        headroom_idr -= cost
+        calls.append((slot, rank, nik))
+    return calls
+
+
+def committed_idr(participants: list[Participant], deaths: dict[str, dt.date], periods, monthly: int,
+                  months: int) -> int:
+    """Section 6's projection before any replacement, on expected premiums: every enrolled participant's
+    months from enrolled_month through the month of death or coverage_end_month."""
+    return sum(monthly * ((period_index(deaths[p.nik], periods) if p.nik in deaths else months - 1) - p.enrolled + 1)
+               for p in participants)
+
+
+def register_calls(w: World, calls: list[tuple[Slot, int, str]]) -> list[Call]:
+    """The city sends the list to BPJS a few days after the snapshot that shows the death; BPJS registers
+    each replacement a few weeks later, or after the last snapshot (still pending then)."""
+    out = []
+    for slot, rank, nik in calls:
+        called = slot.seen + dt.timedelta(days=w.rng.randint(1, 5))
+        registered = called + dt.timedelta(days=w.rng.randint(14, 35))
+        out.append(Call(slot, rank, nik, called, registered if registered <= KEPESERTAAN_DATES[-1] else None))
+    return out
+
+
+def plan_uncalled(w: World, uncalled: list[tuple[int, str]], base: int) -> list[tuple[int, str, dt.date]]:
+    """The known BPJS defect: a waitlisted person nobody called gets a programme KPJ (the next in line and
+    others further down)."""
+    count = min(share_count(ENROLMENT_DEFECTS["uncalled_registered"], base), len(uncalled))
+    picked = uncalled[:1] + w.rng.sample(uncalled[1:], max(count - 1, 0)) if count else []
+    return [(rank, nik, w.random_day(dt.date(2026, 4, 1), dt.date(2026, 9, 30))) for rank, nik in picked]
+
+
+def write_kepesertaan_snapshots(w: World, root: Path, first_file: Path, new_rows: list[list[str]],
+                                watch: set[str]) -> tuple[dict, dict]:
+    """The monthly BPJS membership checks of 2026: the December rows again plus every membership that
+    started by the snapshot date. Returns the summaries and the programme KPJs of the watched NIKs as the
+    latest snapshot shows them."""
+    new_rows = sorted(new_rows, key=lambda r: (r[6], r[1]))
+    summaries, program = {}, {}
+    for k, day in enumerate(KEPESERTAAN_DATES[1:]):
+        out = FeedWriter(root, kepesertaan_name(day), KEPESERTAAN_COLUMNS, monthly_layout(k + 1))
+        shown = [r for r in new_rows if r[6] <= day.isoformat()]
+        for row in itertools.chain(read_rows(first_file, KEPESERTAAN_COLUMNS), shown):
+            out.write(row, kepesertaan_problem(row))
+        summaries[out.name] = out.close()
+    latest = root / kepesertaan_name(KEPESERTAAN_DATES[-1])
+    program = programme_kpjs(w, read_rows(latest, KEPESERTAAN_COLUMNS), watch)
+    return summaries, program
+
+
+def still_covered(w: World, first_file: Path, cover_rows: list[list[str]], waitlist: set[str]) -> set[str]:
+    """Waitlisted NIKs with an AKTIF membership of another payer in the latest BPJS snapshot (which is the
+    December one plus programme registrations plus these new covers)."""
+    oracle = Eligibility(w)
+    rows = [r for r in itertools.chain(read_rows(first_file, KEPESERTAAN_COLUMNS), cover_rows)
+            if normalise_id(r[0]) in waitlist and kepesertaan_problem(r) is None]
+    return {normalise_id(r[0]) for r in rows if oracle.covered([r])}
+
+
+class Year:
+    """The programme year after selection: registrations, deaths, the waiting list, replacements."""
+
+    def __init__(self, w: World, root: Path, snapshot: SelectionSnapshot, ranked: list[tuple], periods):
+        self.w, self.root, self.periods = w, root, periods
+        capacity = w.money["capacity"]
+        self.selected, self.waitlist = ranked[:capacity], ranked[capacity:]
+        self.rank = {r[3]: i for i, r in enumerate(self.selected, 1)}  # only selected people die
+        self.names = {r[3]: r[4] for r in self.selected}  # and the few waitlisted people the year touches
+        self.dukcapil_first = root / snapshot.dukcapil.name
+        self.kepesertaan_first = root / snapshot.kepesertaan.name
+        self.duplicates = snapshot.dukcapil_duplicates
+
+    def play(self, payees: dict) -> Year:
+        w, periods = self.w, self.periods
+        monthly, months = w.money["monthly_premium_idr"], w.money["months_covered"]
+        reg = plan_registrations(w, self.selected, periods)
+        self.order, self.never = reg["order"], reg["never"]
+        chosen = set(self.order)
+        program = programme_kpjs(w, itertools.chain(read_rows(self.kepesertaan_first, KEPESERTAAN_COLUMNS),
+                                                    reg["rows"]), chosen)
+        cohort = [p for nik in self.order if (p := enrol(nik, self.names[nik], program.get(nik), periods))]
+        multiple = {nik for nik, kpjs in program.items() if len(kpjs) > 1}
+        deaths = plan_deaths(w, cohort, multiple, periods)
+        self.waitlist_changes = plan_waitlist_changes(w, self.waitlist, len(deaths))
+        self.names.update((r[3], r[4]) for r in self.waitlist if r[3] in self.waitlist_changes)
+        changes = civil_changes(w, deaths, self.waitlist_changes)
+        payees["never_registered"] = [(nik, self.names[nik]) for nik in self.order if nik in self.never]
+        watch = chosen | {nik for group in payees.values() for nik, _ in group}
+        waitlisted = {r[3] for r in self.waitlist}
+        self.dukcapil_files, self.deaths, failing = write_dukcapil_snapshots(
+            w, self.root, self.dukcapil_first, changes, self.duplicates, watch, waitlisted)
+
+        covers = [[nik, w.new_kpj(day.year), self.names[nik], "BPU", "MANDIRI", "AKTIF", day.isoformat(), ""]
+                  for nik, (kind, day) in self.waitlist_changes.items() if kind == "covered"]
+        for nik in still_covered(w, self.kepesertaan_first, covers, waitlisted):
+            failing.setdefault(nik, []).append("ALREADY_COVERED")
+        self.failing = failing
+        candidates = [(i, r[3]) for i, r in enumerate(self.waitlist, 1) if r[3] not in failing]
+        slots = [Slot(period_index(self.deaths[p.nik], periods), self.rank[p.nik], p.nik,
+                      first_seen(changes[p.nik][0])) for p in cohort if p.nik in self.deaths]
+        self.slots = slots
+        self.headroom_idr = int(w.params["budget_idr"]) - committed_idr(cohort, self.deaths, periods, monthly, months)
+        self.calls = register_calls(w, call_replacements(slots, candidates, self.headroom_idr, monthly, months))
+        called = {c.nik for c in self.calls}
+        last_candidate = max((c.waitlist_rank for c in self.calls), default=0)
+        self.uncalled = plan_uncalled(w, [c for c in candidates if c[0] > last_candidate], len(self.order))
+        touched = called | {nik for _, nik, _ in self.uncalled}
+        self.names.update((r[3], r[4]) for r in self.waitlist if r[3] in touched)
+
+        new_rows = reg["rows"] + covers
+        new_rows += [programme_row(w, c.nik, self.names[c.nik], c.registered) for c in self.calls if c.registered]
+        new_rows += [programme_row(w, nik, self.names[nik], day) for _, nik, day in self.uncalled]
+        self.kepesertaan_files, self.program = write_kepesertaan_snapshots(
+            w, self.root, self.kepesertaan_first, new_rows, chosen | called | {nik for _, nik, _ in self.uncalled})
+        self.participants = [p for nik in self.order if (p := enrol(nik, self.names[nik], self.program.get(nik),
+                                                                    periods))]
+        for c in self.calls:
+            p = enrol(c.nik, self.names[c.nik], self.program.get(c.nik), periods, c.slot.exit_month + 1)
+            if p:
+                p.replacement = True
+                self.participants.append(p)
+        for p in self.participants:
+            p.died = self.deaths.get(p.nik)
+        return self
+
+    def uncalled_payees(self) -> list[tuple[int, str, str, str]]:
+        """(first period index, nik, name, kpj) of the uncalled people BPJS registered: paid from the
+        month after their registration."""
+        out = []
+        for _, nik, _ in self.uncalled:
+            tgl, kpj = min(self.program[nik])
+            out.append((period_index(dt.date.fromisoformat(tgl), self.periods) + 1, nik, self.names[nik], kpj))
+        return out
+
+    def truth(self) -> dict:
+        periods, program = self.periods, self.program
+
+        def label(t: int) -> str:
+            return f"{periods[t][0]}-{periods[t][1]:02d}"
+
+        registered = {p.nik for p in self.participants}
+        participants = len(self.order) + len(self.calls)
+        replacement_list = [
+            {"call_order": i, "nik": c.nik, "waitlist_rank": c.waitlist_rank, "replaces_nik": c.slot.nik,
+             "slot_start_month": label(c.slot.exit_month + 1), "is_registered": c.nik in registered,
+             "called_on": c.called.isoformat(),
+             "registered_on": min(program[c.nik])[0] if c.nik in program else None}
+            for i, c in enumerate(self.calls, 1)]
+        last_called = max((c.waitlist_rank for c in self.calls), default=0)
+        skipped = Counter(r for i, row in enumerate(self.waitlist, 1) if i < last_called
+                          for r in self.failing.get(row[3], []))
+        replacements_registered = sum(r["is_registered"] for r in replacement_list)
+        return {
+            "enrollment": {
+                "participants": participants,
+                "registered": len(self.participants),
+                "never_registered": participants - len(self.participants),
+                "multiple_kpj": sum(1 for nik in registered if len(program[nik]) > 1),
+                "died_2026": sum(1 for nik in registered if nik in self.deaths
+                                 and self.deaths[nik].year == int(self.w.params["program_year"])),
+                "enrolled_by_month": dict(sorted(Counter(label(p.enrolled) for p in self.participants).items())),
+            },
+            "lifecycle": {
+                "deaths_by_month": dict(sorted(Counter(label(s.exit_month) for s in self.slots).items())),
+                "slots_freed": len(self.slots),
+                "budget_headroom_idr": self.headroom_idr,
+                "waitlist_changes": dict(sorted(Counter(k for k, _ in self.waitlist_changes.values()).items())),
+                "waitlist_skipped_reasons": dict(sorted(skipped.items())),
+                "replacements_called": len(self.calls),
+                "replacements_registered": replacements_registered,
+                "replacements_pending": len(self.calls) - replacements_registered,
+                "selected_not_registered": len(self.order) - sum(1 for p in self.participants if not p.replacement),
+                "unfilled_slots": len(self.slots) - len(self.calls),
+                "calls_by_month": dict(sorted(Counter(c.called.strftime("%Y-%m") for c in self.calls).items())),
+                "replacement_list": replacement_list,
+                "uncalled_registered": [{"nik": nik, "waitlist_rank": rank} for rank, nik, _ in self.uncalled],
+            },
+        }
 
 
 # === payments (program-rules.md section 7) ======================================================
@@ -1119,7 +1403,7 @@ class PaymentPlan:
         """Lines outside any participant's covered months."""
         rng, last = self.w.rng, len(self.periods)
         early = [p for p in self.participants if p.enrolled >= 1 and p.nik not in self.reserved
-                 and p.registered >= self.starts[0]]
+                 and p.registered >= self.starts[0] and not p.replacement]
         count = min(share_count(YEAR_DEFECTS["paid_before_enrolment"], len(self.participants)), len(early))
         for p in rng.sample(early, count):
             self.add_extra(p.enrolled - 1, p.nik, p.name, p.kpj, "PAID_BEFORE_ENROLMENT")
@@ -1136,11 +1420,14 @@ class PaymentPlan:
                 nik, name = payees[0]
                 self.add_extra(rng.randrange(last), nik, name, "", kind)
 
-    def build(self) -> PaymentPlan:
+    def build(self, uncalled: list[tuple[int, str, str, str]]) -> PaymentPlan:
         self.plan_streaks()
         for t in range(len(self.periods)):
             self.plan_month(t)
         self.plan_year()
+        for first, nik, name, kpj in uncalled:  # BPJS bills the city for them like for anyone
+            for t in range(first, len(self.periods)):
+                self.add_extra(t, nik, name, kpj, "UNCALLED_REGISTERED")
         return self
 
 
@@ -1174,7 +1461,7 @@ class Lines:
         first_day = dt.date(self.year, self.month, 1)
         lo = p.registered.day if p and p.registered > first_day else 1
         if lo > self.due:
-            day = self.w.rng.randint(lo, 28)
+            day = self.w.rng.randint(lo, max(lo, 28))
         elif self.first:
             day, self.first = self.due, False
         else:
@@ -1193,7 +1480,7 @@ class Lines:
             return
         declared = int(self.w.params["declared_income_idr"])
         if kind == "LATE":
-            self.line(p.nik, p.name, p.kpj, self.late())
+            self.line(p.nik, p.name, p.kpj, max(self.late(), p.registered))
         elif kind in ("UNDERPAID", "OVERPAID"):
             income = declared // 2 if kind == "UNDERPAID" else declared * 2
             self.line(p.nik, p.name, p.kpj, self.on_time(p), income)
@@ -1289,7 +1576,7 @@ def write_payments(w: World, root: Path, periods, participants: list[Participant
     files, payments, budget, unpaid_by_nik = {}, {}, {}, {}
     for t, (year, month) in enumerate(periods):
         lines = Lines(w, t, periods, plan).build(participants)
-        out = FeedWriter(root, f"bpjs_iuran/bpjs_iuran_{year}{month:02d}.csv", IURAN_COLUMNS, iuran_layout(t))
+        out = FeedWriter(root, f"bpjs_iuran/bpjs_iuran_{year}{month:02d}.csv", IURAN_COLUMNS, monthly_layout(t))
         loaded = []
         for row in lines:
             problem = iuran_problem(row, f"{year}-{month:02d}")
@@ -1332,7 +1619,7 @@ def check_calendar(params: dict) -> None:
 
 def payment_periods(params: dict) -> list[tuple[int, int]]:
     """Covered months with payment data: up to the month of the latest civil-registry snapshot."""
-    last = min(params["coverage_end_month"], f"{DUKCAPIL_DATES[1]:%Y-%m}")
+    last = min(params["coverage_end_month"], f"{DUKCAPIL_DATES[-1]:%Y-%m}")
     periods = month_list(params["coverage_start_month"], last)
     if len(periods) < 4:
         raise ValueError("the synthetic calendar needs at least four covered months with payments")
@@ -1355,23 +1642,14 @@ def generate(out_dir: Path, seed: int, people: int = 40_000, params: dict | None
     capacity = w.money["capacity"]
     selected = ranked[:capacity]
 
-    kepesertaan_first = root / snapshot.kepesertaan.name
-    reg = write_registrations(w, root, kepesertaan_first, selected, periods)
-    participants = enrolment_from(w, reg, periods)
-    multiple = {nik for nik, kpjs in reg["program"].items() if len(kpjs) > 1}
-    planned_deaths = plan_deaths(w, participants, multiple, periods)
-    payees = {"alive_ineligible": oracle.alive_ineligible, "dead": oracle.dead,
-              "never_registered": [(nik, reg["names"][nik]) for nik in reg["order"] if nik in reg["never"]]}
-    watch = set(reg["order"]) | {nik for group in payees.values() for nik, _ in group}
-    dukcapil_latest, deaths = write_latest_dukcapil(w, root, root / snapshot.dukcapil.name, planned_deaths,
-                                                    snapshot.dukcapil_duplicates, watch)
-    for p in participants:
-        p.died = deaths.get(p.nik)
-    plan = PaymentPlan(w, participants, periods, payees).build()
+    payees = {"alive_ineligible": oracle.alive_ineligible, "dead": oracle.dead}
+    year = Year(w, root, snapshot, ranked, periods).play(payees)
+    participants, deaths = year.participants, year.deaths
+    plan = PaymentPlan(w, participants, periods, payees).build(year.uncalled_payees())
     paid = write_payments(w, root, periods, participants, plan, deaths)
 
-    files[kepesertaan_name(KEPESERTAAN_DATES[1])] = reg["summary"]
-    files[f"dukcapil/dukcapil_{DUKCAPIL_DATES[1]:%Y%m%d}.csv"] = dukcapil_latest
+    files.update(year.dukcapil_files)
+    files.update(year.kepesertaan_files)
     files.update(paid["files"])
     truth = {
         "seed": seed,
@@ -1394,7 +1672,7 @@ def generate(out_dir: Path, seed: int, people: int = 40_000, params: dict | None
         "top_waitlist_niks": [r[3] for r in ranked[capacity:capacity + 20]],
         "ranking_sha256": hashlib.sha256("\n".join(r[3] for r in ranked).encode()).hexdigest(),
         "selected_sha256": hashlib.sha256("\n".join(sorted(r[3] for r in selected)).encode()).hexdigest(),
-        "enrollment": enrolment_truth(reg, participants, deaths, periods, int(params["program_year"])),
+        **year.truth(),
         "payments": paid["payments"],
         "payment_defects": {f"{y}-{m:02d}": dict(sorted(c.items())) for (y, m), c in zip(periods, plan.counts,
                                                                                        strict=True)},
@@ -1406,15 +1684,3 @@ def generate(out_dir: Path, seed: int, people: int = 40_000, params: dict | None
     text = json.dumps(truth, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     (root / "synth_truth.json").write_text(text, encoding="utf-8")
     return json.loads(text)
-
-
-def enrolment_truth(reg: dict, participants: list[Participant], deaths: dict[str, dt.date], periods,
-                    year: int) -> dict:
-    by_month = Counter(f"{periods[p.enrolled][0]}-{periods[p.enrolled][1]:02d}" for p in participants)
-    return {
-        "registered": len(participants),
-        "never_registered": len(reg["order"]) - len(participants),
-        "multiple_kpj": sum(1 for kpjs in reg["program"].values() if len(kpjs) > 1),
-        "died_2026": sum(1 for nik in reg["order"] if nik in deaths and deaths[nik].year == year),
-        "enrolled_by_month": dict(sorted(by_month.items())),
-    }
