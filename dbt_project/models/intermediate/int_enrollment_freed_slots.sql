@@ -6,7 +6,8 @@
 -- freed_rank). A budget revision (APBD-P) that changes the capacity of a decided cohort
 -- (rentan.cohort, docs/decisions.md): a raise adds capacity - cohort_size slots from the
 -- month after the latest month with payment data (frees_nik null, after that month's
--- exits); a cut leaves the first cohort_size - capacity exit slots unfilled.
+-- exits). A cut is accepted only while it covers every participant holding a slot
+-- (rentan.cohort's capacity check), so it changes no slot here.
 with
 
 selected as (
@@ -36,8 +37,7 @@ exits as (
         selected.nik as frees_nik,
         greatest(
             cast(selected.exit_month + interval '1 month' as date), parameters.coverage_start_month
-        ) as slot_start_month,
-        row_number() over (order by selected.exit_month, selected.priority_rank) as exit_order
+        ) as slot_start_month
 
     from selected
     cross join parameters
@@ -81,9 +81,7 @@ final as (
     from exits
     cross join parameters
 
-    where
-        exits.slot_start_month <= parameters.coverage_end_month
-        and exits.exit_order > greatest(parameters.cohort_size - parameters.capacity, 0)
+    where exits.slot_start_month <= parameters.coverage_end_month
 
     union all
 
