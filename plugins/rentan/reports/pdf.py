@@ -148,7 +148,8 @@ def month_figures(page: Page, data: ReportData) -> None:
         ("Selisih (dibayar - seharusnya)", rupiah(b["difference_idr"]),
          "negatif: kurang dibayar; positif: lebih dibayar"),
         ("Orang dalam daftar pengecualian", number(len(data.exceptions)), "semua kategori selain Sesuai"),
-        ("Menunggak 2 bulan berturut-turut atau lebih", number(len(data.unpaid_streaks)), "peserta"),
+        (f"Menunggak {b['unpaid_flag_months']} bulan berturut-turut atau lebih", number(len(data.unpaid_streaks)),
+         "peserta"),
         ("Baris dikarantina di file BPJS", number(len(data.quarantined)), "tidak dimuat; lihat bagian 2 dan 4"),
     ])
 
@@ -268,8 +269,10 @@ def follow_up(page: Page, data: ReportData) -> None:
              f"{rupiah(c['difference_idr'])}. {CATEGORY_ACTION_ID.get(c['category'], '')}."
              for c in data.categories if c["category"] != "MATCHED" and c["persons"]]
     due = sum(1 for s in data.unpaid_streaks if s["is_bpjs_deactivation_due"])
-    items.append(f"Menunggak 2 bulan berturut-turut atau lebih: {number(len(data.unpaid_streaks))} peserta; "
-                 f"{number(due)} di antaranya 3 bulan atau lebih (dinonaktifkan BPJS).")
+    b = data.budget
+    items.append(f"Menunggak {b['unpaid_flag_months']} bulan berturut-turut atau lebih: "
+                 f"{number(len(data.unpaid_streaks))} peserta; {number(due)} di antaranya "
+                 f"{b['bpjs_lapse_months']} bulan atau lebih (dinonaktifkan BPJS).")
     reasons: dict[str, int] = {}
     for q in data.quarantined:
         reasons[q["reason_code"]] = reasons.get(q["reason_code"], 0) + 1

@@ -117,7 +117,8 @@ def summary_sheet(ws: Worksheet, data: ReportData, report_date: dt.date) -> None
             ("Selisih (dibayar - seharusnya)", budget["difference_idr"], "rupiah",
              "negatif: kurang dibayar; positif: lebih dibayar"),
             ("Orang dalam daftar pengecualian", len(data.exceptions)),
-            ("Peserta menunggak 2 bulan berturut-turut atau lebih", len(data.unpaid_streaks)),
+            (f"Peserta menunggak {data.budget['unpaid_flag_months']} bulan berturut-turut atau lebih",
+             len(data.unpaid_streaks)),
             ("Baris dikarantina di file BPJS", len(data.quarantined)),
         ]),
         ("Anggaran", [
@@ -252,7 +253,7 @@ def streak_sheet(ws: Worksheet, data: ReportData) -> None:
              "Ya" if s["is_bpjs_deactivation_due"] else "Belum", s["unpaid_idr"]] for s in data.unpaid_streaks]
     table(ws, [Col("KPJ", "wrap", 14), Col("Nama (disamarkan)", width=22), Col("Kecamatan", width=24),
                Col("Menunggak sejak", "month", 16), Col("Bulan berturut-turut", "count", 12),
-               Col("Dinonaktifkan BPJS (3 bulan)", width=15), Col("Tunggakan", "rupiah", 15)],
+               Col(f"Dinonaktifkan BPJS ({data.budget['bpjs_lapse_months']} bulan)", width=15), Col("Tunggakan", "rupiah", 15)],
           rows, total_columns=(7,))
 
 
