@@ -253,7 +253,8 @@ def streak_sheet(ws: Worksheet, data: ReportData) -> None:
              "Ya" if s["is_bpjs_deactivation_due"] else "Belum", s["unpaid_idr"]] for s in data.unpaid_streaks]
     table(ws, [Col("KPJ", "wrap", 14), Col("Nama (disamarkan)", width=22), Col("Kecamatan", width=24),
                Col("Menunggak sejak", "month", 16), Col("Bulan berturut-turut", "count", 12),
-               Col(f"Dinonaktifkan BPJS ({data.budget['bpjs_lapse_months']} bulan)", width=15), Col("Tunggakan", "rupiah", 15)],
+               Col(f"Dinonaktifkan BPJS ({data.budget['bpjs_lapse_months']} bulan)", width=15),
+               Col("Tunggakan", "rupiah", 15)],
           rows, total_columns=(7,))
 
 
