@@ -51,7 +51,7 @@ budget_steps as (
 
     select
         cast(budget_multiple as integer) as budget_multiple,
-        capacity.budget_idr * budget_multiple as budget_idr,
+        cast(capacity.budget_idr * budget_multiple as bigint) as budget_idr,
         true as is_budget_step
 
     from capacity
@@ -90,7 +90,8 @@ all_eligible as (
     select
         'ALL_ELIGIBLE' as scenario,
         cast(null as integer) as budget_multiple,
-        capacity.eligible_count * capacity.monthly_premium_idr * start_months.months_covered as budget_idr,
+        cast(capacity.eligible_count * capacity.monthly_premium_idr * start_months.months_covered as bigint)
+            as budget_idr,
         false as quota_applied,
         start_months.start_month,
         start_months.months_covered
@@ -116,13 +117,16 @@ limits as (
         capacity.eligible_count,
         capacity.monthly_premium_idr,
         capacity.monthly_premium_idr * scenarios.months_covered as annual_premium_idr,
-        scenarios.budget_idr / (capacity.monthly_premium_idr * scenarios.months_covered) as budget_capacity,
+        cast(
+            floor(1.0 * scenarios.budget_idr / (capacity.monthly_premium_idr * scenarios.months_covered)) as bigint
+        ) as budget_capacity,
         coalesce(
             scenarios.start_month = capacity.coverage_start_month
             and scenarios.budget_multiple = 1
             and scenarios.quota_applied,
             false
-        ) as is_current_policy
+        ) as is_current_policy,
+        scenarios.start_month = capacity.coverage_start_month as is_first_start_month
 
     from scenarios
     cross join capacity
@@ -138,6 +142,7 @@ final as (
         budget_multiple,
         budget_idr,
         quota_applied,
+        case when quota_applied then 'kuota ' || quota else 'tanpa kuota' end as quota_rule,
         quota,
         eligible_count,
         monthly_premium_idr,
@@ -158,7 +163,8 @@ final as (
             when quota_applied and quota <= budget_capacity then 'QUOTA'
             else 'BUDGET'
         end as binding_constraint,
-        is_current_policy
+        is_current_policy,
+        is_first_start_month
 
     from limits
 
