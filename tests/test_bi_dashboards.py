@@ -174,11 +174,13 @@ def browser_page(superset):
 
 
 @pytest.fixture(scope="module")
-def screenshots(request) -> Path:
-    """Where the screenshots go: $RENTAN_TEST_OUTPUT/bi, else the pytest cache's bi_screenshots."""
-    root = Path(os.environ.get("RENTAN_TEST_OUTPUT") or request.config.cache.mkdir("bi_screenshots"))
-    shutil.rmtree(root / "bi", ignore_errors=True)
-    return root / "bi"
+def screenshots(tmp_path_factory) -> Path:
+    """Where the screenshots go: $RENTAN_TEST_OUTPUT/bi when set (CI keeps it), else pytest's temp folder."""
+    if not os.environ.get("RENTAN_TEST_OUTPUT"):
+        return tmp_path_factory.mktemp("bi_screenshots")
+    root = Path(os.environ["RENTAN_TEST_OUTPUT"]) / "bi"
+    shutil.rmtree(root, ignore_errors=True)
+    return root
 
 
 def key_figures(admin_url: str, slug: str) -> list[str]:
