@@ -76,11 +76,18 @@ def load_dashboard(page, base_url: str, slug: str, title: str = "", timeout_ms: 
     page.goto(f"{base_url}/superset/dashboard/{slug}/", wait_until="domcontentloaded")
     page.wait_for_function(ALL_RENDERED, timeout=timeout_ms, polling=200)
     seconds = time.perf_counter() - started
-    page.wait_for_timeout(500)  # ECharts' entry animation, for the screenshot only
-    charts = page.evaluate(CHART_PROBLEMS)
     if screenshot is not None:
+        # A full-page capture resizes the page under the grid, which lays the charts out again:
+        # grow the viewport to the page first, wait for the charts again, then capture it.
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": VIEWPORT["width"], "height": max(height, VIEWPORT["height"])})
+        page.wait_for_timeout(1000)
+        page.wait_for_function(ALL_RENDERED, timeout=timeout_ms, polling=200)
+        page.wait_for_timeout(1000)  # ECharts' entry animation
         screenshot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(screenshot), full_page=True)
+        page.screenshot(path=str(screenshot))
+        page.set_viewport_size(VIEWPORT)
+    charts = page.evaluate(CHART_PROBLEMS)
     return DashboardLoad(slug=slug, title=title, seconds=seconds, charts=[c["name"] for c in charts],
                          problems={c["name"]: c["problem"] for c in charts if c["problem"]},
                          text=page.inner_text("body"))
