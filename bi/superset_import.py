@@ -48,8 +48,10 @@ def main() -> int:
             return 1
         files, passwords = assets(directory, os.environ["RENTAN_BI_URL"])
         ImportAssetsCommand(files, passwords=passwords).run()
-    counts = {kind: sum(name.startswith(kind + "/") for name in files) for kind in
-              ("databases", "datasets", "charts", "dashboards")}
+    counts = {
+        kind: sum(name.startswith(kind + "/") for name in files)
+        for kind in ("databases", "datasets", "charts", "dashboards")
+    }
     print("imported " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
     return 0
 

@@ -28,9 +28,17 @@ from rentan.synth import generate
 
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 
-OUTSIDE_MARTS = ["ops.eligibility", "ops.reconciliation", "meta.load_manifest", "meta.publish_log", "raw.dtsen",
-                 "audit.dbt_results", "secret.pseudonym_key", "intermediate.int_program_parameters",
-                 "staging.stg_dtsen__individuals"]
+OUTSIDE_MARTS = [
+    "ops.eligibility",
+    "ops.reconciliation",
+    "meta.load_manifest",
+    "meta.publish_log",
+    "raw.dtsen",
+    "audit.dbt_results",
+    "secret.pseudonym_key",
+    "intermediate.int_program_parameters",
+    "staging.stg_dtsen__individuals",
+]
 
 
 def idr(value: int) -> str:
@@ -50,8 +58,11 @@ def warehouse(server_url, tmp_path_factory):
         assert run.success, run.summary()
         name, password = f"t_bi_{secrets.token_hex(4)}", secrets.token_urlsafe(12)
         with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(sql.SQL("create role {} login password {} in role rentan_bi").format(
-                sql.Identifier(name), sql.Literal(password)))
+            admin.execute(
+                sql.SQL("create role {} login password {} in role rentan_bi").format(
+                    sql.Identifier(name), sql.Literal(password)
+                )
+            )
         parts = urlsplit(url)
         try:
             yield url, parts._replace(netloc=f"{name}:{password}@{parts.hostname}:{parts.port}").geturl()
@@ -84,8 +95,11 @@ def api(superset):
     """A requests session logged in to Superset's REST API as the admin, with its CSRF token."""
     base, password = superset
     session = requests.Session()
-    token = session.post(f"{base}/api/v1/security/login", json={
-        "username": bi.ADMIN, "password": password, "provider": "db", "refresh": False}, timeout=30).json()
+    token = session.post(
+        f"{base}/api/v1/security/login",
+        json={"username": bi.ADMIN, "password": password, "provider": "db", "refresh": False},
+        timeout=30,
+    ).json()
     session.headers["Authorization"] = f"Bearer {token['access_token']}"
     csrf = session.get(f"{base}/api/v1/security/csrf_token/", timeout=30).json()["result"]
     session.headers.update({"X-CSRFToken": csrf, "Referer": base})
@@ -97,17 +111,20 @@ def run_sql(api, statement: str) -> dict:
     base, session = api
     databases = session.get(f"{base}/api/v1/database/", timeout=30).json()["result"]
     database_id = next(d["id"] for d in databases if d["database_name"] == "rentan_marts")
-    response = session.post(f"{base}/api/v1/sqllab/execute/", json={
-        "database_id": database_id, "sql": statement, "runAsync": False, "schema": "marts"}, timeout=120)
+    response = session.post(
+        f"{base}/api/v1/sqllab/execute/",
+        json={"database_id": database_id, "sql": statement, "runAsync": False, "schema": "marts"},
+        timeout=120,
+    )
     return {**response.json(), "http_status": response.status_code}
 
 
 def dataset_tables() -> list[str]:
-    return sorted(yaml.safe_load(p.read_text())["table_name"]
-                  for p in (bi.ASSETS_DIR / "datasets").rglob("*.yaml"))
+    return sorted(yaml.safe_load(p.read_text())["table_name"] for p in (bi.ASSETS_DIR / "datasets").rglob("*.yaml"))
 
 
 # -- the YAML, as files ----------------------------------------------------------------
+
 
 def test_the_database_yaml_holds_no_password_and_every_dataset_reads_marts():
     for path in (bi.ASSETS_DIR / "databases").glob("*.yaml"):
@@ -120,23 +137,36 @@ def test_the_database_yaml_holds_no_password_and_every_dataset_reads_marts():
 
 
 def test_every_dashboard_is_a_dbt_exposure_on_the_marts_its_charts_read():
-    exposures = {e["label"]: e for e in yaml.safe_load(
-        (bi.ASSETS_DIR.parents[1] / "dbt_project" / "models" / "marts" / "_exposures.yml").read_text())["exposures"]}
-    datasets = {yaml.safe_load(p.read_text())["uuid"]: yaml.safe_load(p.read_text())["table_name"]
-                for p in (bi.ASSETS_DIR / "datasets").rglob("*.yaml")}
-    charts = {c["uuid"]: datasets[c["dataset_uuid"]] for c in
-              (yaml.safe_load(p.read_text()) for p in (bi.ASSETS_DIR / "charts").glob("*.yaml"))}
+    exposures = {
+        e["label"]: e
+        for e in yaml.safe_load(
+            (bi.ASSETS_DIR.parents[1] / "dbt_project" / "models" / "marts" / "_exposures.yml").read_text()
+        )["exposures"]
+    }
+    datasets = {
+        yaml.safe_load(p.read_text())["uuid"]: yaml.safe_load(p.read_text())["table_name"]
+        for p in (bi.ASSETS_DIR / "datasets").rglob("*.yaml")
+    }
+    charts = {
+        c["uuid"]: datasets[c["dataset_uuid"]]
+        for c in (yaml.safe_load(p.read_text()) for p in (bi.ASSETS_DIR / "charts").glob("*.yaml"))
+    }
     for path in (bi.ASSETS_DIR / "dashboards").glob("*.yaml"):
         dashboard = yaml.safe_load(path.read_text())
-        read = {charts[item["meta"]["uuid"]] for item in dashboard["position"].values()
-                if isinstance(item, dict) and item.get("type") == "CHART"}
-        declared = {re.fullmatch(r"ref\('(\w+)'\)", d).group(1)
-                    for d in exposures[dashboard["dashboard_title"]]["depends_on"]}
+        read = {
+            charts[item["meta"]["uuid"]]
+            for item in dashboard["position"].values()
+            if isinstance(item, dict) and item.get("type") == "CHART"
+        }
+        declared = {
+            re.fullmatch(r"ref\('(\w+)'\)", d).group(1) for d in exposures[dashboard["dashboard_title"]]["depends_on"]
+        }
         assert read == declared, dashboard["dashboard_title"]
         assert "data_version" in read  # every dashboard shows the published version and the data's date
 
 
 # -- Superset's connection is the BI login ---------------------------------------------
+
 
 def test_every_dataset_query_succeeds_as_the_bi_login(api):
     tables = dataset_tables()
@@ -146,8 +176,11 @@ def test_every_dataset_query_succeeds_as_the_bi_login(api):
         assert result["http_status"] == 200 and result["status"] == "success", (table, result)
         assert result["data"], table  # every mart a dashboard reads has rows on the test data
     base, session = api
-    (database,) = [d for d in session.get(f"{base}/api/v1/database/", timeout=30).json()["result"]
-                   if d["database_name"] == "rentan_marts"]
+    (database,) = [
+        d
+        for d in session.get(f"{base}/api/v1/database/", timeout=30).json()["result"]
+        if d["database_name"] == "rentan_marts"
+    ]
     uri = session.get(f"{base}/api/v1/database/{database['id']}/connection", timeout=30).json()["result"]
     assert urlsplit(uri["sqlalchemy_uri"]).username.startswith("t_bi_")  # the test's member of rentan_bi
 
@@ -160,6 +193,7 @@ def test_no_relation_outside_marts_is_readable_through_superset(api, relation):
 
 
 # -- the browser -----------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def browser_page(superset):
@@ -194,24 +228,37 @@ def key_figures(admin_url: str, slug: str) -> list[str]:
     figures = [version["version_label"]]
     capacity = query_one(admin_url, "select * from marts.program_capacity")
     if slug == "ringkasan-program":
-        figures += [idr(capacity["capacity"]), capacity["binding_constraint"], idr(capacity["eligible_count"]),
-                    idr(capacity["selected_count"]), capacity["capacity_arithmetic"]]
+        figures += [
+            idr(capacity["capacity"]),
+            capacity["binding_constraint"],
+            idr(capacity["eligible_count"]),
+            idr(capacity["selected_count"]),
+            capacity["capacity_arithmetic"],
+        ]
     elif slug == "rekonsiliasi-iuran":
         files = query(admin_url, "select file_name, file_total_idr from marts.payment_file_control_totals")
         figures += [name for name, _ in files] + [idr(total) for _, total in files]
     elif slug == "sebaran-penerima":
-        figures += [kecamatan for (kecamatan,) in query(
-            admin_url, "select distinct nama_kecamatan from marts.recipient_distribution where selected > 0")]
+        figures += [
+            kecamatan
+            for (kecamatan,) in query(
+                admin_url, "select distinct nama_kecamatan from marts.recipient_distribution where selected > 0"
+            )
+        ]
     elif slug == "skenario-kebijakan":
-        (all_eligible,) = query(admin_url, """select annual_cost_idr from marts.policy_scenarios
-            where scenario = 'ALL_ELIGIBLE' order by start_month limit 1""")[0]
+        (all_eligible,) = query(
+            admin_url,
+            """select annual_cost_idr from marts.policy_scenarios
+            where scenario = 'ALL_ELIGIBLE' order by start_month limit 1""",
+        )[0]
         figures += [idr(all_eligible), idr(capacity["eligible_count"])]
     return figures
 
 
 @pytest.mark.parametrize(("slug", "title"), dashboards(), ids=[slug for slug, _ in dashboards()])
 def test_each_dashboard_renders_every_chart_without_error_and_shows_the_marts(
-        browser_page, warehouse, screenshots, slug, title):
+    browser_page, warehouse, screenshots, slug, title
+):
     base, page = browser_page
     loaded = load_dashboard(page, base, slug, title, screenshot=screenshots / f"{slug}.png")
     assert (screenshots / f"{slug}.png").stat().st_size > 10_000

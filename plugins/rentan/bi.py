@@ -49,8 +49,13 @@ class Superset:
         return (self.home / "admin_password").read_text().strip()
 
     def env(self, bi_url: str | None = None) -> dict[str, str]:
-        env = {**os.environ, "SUPERSET_HOME": str(self.home), "SUPERSET_CONFIG_PATH": str(CONFIG_FILE),
-               "FLASK_APP": "superset.app:create_app()", "PYTHONWARNINGS": "ignore"}
+        env = {
+            **os.environ,
+            "SUPERSET_HOME": str(self.home),
+            "SUPERSET_CONFIG_PATH": str(CONFIG_FILE),
+            "FLASK_APP": "superset.app:create_app()",
+            "PYTHONWARNINGS": "ignore",
+        }
         env.pop("SUPERSET_SECRET_KEY", None)
         env.pop("SUPERSET_METADATA_URL", None)
         if bi_url:
@@ -70,8 +75,10 @@ class Superset:
     def prepare(self) -> None:
         """The home, its secret key and admin password (generated once), the metadata schema, the admin."""
         self.home.mkdir(parents=True, exist_ok=True)
-        for name, make in (("secret_key", lambda: secrets.token_urlsafe(42)),
-                           ("admin_password", lambda: secrets.token_urlsafe(12))):
+        for name, make in (
+            ("secret_key", lambda: secrets.token_urlsafe(42)),
+            ("admin_password", lambda: secrets.token_urlsafe(12)),
+        ):
             path = self.home / name
             if not path.exists():
                 path.write_text(make())
@@ -81,24 +88,59 @@ class Superset:
         if not initialised.exists():
             # Roles and permissions, then the one admin; both once per home (slow, and idempotent anyway).
             self._run([self.bin("superset"), "init"], what="superset init")
-            self._run([self.bin("superset"), "fab", "create-admin", "--username", ADMIN, "--firstname", "rentan",
-                       "--lastname", "admin", "--email", "admin@localhost", "--password", self.admin_password],
-                      what="superset fab create-admin")
+            self._run(
+                [
+                    self.bin("superset"),
+                    "fab",
+                    "create-admin",
+                    "--username",
+                    ADMIN,
+                    "--firstname",
+                    "rentan",
+                    "--lastname",
+                    "admin",
+                    "--email",
+                    "admin@localhost",
+                    "--password",
+                    self.admin_password,
+                ],
+                what="superset fab create-admin",
+            )
             initialised.touch()
 
     def import_assets(self, bi_url: str, assets: Path = ASSETS_DIR) -> str:
         """Import (overwrite) the repository's dashboards, pointing their database at bi_url."""
-        return self._run([self.bin("python"), str(IMPORTER), str(assets), ADMIN], bi_url=bi_url,
-                         what="importing the dashboards").strip()
+        return self._run(
+            [self.bin("python"), str(IMPORTER), str(assets), ADMIN], bi_url=bi_url, what="importing the dashboards"
+        ).strip()
 
     def serve(self, port: int, log: Path | None = None) -> subprocess.Popen:
         """gunicorn on 127.0.0.1:port (one process, threads: the machine has two cores); waits until healthy."""
         log_file = (log or self.home / "server.log").open("ab")
         process = subprocess.Popen(
-            [self.bin("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "gthread",
-             "--threads", "8", "--timeout", "120", "--limit-request-line", "0", "--limit-request-field_size", "0",
-             "superset.app:create_app()"],
-            env=self.env(), cwd=self.home, stdout=log_file, stderr=subprocess.STDOUT)
+            [
+                self.bin("gunicorn"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "8",
+                "--timeout",
+                "120",
+                "--limit-request-line",
+                "0",
+                "--limit-request-field_size",
+                "0",
+                "superset.app:create_app()",
+            ],
+            env=self.env(),
+            cwd=self.home,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -122,8 +164,11 @@ def ensure_venv(venv: Path = BI_VENV, lock: Path = BI_LOCK) -> Path:
     uv = Path(sys.executable).with_name("uv")
     if not uv.exists():
         raise BIError(f"{uv} is missing: run `make install` first")
-    steps = [] if (venv / "bin" / "python").exists() else [[str(uv), "venv", "--quiet", "--python", sys.executable,
-                                                            str(venv)]]
+    steps = (
+        []
+        if (venv / "bin" / "python").exists()
+        else [[str(uv), "venv", "--quiet", "--python", sys.executable, str(venv)]]
+    )
     steps.append([str(uv), "pip", "sync", "--quiet", "--python", str(venv / "bin" / "python"), str(lock)])
     for step in steps:
         result = subprocess.run(step, capture_output=True, text=True)
@@ -153,8 +198,9 @@ def check_marts_readable(url: str) -> None:
         with psycopg.connect(url, connect_timeout=10) as conn:
             conn.execute("select version_label from marts.data_version").fetchone()
     except psycopg.errors.UndefinedTable as err:
-        raise BIError("the warehouse has no published marts.data_version yet: run `rentan demo` "
-                      "(or `rentan run`) first") from err
+        raise BIError(
+            "the warehouse has no published marts.data_version yet: run `rentan demo` (or `rentan run`) first"
+        ) from err
     except psycopg.OperationalError as err:
         raise BIError(f"cannot connect to the warehouse as {BI_LOGIN}: {err}".strip()) from err
 

@@ -15,8 +15,15 @@ import yaml
 from rentan.bi import ASSETS_DIR
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1400, "height": 1000}
 
 # Every chart of the page has drawn something (a canvas or svg for ECharts, a table, a big
@@ -69,8 +76,9 @@ def login(page, base_url: str, username: str, password: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
 
 
-def load_dashboard(page, base_url: str, slug: str, title: str = "", timeout_ms: int = 180_000,
-                   screenshot: Path | None = None) -> DashboardLoad:
+def load_dashboard(
+    page, base_url: str, slug: str, title: str = "", timeout_ms: int = 180_000, screenshot: Path | None = None
+) -> DashboardLoad:
     """Open one dashboard and wait until every chart has rendered; time it from navigation."""
     started = time.perf_counter()
     page.goto(f"{base_url}/superset/dashboard/{slug}/", wait_until="domcontentloaded")
@@ -88,9 +96,14 @@ def load_dashboard(page, base_url: str, slug: str, title: str = "", timeout_ms: 
         page.screenshot(path=str(screenshot))
         page.set_viewport_size(VIEWPORT)
     charts = page.evaluate(CHART_PROBLEMS)
-    return DashboardLoad(slug=slug, title=title, seconds=seconds, charts=[c["name"] for c in charts],
-                         problems={c["name"]: c["problem"] for c in charts if c["problem"]},
-                         text=page.inner_text("body"))
+    return DashboardLoad(
+        slug=slug,
+        title=title,
+        seconds=seconds,
+        charts=[c["name"] for c in charts],
+        problems={c["name"]: c["problem"] for c in charts if c["problem"]},
+        text=page.inner_text("body"),
+    )
 
 
 def bench(base_url: str, username: str, password: str, runs: int = 3) -> dict:
@@ -104,7 +117,11 @@ def bench(base_url: str, username: str, password: str, runs: int = 3) -> dict:
         login(page, base_url, username, password)
         for slug, title in dashboards():
             times = [load_dashboard(page, base_url, slug, title).seconds for _ in range(runs)]
-            results[slug] = {"title": title, "first_s": round(times[0], 2),
-                             "median_s": round(sorted(times)[len(times) // 2], 2), "max_s": round(max(times), 2)}
+            results[slug] = {
+                "title": title,
+                "first_s": round(times[0], 2),
+                "median_s": round(sorted(times)[len(times) // 2], 2),
+                "max_s": round(max(times), 2),
+            }
         browser.close()
     return results
