@@ -26,7 +26,7 @@ final as (
 
     from unpaid
 
-    group by 1, 2, 4
+    group by period, kode_kecamatan, consecutive_unpaid_band
 
 )
 

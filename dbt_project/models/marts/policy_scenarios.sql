@@ -15,10 +15,10 @@ capacity as (
 start_months as (
 
     select
-        cast(month_start as date) as start_month,
+        cast(months.month_start as date) as start_month,
         cast(
-            12 * (extract(year from capacity.coverage_end_month) - extract(year from month_start))
-            + extract(month from capacity.coverage_end_month) - extract(month from month_start) + 1
+            12 * (extract(year from capacity.coverage_end_month) - extract(year from months.month_start))
+            + extract(month from capacity.coverage_end_month) - extract(month from months.month_start) + 1
             as integer
         ) as months_covered
 
@@ -26,7 +26,7 @@ start_months as (
     cross join
         generate_series(
             capacity.coverage_start_month, capacity.coverage_end_month, interval '1 month'
-        ) as month_start
+        ) as months (month_start)
 
 ),
 
@@ -118,7 +118,9 @@ limits as (
         capacity.monthly_premium_idr,
         capacity.monthly_premium_idr * scenarios.months_covered as annual_premium_idr,
         cast(
-            floor(1.0 * scenarios.budget_idr / (capacity.monthly_premium_idr * scenarios.months_covered)) as bigint
+            floor(
+                1.0 * scenarios.budget_idr / (capacity.monthly_premium_idr * scenarios.months_covered)
+            ) as bigint
         ) as budget_capacity,
         coalesce(
             scenarios.start_month = capacity.coverage_start_month
@@ -159,7 +161,10 @@ final as (
         -- Every eligible worker covered: ELIGIBLE binds; otherwise the quota (which wins a
         -- tie with the budget, as in int_program_parameters) or the budget.
         case
-            when eligible_count <= budget_capacity and (not quota_applied or eligible_count <= quota) then 'ELIGIBLE'
+            when
+                eligible_count <= budget_capacity
+                and (not quota_applied or eligible_count <= quota)
+                then 'ELIGIBLE'
             when quota_applied and quota <= budget_capacity then 'QUOTA'
             else 'BUDGET'
         end as binding_constraint,

@@ -29,7 +29,15 @@ final as (
 
     from persons
 
-    group by 1, 2, 3, 4, 5, 6, 7, 8
+    group by
+        kode_kecamatan,
+        nama_kecamatan,
+        kode_kelurahan,
+        nama_kelurahan,
+        age_band,
+        jenis_kelamin,
+        desil,
+        kategori_informal
 
 )
 
