@@ -86,8 +86,7 @@ def superset(warehouse, tmp_path_factory):
     port = bi.free_port()
     process = instance.serve(port)
     yield f"http://127.0.0.1:{port}", instance.admin_password
-    process.terminate()
-    process.wait(timeout=30)
+    bi.stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -130,6 +130,8 @@ class Superset:
                 "8",
                 "--timeout",
                 "120",
+                "--graceful-timeout",
+                "10",
                 "--limit-request-line",
                 "0",
                 "--limit-request-field_size",
@@ -220,3 +222,13 @@ def start(port: int, home: Path = DEFAULT_HOME, url: str | None = None) -> tuple
     superset.prepare()
     print(superset.import_assets(url), flush=True)
     return superset, superset.serve(port)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server serve() started: SIGTERM (gunicorn finishes its requests), then SIGKILL."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -161,8 +161,7 @@ def cmd_bi(args) -> int:
     try:
         return process.wait()
     except KeyboardInterrupt:
-        process.terminate()
-        process.wait()
+        bi.stop(process)
         return 0
 
 
@@ -178,8 +177,7 @@ def cmd_bench_bi(args) -> int:
     try:
         results = bench(f"http://127.0.0.1:{port}", bi.ADMIN, superset.admin_password, runs=args.runs)
     finally:
-        process.terminate()
-        process.wait()
+        bi.stop(process)
     print(f"{'dashboard':<22} {'first s':>8} {'median s':>9} {'max s':>7}")
     for slug, r in results.items():
         print(f"{slug:<22} {r['first_s']:>8.2f} {r['median_s']:>9.2f} {r['max_s']:>7.2f}")
