@@ -110,9 +110,13 @@ class Superset:
 
     def import_assets(self, bi_url: str, assets: Path = ASSETS_DIR) -> str:
         """Import (overwrite) the repository's dashboards, pointing their database at bi_url."""
-        return self._run(
-            [self.bin("python"), str(IMPORTER), str(assets), ADMIN], bi_url=bi_url, what="importing the dashboards"
-        ).strip()
+        return (
+            self._run(
+                [self.bin("python"), str(IMPORTER), str(assets), ADMIN], bi_url=bi_url, what="importing the dashboards"
+            )
+            .strip()
+            .splitlines()[-1]
+        )  # Superset prints its banner first, then the importer its summary
 
     def serve(self, port: int, log: Path | None = None) -> subprocess.Popen:
         """gunicorn on 127.0.0.1:port (one process, threads: the machine has two cores); waits until healthy."""
