@@ -17,6 +17,7 @@ final as (
         max(nama_kecamatan) as nama_kecamatan,
         category,
         max(category_precedence) as category_precedence,
+        max(category_label) as category_label,
         cast(count(*) as integer) as persons,
         cast(sum(expected_idr) as bigint) as expected_idr,
         cast(sum(paid_idr) as bigint) as paid_idr,
