@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
-.PHONY: install system-deps demo test lint airflow bench lock clean
+.PHONY: install system-deps demo test lint airflow bench bi bench-bi lock lock-bi clean
 
 install: $(VENV)/.installed
 
@@ -44,11 +44,25 @@ bench: install
 airflow: install
 	$(BIN)/rentan airflow
 
+# Superset with the dashboards of bi/superset/ on localhost:8088, in its own .venv-bi
+# (installed from requirements-bi.lock on first use), against the warehouse's BI login.
+bi: install
+	$(BIN)/rentan bi
+
+# Each dashboard's time to render every chart, in headless chromium (needs make system-deps).
+bench-bi: install
+	$(BIN)/rentan bench-bi
+
 # Re-resolve the lock after changing pyproject.toml's dependencies.
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
 		--python-platform x86_64-unknown-linux-gnu --quiet -o requirements.lock
 
+# Re-resolve Superset's own lock after changing bi/requirements-bi.in.
+lock-bi: install
+	$(BIN)/uv pip compile bi/requirements-bi.in --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu --quiet -o requirements-bi.lock
+
 clean:
 	-$(BIN)/rentan warehouse stop
-	rm -rf .warehouse .airflow .landing .reports dbt_project/target dbt_project/logs
+	rm -rf .warehouse .airflow .landing .reports .superset dbt_project/target dbt_project/logs

@@ -27,7 +27,7 @@ STACK_LOCK = REPO / "docker" / "requirements-stack.lock"
 
 AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
                     "airflow-worker"}
-SERVICES = AIRFLOW_SERVICES | {"airflow-init", "redis", "airflow-metadata-db", "warehouse"}
+SERVICES = AIRFLOW_SERVICES | {"airflow-init", "redis", "airflow-metadata-db", "warehouse", "superset"}
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|KEY|TOKEN", re.I)
 VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
 REFERENCE_ONLY = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-?][^}]*)?\}$")
@@ -93,7 +93,7 @@ def test_airflow_runs_the_projects_own_image(services):
     assert commands == {"airflow-apiserver": "airflow api-server", "airflow-scheduler": "airflow scheduler",
                         "airflow-dag-processor": "airflow dag-processor",
                         "airflow-triggerer": "airflow triggerer", "airflow-worker": "airflow celery worker"}
-    for name in SERVICES - AIRFLOW_SERVICES - {"airflow-init"}:
+    for name in SERVICES - AIRFLOW_SERVICES - {"airflow-init", "superset"}:  # superset: built from the repo
         image = services[name]["image"]
         assert ":" in image and not image.endswith(":latest"), image  # a pinned major version
     assert "_PIP_ADDITIONAL_REQUIREMENTS" not in COMPOSE.read_text()
@@ -196,6 +196,24 @@ def test_docker_compose_accepts_the_file_with_the_example_env():
     result = subprocess.run(["docker", "compose", "--env-file", str(ENV_EXAMPLE), "-f", str(COMPOSE),
                              "config", "-q"], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_superset_is_an_opt_in_profile_that_reads_the_warehouse_as_the_bi_login(services):
+    from rentan.warehouse import LOGINS
+
+    superset = services["superset"]
+    assert superset["profiles"] == ["bi"]  # `docker compose up` without --profile bi leaves it off
+    assert all("profiles" not in service for name, service in services.items() if name != "superset")
+    url = urlsplit(references_masked(env_of(superset)["RENTAN_BI_URL"]))
+    assert (url.hostname, url.path, LOGINS[url.username]) == ("warehouse", "/rentan", "rentan_bi")
+    assert superset["depends_on"] == {"warehouse": {"condition": "service_healthy"}}
+    dockerfile = (REPO / superset["build"]["dockerfile"]).read_text()
+    assert "FROM python:3.11-slim-bookworm" in dockerfile and "requirements-bi.lock" in dockerfile
+    assert "COPY bi ./bi" in dockerfile  # the same YAML `rentan bi` imports
+    script = REPO / "docker" / "superset" / "start.sh"
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+    text = script.read_text()
+    assert "superset_import.py /opt/rentan/bi/superset" in text and "superset db upgrade" in text
 
 
 # -- Dockerfile and image contents -----------------------------------------------------

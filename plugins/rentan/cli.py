@@ -187,6 +187,45 @@ def _reason(text: str) -> str:
     return text.strip()
 
 
+def cmd_bi(args) -> int:
+    """Superset with the repository's dashboards, on localhost, against the warehouse's BI login."""
+    from rentan import bi
+
+    superset, process = bi.start(args.port)
+    print(f"\nSuperset: http://127.0.0.1:{args.port}/  login {bi.ADMIN} / {superset.admin_password} "
+          f"(kept in {superset.home / 'admin_password'})")
+    for path in sorted((bi.ASSETS_DIR / "dashboards").glob("*.yaml")):
+        slug = yaml.safe_load(path.read_text())["slug"]
+        print(f"  http://127.0.0.1:{args.port}/superset/dashboard/{slug}/")
+    print("Ctrl-C stops it.", flush=True)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        bi.stop(process)
+        return 0
+
+
+def cmd_bench_bi(args) -> int:
+    """How long each dashboard takes to render, in a real browser, against the current warehouse."""
+    import json
+
+    from rentan import bi
+    from rentan.bi_browser import bench
+
+    port = bi.free_port()
+    superset, process = bi.start(port)
+    try:
+        results = bench(f"http://127.0.0.1:{port}", bi.ADMIN, superset.admin_password, runs=args.runs)
+    finally:
+        bi.stop(process)
+    print(f"{'dashboard':<22} {'first s':>8} {'median s':>9} {'max s':>7}")
+    for slug, r in results.items():
+        print(f"{slug:<22} {r['first_s']:>8.2f} {r['median_s']:>9.2f} {r['max_s']:>7.2f}")
+    Path(args.out).write_text(json.dumps(results, indent=2))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rentan", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -242,6 +281,15 @@ def build_parser() -> argparse.ArgumentParser:
     airflow = sub.add_parser("airflow", help="the Airflow UI on localhost, with the project's DAGs")
     airflow.add_argument("--port", type=int, default=8080)
     airflow.set_defaults(func=cmd_airflow)
+
+    bi = sub.add_parser("bi", help="Superset with the project's dashboards on localhost (installs .venv-bi)")
+    bi.add_argument("--port", type=int, default=8088)
+    bi.set_defaults(func=cmd_bi)
+
+    bench_bi = sub.add_parser("bench-bi", help="time each dashboard's rendering in a real browser")
+    bench_bi.add_argument("--runs", type=int, default=3)
+    bench_bi.add_argument("--out", default="bi-bench.json")
+    bench_bi.set_defaults(func=cmd_bench_bi)
     return parser
 
 

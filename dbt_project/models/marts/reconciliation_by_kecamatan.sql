@@ -17,10 +17,13 @@ final as (
         max(nama_kecamatan) as nama_kecamatan,
         category,
         max(category_precedence) as category_precedence,
+        max(category_label) as category_label,
         cast(count(*) as integer) as persons,
         cast(sum(expected_idr) as bigint) as expected_idr,
         cast(sum(paid_idr) as bigint) as paid_idr,
-        cast(sum(difference_idr) as bigint) as difference_idr
+        cast(sum(difference_idr) as bigint) as difference_idr,
+        -- for dashboards that show the latest month (Superset's filters allow no sub-query)
+        period = max(period) over () as is_latest_period
 
     from reconciliation
 

@@ -1,0 +1,60 @@
+"""Import bi/superset/ (databases, datasets, charts, dashboards) into Superset, overwriting.
+
+Runs inside .venv-bi: `python bi/superset_import.py ASSETS_DIR ADMIN_USERNAME`, with
+RENTAN_BI_URL the warehouse URL of the BI login (rentan_bi_user). The database YAML in the
+repository holds no password and a placeholder host: both come from RENTAN_BI_URL here, the
+password through the importer's `passwords` (Superset stores it encrypted with its secret key).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import yaml
+from sqlalchemy.engine.url import make_url
+
+
+def assets(directory: Path, bi_url: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The import's files (path -> YAML text) with the database pointed at bi_url, and its passwords."""
+    url = make_url(bi_url).set(drivername="postgresql+psycopg2")
+    files, passwords = {}, {}
+    for path in sorted(directory.rglob("*.yaml")):
+        name = path.relative_to(directory).as_posix()
+        text = path.read_text()
+        if name.startswith("databases/"):
+            config = yaml.safe_load(text)
+            config["sqlalchemy_uri"] = url.set(password=None).render_as_string(hide_password=False)
+            text = yaml.safe_dump(config, allow_unicode=True)
+            passwords[name] = url.password or ""
+        files[name] = text
+    return files, passwords
+
+
+def main() -> int:
+    directory, admin = Path(sys.argv[1]), sys.argv[2]
+    from flask import g
+    from superset.app import create_app
+
+    app = create_app()
+    with app.app_context():
+        from superset import security_manager
+        from superset.commands.importers.v1.assets import ImportAssetsCommand
+
+        g.user = security_manager.find_user(username=admin)
+        if g.user is None:
+            print(f"no Superset user {admin!r}: run `superset fab create-admin` first", file=sys.stderr)
+            return 1
+        files, passwords = assets(directory, os.environ["RENTAN_BI_URL"])
+        ImportAssetsCommand(files, passwords=passwords).run()
+    counts = {
+        kind: sum(name.startswith(kind + "/") for name in files)
+        for kind in ("databases", "datasets", "charts", "dashboards")
+    }
+    print("imported " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""Dashboards as code: Apache Superset in its own virtual environment, fed by bi/superset/.
+
+Superset pins SQLAlchemy 1.4 and pandas 2.1, which cannot share an environment with Airflow 3,
+so it lives in .venv-bi, installed from requirements-bi.lock, and this module drives it from
+outside with subprocesses: the metadata database (SQLite under the Superset home), the admin
+user, the import of the repository's YAML against the warehouse's BI login, and the web server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from rentan.paths import REPO_ROOT
+
+BI_DIR = REPO_ROOT / "bi"
+ASSETS_DIR = BI_DIR / "superset"
+CONFIG_FILE = BI_DIR / "superset_config.py"
+IMPORTER = BI_DIR / "superset_import.py"
+BI_LOCK = REPO_ROOT / "requirements-bi.lock"
+BI_VENV = REPO_ROOT / ".venv-bi"
+DEFAULT_HOME = REPO_ROOT / ".superset"
+ADMIN = "admin"
+BI_LOGIN = "rentan_bi_user"
+BI_URL_ENV = "RENTAN_BI_URL"
+
+
+class BIError(RuntimeError):
+    """Superset cannot be installed, prepared or started; the message says what to do."""
+
+
+@dataclass
+class Superset:
+    """A Superset home (metadata, secret key, admin password) and the environment to run it in."""
+
+    home: Path = DEFAULT_HOME
+    venv: Path = BI_VENV
+
+    @property
+    def admin_password(self) -> str:
+        return (self.home / "admin_password").read_text().strip()
+
+    def env(self, bi_url: str | None = None) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "SUPERSET_HOME": str(self.home),
+            "SUPERSET_CONFIG_PATH": str(CONFIG_FILE),
+            "FLASK_APP": "superset.app:create_app()",
+            "PYTHONWARNINGS": "ignore",
+        }
+        env.pop("SUPERSET_SECRET_KEY", None)
+        env.pop("SUPERSET_METADATA_URL", None)
+        if bi_url:
+            env[BI_URL_ENV] = bi_url
+        return env
+
+    def bin(self, name: str) -> str:
+        return str(self.venv / "bin" / name)
+
+    def _run(self, args: list[str], bi_url: str | None = None, what: str = "") -> str:
+        result = subprocess.run(args, env=self.env(bi_url), capture_output=True, text=True, cwd=self.home)
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
+            raise BIError(f"{what or ' '.join(args[:2])} failed:\n{tail}")
+        return result.stdout
+
+    def prepare(self) -> None:
+        """The home, its secret key and admin password (generated once), the metadata schema, the admin."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        for name, make in (
+            ("secret_key", lambda: secrets.token_urlsafe(42)),
+            ("admin_password", lambda: secrets.token_urlsafe(12)),
+        ):
+            path = self.home / name
+            if not path.exists():
+                path.write_text(make())
+                path.chmod(0o600)
+        self._run([self.bin("superset"), "db", "upgrade"], what="superset db upgrade")
+        initialised = self.home / ".initialised"
+        if not initialised.exists():
+            # Roles and permissions, then the one admin; both once per home (slow, and idempotent anyway).
+            self._run([self.bin("superset"), "init"], what="superset init")
+            self._run(
+                [
+                    self.bin("superset"),
+                    "fab",
+                    "create-admin",
+                    "--username",
+                    ADMIN,
+                    "--firstname",
+                    "rentan",
+                    "--lastname",
+                    "admin",
+                    "--email",
+                    "admin@localhost",
+                    "--password",
+                    self.admin_password,
+                ],
+                what="superset fab create-admin",
+            )
+            initialised.touch()
+
+    def import_assets(self, bi_url: str, assets: Path = ASSETS_DIR) -> str:
+        """Import (overwrite) the repository's dashboards, pointing their database at bi_url."""
+        return (
+            self._run(
+                [self.bin("python"), str(IMPORTER), str(assets), ADMIN], bi_url=bi_url, what="importing the dashboards"
+            )
+            .strip()
+            .splitlines()[-1]
+        )  # Superset prints its banner first, then the importer its summary
+
+    def serve(self, port: int, log: Path | None = None) -> subprocess.Popen:
+        """gunicorn on 127.0.0.1:port (one process, threads: the machine has two cores); waits until healthy."""
+        log_file = (log or self.home / "server.log").open("ab")
+        process = subprocess.Popen(
+            [
+                self.bin("gunicorn"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "8",
+                "--timeout",
+                "120",
+                "--graceful-timeout",
+                "10",
+                "--limit-request-line",
+                "0",
+                "--limit-request-field_size",
+                "0",
+                "superset.app:create_app()",
+            ],
+            env=self.env(),
+            cwd=self.home,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise BIError(f"Superset exited with status {process.returncode}: see {log_file.name}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return process
+            except OSError:
+                time.sleep(0.5)
+        process.terminate()
+        raise BIError(f"Superset did not answer on port {port} within 120 s: see {log_file.name}")
+
+
+def ensure_venv(venv: Path = BI_VENV, lock: Path = BI_LOCK) -> Path:
+    """Install .venv-bi from requirements-bi.lock unless it already holds exactly that lock."""
+    marker = venv / ".installed"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if marker.exists() and marker.read_text() == digest:
+        return venv
+    uv = Path(sys.executable).with_name("uv")
+    if not uv.exists():
+        raise BIError(f"{uv} is missing: run `make install` first")
+    steps = (
+        []
+        if (venv / "bin" / "python").exists()
+        else [[str(uv), "venv", "--quiet", "--python", sys.executable, str(venv)]]
+    )
+    steps.append([str(uv), "pip", "sync", "--quiet", "--python", str(venv / "bin" / "python"), str(lock)])
+    for step in steps:
+        result = subprocess.run(step, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise BIError(f"installing Superset into {venv} failed: {result.stderr.strip()[-2000:]}")
+    marker.write_text(digest)
+    return venv
+
+
+def bi_url() -> str:
+    """The warehouse URL of the BI login: RENTAN_BI_URL, else the embedded warehouse's rentan_bi_user."""
+    if os.environ.get(BI_URL_ENV):
+        return os.environ[BI_URL_ENV]
+    if os.environ.get("WAREHOUSE_URL"):
+        raise BIError(f"WAREHOUSE_URL is set: set {BI_URL_ENV} to that server's {BI_LOGIN} URL as well")
+    from rentan.warehouse import EmbeddedWarehouse, warehouse_url
+
+    warehouse_url()  # starts the embedded server if it is not running
+    return EmbeddedWarehouse().url(login=BI_LOGIN)
+
+
+def check_marts_readable(url: str) -> None:
+    """The BI login can read the published marts (a warehouse where nothing is published yet cannot)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            conn.execute("select version_label from marts.data_version").fetchone()
+    except psycopg.errors.UndefinedTable as err:
+        raise BIError(
+            "the warehouse has no published marts.data_version yet: run `rentan demo` (or `rentan run`) first"
+        ) from err
+    except psycopg.OperationalError as err:
+        raise BIError(f"cannot connect to the warehouse as {BI_LOGIN}: {err}".strip()) from err
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(port: int, home: Path = DEFAULT_HOME, url: str | None = None) -> tuple[Superset, subprocess.Popen]:
+    """Everything `rentan bi` does before it waits: install, prepare, import, serve."""
+    url = url or bi_url()
+    check_marts_readable(url)
+    ensure_venv()
+    superset = Superset(home=home)
+    superset.prepare()
+    print(superset.import_assets(url), flush=True)
+    return superset, superset.serve(port)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server serve() started: SIGTERM (gunicorn finishes its requests), then SIGKILL."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,0 +1,127 @@
+"""Opening the dashboards in a real browser: Debian's chromium driven by Playwright.
+
+Used by the dashboard tests and by `rentan bench-bi`. Playwright is a dev dependency and
+never downloads a browser here: it drives the system's /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from rentan.bi import ASSETS_DIR
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+
+# Every chart of the page has drawn something (a canvas or svg for ECharts, a table, a big
+# number) or an error, and no loading spinner is left.
+ALL_RENDERED = """() => {
+  const charts = [...document.querySelectorAll('[data-test="chart-grid-component"]')];
+  if (charts.length === 0 || document.querySelector('[data-test="loading-indicator"]')) return false;
+  return charts.every(c => c.querySelector('canvas, svg, table, .header-line, .ant-alert, [role="alert"], .ant-empty')
+                           || /No results|error/i.test(c.innerText));
+}"""
+# Per chart: its name, and its text when it shows an error or no data.
+CHART_PROBLEMS = """() => [...document.querySelectorAll('[data-test="chart-grid-component"]')].map(c => ({
+  name: c.getAttribute('data-test-chart-name'),
+  problem: (c.querySelector('.ant-alert-error, .ant-alert-warning, [role="alert"], .ant-empty')
+            || /No results|Unexpected error|error occurred/i.test(c.innerText)) ? c.innerText.slice(0, 300) : null,
+}))"""
+
+
+@dataclass
+class DashboardLoad:
+    slug: str
+    title: str
+    seconds: float
+    charts: list[str]
+    problems: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+
+def dashboards() -> list[tuple[str, str]]:
+    """(slug, title) of every dashboard in bi/superset/dashboards/."""
+    found = []
+    for path in sorted((ASSETS_DIR / "dashboards").glob("*.yaml")):
+        config = yaml.safe_load(path.read_text())
+        found.append((config["slug"], config["dashboard_title"]))
+    return found
+
+
+def launch(playwright):
+    """Chromium from Debian (make system-deps), headless; never a downloaded browser."""
+    if not CHROMIUM.exists():
+        raise FileNotFoundError(f"{CHROMIUM} is missing: run `make system-deps`")
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+def login(page, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username], #username", username)
+    page.fill("input[name=password], #password", password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+
+
+def load_dashboard(
+    page, base_url: str, slug: str, title: str = "", timeout_ms: int = 180_000, screenshot: Path | None = None
+) -> DashboardLoad:
+    """Open one dashboard and wait until every chart has rendered; time it from navigation."""
+    started = time.perf_counter()
+    page.goto(f"{base_url}/superset/dashboard/{slug}/", wait_until="domcontentloaded")
+    page.wait_for_function(ALL_RENDERED, timeout=timeout_ms, polling=200)
+    seconds = time.perf_counter() - started
+    if screenshot is not None:
+        # A full-page capture resizes the page under the grid, which lays the charts out again:
+        # grow the viewport to the page first, wait for the charts again, then capture it.
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": VIEWPORT["width"], "height": max(height, VIEWPORT["height"])})
+        page.wait_for_timeout(1000)
+        page.wait_for_function(ALL_RENDERED, timeout=timeout_ms, polling=200)
+        page.wait_for_timeout(1000)  # ECharts' entry animation
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot))
+        page.set_viewport_size(VIEWPORT)
+    charts = page.evaluate(CHART_PROBLEMS)
+    return DashboardLoad(
+        slug=slug,
+        title=title,
+        seconds=seconds,
+        charts=[c["name"] for c in charts],
+        problems={c["name"]: c["problem"] for c in charts if c["problem"]},
+        text=page.inner_text("body"),
+    )
+
+
+def bench(base_url: str, username: str, password: str, runs: int = 3) -> dict:
+    """Each dashboard opened `runs` times in one logged-in browser: seconds until every chart rendered."""
+    from playwright.sync_api import sync_playwright
+
+    results = {}
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport=VIEWPORT)
+        login(page, base_url, username, password)
+        for slug, title in dashboards():
+            times = [load_dashboard(page, base_url, slug, title).seconds for _ in range(runs)]
+            results[slug] = {
+                "title": title,
+                "first_s": round(times[0], 2),
+                "median_s": round(sorted(times)[len(times) // 2], 2),
+                "max_s": round(max(times), 2),
+            }
+        browser.close()
+    return results
