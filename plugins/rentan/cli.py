@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
 import yaml
 
 from rentan.paths import REPO_ROOT
@@ -122,6 +123,21 @@ def cmd_purge(args) -> int:
     return 0
 
 
+def cmd_explain(args) -> int:
+    """One person's whole story from the published version, read (and recorded) as a programme officer."""
+    from rentan import explain
+
+    nik = explain.normalize_nik(args.nik)
+    with explain.connect_officer() as conn:
+        try:
+            story = explain.lookup(conn, nik)
+        except explain.UnknownNik:
+            print(explain.unknown_sentence(nik), file=sys.stderr)
+            return 1
+    print(explain.to_json(story) if args.json else explain.render(story))
+    return 0
+
+
 def cmd_status(args) -> int:
     from rentan.migrate import migrate
     from rentan.status import print_status
@@ -186,6 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--before", required=True, help="YYYY-MM-DD")
     purge.set_defaults(func=cmd_purge)
 
+    explain = sub.add_parser("explain", help="one person's whole story, in Bahasa Indonesia (restricted: as an officer)")
+    explain.add_argument("nik", help="the person's NIK (16 digits)")
+    explain.add_argument("--json", action="store_true", help="the same story as JSON, for other tools")
+    explain.set_defaults(func=cmd_explain)
+
     bench = sub.add_parser("bench", help="measure the pipeline at scale on a fresh warehouse")
     bench.add_argument("--people", type=int, default=2_600_000)
     bench.add_argument("--out", default="bench.json")
@@ -204,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (WarehouseError, FileNotFoundError, ValueError) as err:
+    except (WarehouseError, FileNotFoundError, ValueError, psycopg.Error) as err:
         print(f"rentan: {err}", file=sys.stderr)
         return 2
 

@@ -23,6 +23,7 @@ def print_status(conn: psycopg.Connection) -> None:
     print_dbt(conn)
     print_validation(conn)
     print_published(conn)
+    print_lookups(conn)
 
 
 def print_dag_runs(conn: psycopg.Connection) -> None:
@@ -109,6 +110,16 @@ def print_published(conn: psycopg.Connection) -> None:
         return
     version, run_id, published_at = row
     print(f"published: version {version}, run {run_id}, at {_when(published_at)}")
+
+
+def print_lookups(conn: psycopg.Connection) -> None:
+    """How often officers looked people up (audit.person_lookup, migration V017)."""
+    if not _exists(conn, "audit", "person_lookup"):
+        return
+    count, logins, last = conn.execute(
+        "select count(*), count(distinct login), max(looked_up_at) from audit.person_lookup").fetchone()
+    print(f"person look-ups (rentan explain): {count:,}" + (f" by {logins} login(s), last at {_when(last)}"
+                                                             if count else ""))
 
 
 # -- helpers --------------------------------------------------------------------------
