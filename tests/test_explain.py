@@ -36,8 +36,9 @@ PEOPLE = {  # name: (NIK, year of birth, desil, household, occupation)
 }
 NIK = {name: person[0] for name, person in PEOPLE.items()}
 UNKNOWN = "3275014101990009"
-PAYMENT_HEADER = ("kode_iuran,periode,kpj,nik,nama,penghasilan,iuran_jkk,iuran_jkm,total_iuran,tgl_bayar,"
-                  "no_referensi,jenis_transaksi")
+PAYMENT_HEADER = (
+    "kode_iuran,periode,kpj,nik,nama,penghasilan,iuran_jkk,iuran_jkm,total_iuran,tgl_bayar,no_referensi,jenis_transaksi"
+)
 
 
 def write(path, header: str, rows: list[str]) -> None:
@@ -46,31 +47,53 @@ def write(path, header: str, rows: list[str]) -> None:
 
 
 def write_landing(landing) -> None:
-    dtsen = [f"{home},{nik},ORANG {name},KEPALA KELUARGA,L,15-01-{year},{BEKASI},{desil},{job}"
-             for name, (nik, year, desil, home, job) in PEOPLE.items()]
-    dtsen += [f"K1,3275015501050001,ANAK S,ANAK,P,15-01-2005,{BEKASI},1,PELAJAR",  # S's household: 3 rows
-              f"K1,3275015501060001,ANAK S DUA,ANAK,P,15-01-2006,{BEKASI},1,PELAJAR",
-              f"K9,{NIK['S']},ORANG S,KEPALA KELUARGA,L,15-01-1970,{BEKASI},4,PEMULUNG"]  # the duplicate row
-    write(landing / "dtsen" / "dtsen_20251201.csv", "id_keluarga,nik,nama,hubungan_keluarga,jenis_kelamin,"
-          "tanggal_lahir,kode_wilayah,desil,pekerjaan_utama", dtsen)
+    dtsen = [
+        f"{home},{nik},ORANG {name},KEPALA KELUARGA,L,15-01-{year},{BEKASI},{desil},{job}"
+        for name, (nik, year, desil, home, job) in PEOPLE.items()
+    ]
+    dtsen += [
+        f"K1,3275015501050001,ANAK S,ANAK,P,15-01-2005,{BEKASI},1,PELAJAR",  # S's household: 3 rows
+        f"K1,3275015501060001,ANAK S DUA,ANAK,P,15-01-2006,{BEKASI},1,PELAJAR",
+        f"K9,{NIK['S']},ORANG S,KEPALA KELUARGA,L,15-01-1970,{BEKASI},4,PEMULUNG",
+    ]  # the duplicate row
+    write(
+        landing / "dtsen" / "dtsen_20251201.csv",
+        "id_keluarga,nik,nama,hubungan_keluarga,jenis_kelamin,tanggal_lahir,kode_wilayah,desil,pekerjaan_utama",
+        dtsen,
+    )
     header = "nik,nama_lengkap,jenis_kelamin,tanggal_lahir,kode_wilayah,alamat,rt,rw,status_hidup,tanggal_kematian"
 
     def residents(deaths: dict[str, str]) -> list[str]:
-        return [f"{nik},NAMA {name},LAKI-LAKI,{year}-01-15,{BEKASI},JL MAWAR {i},00{i},002,"
-                f"{'MATI' if name in deaths else 'HIDUP'},{deaths.get(name, '')}"
-                for i, (name, (nik, year, *_)) in enumerate(PEOPLE.items(), 1) if name != "M"]
+        return [
+            f"{nik},NAMA {name},LAKI-LAKI,{year}-01-15,{BEKASI},JL MAWAR {i},00{i},002,"
+            f"{'MATI' if name in deaths else 'HIDUP'},{deaths.get(name, '')}"
+            for i, (name, (nik, year, *_)) in enumerate(PEOPLE.items(), 1)
+            if name != "M"
+        ]
 
     write(landing / "dukcapil" / "dukcapil_20251130.csv", header, residents({"D": "2025-10-01"}))
     write(landing / "dukcapil" / "dukcapil_20260228.csv", header, residents({"D": "2025-10-01", "R": "2026-02-10"}))
     membership_header = "nik,kpj,segmen,sumber_iuran,status_kepesertaan,tgl_kepesertaan"
-    write(landing / "bpjs_kepesertaan" / "bpjs_kepesertaan_20251210.csv", membership_header,
-          [f"{NIK['N']},KPJ-N,BPU,MANDIRI,AKTIF,2024-05-01"])
-    write(landing / "bpjs_kepesertaan" / "bpjs_kepesertaan_20260131.csv", membership_header,
-          [f"{NIK['N']},KPJ-N,BPU,MANDIRI,AKTIF,2024-05-01", f"{NIK['S']},KPJ-S,BPU,PEMKOT_BEKASI,AKTIF,2026-01-05",
-           f"{NIK['R']},KPJ-R,BPU,PEMKOT_BEKASI,AKTIF,2026-01-05"])
+    write(
+        landing / "bpjs_kepesertaan" / "bpjs_kepesertaan_20251210.csv",
+        membership_header,
+        [f"{NIK['N']},KPJ-N,BPU,MANDIRI,AKTIF,2024-05-01"],
+    )
+    write(
+        landing / "bpjs_kepesertaan" / "bpjs_kepesertaan_20260131.csv",
+        membership_header,
+        [
+            f"{NIK['N']},KPJ-N,BPU,MANDIRI,AKTIF,2024-05-01",
+            f"{NIK['S']},KPJ-S,BPU,PEMKOT_BEKASI,AKTIF,2026-01-05",
+            f"{NIK['R']},KPJ-R,BPU,PEMKOT_BEKASI,AKTIF,2026-01-05",
+        ],
+    )
     for month in ("01", "02", "03"):
-        rows = [f"I{month}{name},2026-{month},KPJ-{name},{NIK[name]},ORANG {name},1000000,10000,6800,{PREMIUM},"
-                f"2026-{month}-10,REF,PEMBAYARAN" for name in ("S", "R")]
+        rows = [
+            f"I{month}{name},2026-{month},KPJ-{name},{NIK[name]},ORANG {name},1000000,10000,6800,{PREMIUM},"
+            f"2026-{month}-10,REF,PEMBAYARAN"
+            for name in ("S", "R")
+        ]
         write(landing / "bpjs_iuran" / f"bpjs_iuran_2026{month}.csv", PAYMENT_HEADER, rows)
 
 
@@ -80,8 +103,9 @@ def warehouse(server_url, tmp_path_factory):
     write_landing(landing)
     with migrated_database(server_url) as url:
         load_landing(url, landing)
-        run = dbt_runner.build(url, load_parameters({"quota": 2}), unit_tests=False,
-                               target_path=tmp_path_factory.mktemp("dbt_target"))
+        run = dbt_runner.build(
+            url, load_parameters({"quota": 2}), unit_tests=False, target_path=tmp_path_factory.mktemp("dbt_target")
+        )
         assert run.success, run.summary()
         yield url
 
@@ -90,8 +114,11 @@ def make_login(url: str, group: str) -> str:
     """A throw-away login in a group role of the module's database; its URL."""
     name, password = f"t_{group}_{secrets.token_hex(4)}", secrets.token_urlsafe(12)
     with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(sql.SQL("create role {} login password {} in role {}").format(
-            sql.Identifier(name), sql.Literal(password), sql.Identifier(group)))
+        admin.execute(
+            sql.SQL("create role {} login password {} in role {}").format(
+                sql.Identifier(name), sql.Literal(password), sql.Identifier(group)
+            )
+        )
     parts = urlsplit(url)
     return parts._replace(netloc=f"{name}:{password}@{parts.hostname}:{parts.port}").geturl()
 
@@ -132,21 +159,31 @@ def test_a_selected_person(explain, warehouse):
     s = story(explain, "S")
     eligibility = ops_row(warehouse, "eligibility", NIK["S"])
     person = s["person"]
-    assert (person["is_selected"], person["priority_rank"], person["reasons"]) == (
-        eligibility["is_selected"], eligibility["priority_rank"], eligibility["reasons"]) == (True, 1, "")
+    assert (
+        (person["is_selected"], person["priority_rank"], person["reasons"])
+        == (eligibility["is_selected"], eligibility["priority_rank"], eligibility["reasons"])
+        == (True, 1, "")
+    )
     assert set(rule_outcomes(s).values()) == {True}
     # the DTSEN row taken (K1, desil 1, 3 people) and the duplicate row of K9
     assert (person["id_keluarga"], person["desil"], person["household_size"], person["dtsen_rows"]) == ("K1", 1, 3, 2)
     assert (person["duplicate_id_keluarga_list"], person["duplicate_desil_list"]) == ("K1,K9", "1,4")
-    assert (person["nama_lengkap"], person["alamat"], person["nama_kelurahan"]) == ("NAMA S", "JL MAWAR 1",
-                                                                                    "Bekasijaya")
+    assert (person["nama_lengkap"], person["alamat"], person["nama_kelurahan"]) == (
+        "NAMA S",
+        "JL MAWAR 1",
+        "Bekasijaya",
+    )
     assert person["age_at_coverage_start"] == 55 and person["kategori_informal"] is not None
     assert s["enrollment"]["status"] == ops_row(warehouse, "enrollment", NIK["S"])["status"] == "ACTIVE"
     assert s["enrollment"]["kpj"] == "KPJ-S"
     assert [(m["kpj"], m["sumber_iuran"], m["is_program_payer"]) for m in s["memberships"]] == [
-        ("KPJ-S", "PEMKOT_BEKASI", True)]
-    expected = query(warehouse, "select period::text, expected_idr, paid_idr, category from ops.reconciliation "
-                                "where nik = %s order by period", (NIK["S"],))
+        ("KPJ-S", "PEMKOT_BEKASI", True)
+    ]
+    expected = query(
+        warehouse,
+        "select period::text, expected_idr, paid_idr, category from ops.reconciliation where nik = %s order by period",
+        (NIK["S"],),
+    )
     assert [(m["period"], m["expected_idr"], m["paid_idr"], m["category"]) for m in s["months"]] == expected
     assert [m["category"] for m in s["months"]] == ["MATCHED"] * 3
 
@@ -155,11 +192,16 @@ def test_a_replaced_participant_who_died(explain, warehouse):
     s = story(explain, "R")
     assert s["person"]["is_selected"] and s["person"]["latest_tanggal_kematian"] == "2026-02-10"
     enrollment = ops_row(warehouse, "enrollment", NIK["R"])
-    assert (s["enrollment"]["status"], s["enrollment"]["exit_month"], s["enrollment"]["exit_reason"]) == (
-        enrollment["status"], str(enrollment["exit_month"]), enrollment["exit_reason"]) == (
-        "EXITED", "2026-02-01", "DECEASED")
+    assert (
+        (s["enrollment"]["status"], s["enrollment"]["exit_month"], s["enrollment"]["exit_reason"])
+        == (enrollment["status"], str(enrollment["exit_month"]), enrollment["exit_reason"])
+        == ("EXITED", "2026-02-01", "DECEASED")
+    )
     assert [(m["period"], m["category"]) for m in s["months"]] == [
-        ("2026-01-01", "MATCHED"), ("2026-02-01", "MATCHED"), ("2026-03-01", "PAID_AFTER_DEATH")]
+        ("2026-01-01", "MATCHED"),
+        ("2026-02-01", "MATCHED"),
+        ("2026-03-01", "PAID_AFTER_DEATH"),
+    ]
 
 
 def test_a_waitlisted_person_called_as_replacement(explain, warehouse):
@@ -172,10 +214,13 @@ def test_a_waitlisted_person_called_as_replacement(explain, warehouse):
 def test_a_waitlisted_person_knows_how_many_slots_must_free_up(explain, warehouse):
     s = story(explain, "W3")
     assert (s["person"]["waitlist_rank"], s["waitlist"]["is_called"], s["replacement"]) == (3, False, None)
-    ahead = query(warehouse, """select count(*) from ops.eligibility as e
+    ahead = query(
+        warehouse,
+        """select count(*) from ops.eligibility as e
                                 join intermediate.int_enrollment_waitlist_recheck as w on w.nik = e.nik
                                 where e.waitlist_rank < 3 and w.is_still_eligible
-                                  and e.nik not in (select nik from ops.replacement_list)""")[0][0]
+                                  and e.nik not in (select nik from ops.replacement_list)""",
+    )[0][0]
     assert (s["waitlist"]["waiting_ahead"], s["waitlist"]["slots_to_free"]) == (ahead, ahead + 1) == (1, 2)
     status, out, _ = explain(NIK["W3"])
     assert status == 0 and "DAFTAR TUNGGU nomor 3" in out and "2 slot harus kosong" in out
@@ -185,31 +230,52 @@ def test_a_person_dead_at_selection(explain, warehouse):
     s = story(explain, "D")
     assert s["person"]["reasons"] == ops_row(warehouse, "eligibility", NIK["D"])["reasons"] == "DECEASED"
     deceased = next(r for r in s["rules"] if r["reason_code"] == "DECEASED")
-    assert deceased["passed"] is False and deceased["facts"] == {"status_hidup": "MATI",
-                                                                  "tanggal_kematian": "2025-10-01"}
+    assert deceased["passed"] is False and deceased["facts"] == {
+        "status_hidup": "MATI",
+        "tanggal_kematian": "2025-10-01",
+    }
     assert s["enrollment"] is None and s["waitlist"] is None
 
 
 def test_a_person_not_eligible_and_one_missing_from_dukcapil(explain, warehouse):
     s = story(explain, "N")
-    assert s["person"]["reasons"] == ops_row(warehouse, "eligibility", NIK["N"])["reasons"] == (
-        "ALREADY_COVERED,DESIL_ABOVE_MAX,NOT_INFORMAL_WORKER")
+    assert (
+        s["person"]["reasons"]
+        == ops_row(warehouse, "eligibility", NIK["N"])["reasons"]
+        == ("ALREADY_COVERED,DESIL_ABOVE_MAX,NOT_INFORMAL_WORKER")
+    )
     outcomes = rule_outcomes(s)
     assert [code for code, passed in outcomes.items() if passed is False] == [
-        "NOT_INFORMAL_WORKER", "DESIL_ABOVE_MAX", "ALREADY_COVERED"]
+        "NOT_INFORMAL_WORKER",
+        "DESIL_ABOVE_MAX",
+        "ALREADY_COVERED",
+    ]
     assert {m["sumber_iuran"] for m in s["memberships"]} == {"MANDIRI"}
     missing = rule_outcomes(story(explain, "M"))
-    assert missing == {"NOT_IN_DUKCAPIL": False, "DECEASED": None, "NOT_BEKASI_RESIDENT": None,
-                       "AGE_OUT_OF_RANGE": None, "NOT_INFORMAL_WORKER": True, "DESIL_ABOVE_MAX": True,
-                       "ALREADY_COVERED": True}
+    assert missing == {
+        "NOT_IN_DUKCAPIL": False,
+        "DECEASED": None,
+        "NOT_BEKASI_RESIDENT": None,
+        "AGE_OUT_OF_RANGE": None,
+        "NOT_INFORMAL_WORKER": True,
+        "DESIL_ABOVE_MAX": True,
+        "ALREADY_COVERED": True,
+    }
 
 
 def test_the_story_in_bahasa_indonesia(explain):
     status, out, _ = explain(NIK["R"])
     assert status == 0
-    for text in ("Dukcapil (snapshot 2025-11-30)", "MENINGGAL 2026-02-10", "TERPILIH sebagai peserta",
-                 "Keluar: Februari 2026 (DECEASED)", "Maret 2026", "PAID_AFTER_DEATH", "Rp16.800",
-                 "[LULUS] Desil DTSEN terisi dan paling tinggi 5"):
+    for text in (
+        "Dukcapil (snapshot 2025-11-30)",
+        "MENINGGAL 2026-02-10",
+        "TERPILIH sebagai peserta",
+        "Keluar: Februari 2026 (DECEASED)",
+        "Maret 2026",
+        "PAID_AFTER_DEATH",
+        "Rp16.800",
+        "[LULUS] Desil DTSEN terisi dan paling tinggi 5",
+    ):
         assert text in out, text
 
 
@@ -224,8 +290,11 @@ def test_each_lookup_is_recorded_and_the_officer_cannot_read_the_record(explain,
     assert len(rows) == before + 2
     assert rows[-2:] == [(login, NIK["S"], True, "rentan explain"), (login, UNKNOWN, False, "rentan explain")]
     with psycopg.connect(officer_url, autocommit=True) as officer:
-        for statement in ("select * from audit.person_lookup", "delete from audit.person_lookup",
-                          "update audit.person_lookup set nik = '0'"):
+        for statement in (
+            "select * from audit.person_lookup",
+            "delete from audit.person_lookup",
+            "update audit.person_lookup set nik = '0'",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 officer.execute(statement)
         with pytest.raises(psycopg.errors.InvalidParameterValue):  # the function takes only a NIK
@@ -251,6 +320,10 @@ def test_person_case_is_read_by_index(warehouse):
     with psycopg.connect(warehouse, autocommit=True) as conn:
         conn.execute("set enable_seqscan = off")
         for table in ("person_case", "person_case_memberships", "person_case_waitlist", "enrollment"):
-            plan = "\n".join(r[0] for r in conn.execute(sql.SQL("explain select * from {} where nik = %s").format(
-                sql.Identifier("ops", table)), (NIK["S"],)))
+            plan = "\n".join(
+                r[0]
+                for r in conn.execute(
+                    sql.SQL("explain select * from {} where nik = %s").format(sql.Identifier("ops", table)), (NIK["S"],)
+                )
+            )
             assert "Index" in plan, (table, plan)

@@ -202,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--before", required=True, help="YYYY-MM-DD")
     purge.set_defaults(func=cmd_purge)
 
-    explain = sub.add_parser("explain", help="one person's whole story, in Bahasa Indonesia (restricted: as an officer)")
+    explain = sub.add_parser("explain", help="one person's whole story in Bahasa Indonesia (restricted: officers)")
     explain.add_argument("nik", help="the person's NIK (16 digits)")
     explain.add_argument("--json", action="store_true", help="the same story as JSON, for other tools")
     explain.set_defaults(func=cmd_explain)
