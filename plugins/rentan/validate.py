@@ -34,6 +34,7 @@ import psycopg
 import yaml
 from psycopg.conninfo import conninfo_to_dict
 
+from rentan.data_docs_offline import make_offline
 from rentan.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 
 log = logging.getLogger(__name__)
@@ -225,6 +226,7 @@ def _run_gx(url: str, params: dict, batches: list[Batch], values: dict[str, str]
             outcome = checkpoint.run(expectation_parameters=params, run_id=RunIdentifier(run_name=run_name))
         finally:
             source.get_engine().dispose()
+        make_offline(docs_dir)  # local CSS/JS: the Data Docs work without the network
     return [_check_result(r) for run in outcome.run_results.values() for r in run.results]
 
 
