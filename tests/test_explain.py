@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from psycopg import sql
-from rentan import cli, dbt_runner
+from rentan import check_sentences, cli, dbt_runner, validate
 from rentan.parameters import load_parameters
+from rentan.status import print_status
+from rentan.warehouse import connect
 
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 
@@ -36,6 +38,7 @@ PEOPLE = {  # name: (NIK, year of birth, desil, household, occupation)
 }
 NIK = {name: person[0] for name, person in PEOPLE.items()}
 UNKNOWN = "3275014101990009"
+NIK_PAID_ONLY = "3275011501800001"
 PAYMENT_HEADER = (
     "kode_iuran,periode,kpj,nik,nama,penghasilan,iuran_jkk,iuran_jkm,total_iuran,tgl_bayar,no_referensi,jenis_transaksi"
 )
@@ -95,19 +98,33 @@ def write_landing(landing) -> None:
             for name in ("S", "R")
         ]
         write(landing / "bpjs_iuran" / f"bpjs_iuran_2026{month}.csv", PAYMENT_HEADER, rows)
+    # December 2025, before coverage: a person who is no candidate at all (a warning, and a case)
+    write(
+        landing / "bpjs_iuran" / "bpjs_iuran_202512.csv",
+        PAYMENT_HEADER,
+        [
+            f"I12X{n},2025-12,KPJ-X,{NIK_PAID_ONLY},ORANG X,1000000,10000,6800,{PREMIUM},2025-12-{n}0,REF,PEMBAYARAN"
+            for n in (1, 2)
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
-def warehouse(server_url, tmp_path_factory):
+def built(server_url, tmp_path_factory):
+    """(url, dbt run, target path) of the landing area loaded and built once."""
     landing = tmp_path_factory.mktemp("explain_landing")
     write_landing(landing)
+    target = tmp_path_factory.mktemp("dbt_target")
     with migrated_database(server_url) as url:
         load_landing(url, landing)
-        run = dbt_runner.build(
-            url, load_parameters({"quota": 2}), unit_tests=False, target_path=tmp_path_factory.mktemp("dbt_target")
-        )
+        run = dbt_runner.build(url, load_parameters({"quota": 2}), unit_tests=False, target_path=target)
         assert run.success, run.summary()
-        yield url
+        yield url, run, target
+
+
+@pytest.fixture(scope="module")
+def warehouse(built):
+    return built[0]
 
 
 def make_login(url: str, group: str) -> str:
@@ -327,3 +344,49 @@ def test_person_case_is_read_by_index(warehouse):
                 )
             )
             assert "Index" in plan, (table, plan)
+
+
+def test_a_paid_person_who_is_no_candidate(explain, warehouse):
+    status, out, _ = explain(NIK_PAID_ONLY)
+    assert status == 0 and "Bukan calon" in out and "Desember 2025" in out and "NOT_A_PARTICIPANT" in out
+
+
+def test_every_warn_level_check_has_a_readable_sentence(built):
+    url, _, target = built
+    manifest = json.loads((target / "manifest.json").read_text())
+    dbt_warn = {
+        check_sentences.key(validate.CheckResult("dbt", unique_id, "warn", False))
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "test" and str(node["config"].get("severity")).lower() == "warn"
+    }
+    gx_warn = {
+        f"{c.suite}.{c.name}"
+        for batches in validate.load_suites().values()
+        for b in batches
+        for c in b.checks
+        if c.severity == "warn"
+    }
+    assert len(dbt_warn) >= 5 and len(gx_warn) >= 2
+    assert (dbt_warn | gx_warn) <= set(check_sentences.SENTENCES)
+    with connect(url) as conn:
+        for name, entry in check_sentences.SENTENCES.items():
+            suite, check = ("dbt", name) if name.startswith("test.") else name.split(".", 1)
+            text = check_sentences.sentence(conn, validate.CheckResult(suite, check, "warn", False))
+            assert text.startswith(entry.template.split(":")[0] + ": "), text  # the numbers were read
+
+
+def test_warnings_print_as_sentences_with_their_numbers(built, capsys):
+    url, run, target = built
+    results = validate.dbt_test_results(run, target / "manifest.json")
+    assert [r.check for r in results if r.success is False] == [
+        next(r.check for r in results if "int_payments_files_period_between" in r.check)
+    ]
+    with connect(url) as conn:
+        validate.record_results(conn, "explain_run", results)
+        validate.print_validation_summary(conn, "explain_run")
+        print_status(conn)
+    out = capsys.readouterr().out
+    sentence = "payments for months outside the coverage window: 2 lines, Rp33,600 (2025-12)"
+    assert f"  WARN {sentence}" in out and f"  warning: {sentence}" in out
+    assert "test.rentan" not in out
+    assert "person look-ups (rentan explain): " in out

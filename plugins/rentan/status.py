@@ -100,6 +100,20 @@ def print_validation(conn: psycopg.Connection) -> None:
                                 where run_id = %s and success is false and severity = 'fail'
                                 order by 1 limit 5""", (run_id,)).fetchall()
         print("  failed:", ", ".join(name for (name,) in names))
+    print_warnings(conn, run_id)
+
+
+def print_warnings(conn: psycopg.Connection, run_id: str) -> None:
+    """The run's warn-level checks that did not pass, each as a readable sentence with its numbers."""
+    from rentan.check_sentences import sentence
+    from rentan.validate import CheckResult
+
+    rows = conn.execute(
+        """select suite, check_name, severity, success, observed_value, unexpected_count, details
+           from audit.validation_results where run_id = %s and success is false and severity = 'warn'
+           order by suite, check_name""", (run_id,)).fetchall()
+    for row in rows:
+        print(f"  warning: {sentence(conn, CheckResult(*row), run_id)}")
 
 
 def print_published(conn: psycopg.Connection) -> None:

@@ -34,6 +34,7 @@ import psycopg
 import yaml
 from psycopg.conninfo import conninfo_to_dict
 
+from rentan import check_sentences
 from rentan.data_docs_offline import make_offline
 from rentan.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 
@@ -415,7 +416,7 @@ def print_validation_summary(conn: psycopg.Connection, run_id: str | None = None
         print(f"  {suite:<16}{verdict:<8}{counts['passed']}/{sum(counts.values())} passed{extra}")
     for r in results:
         if r.success is False:
-            print(f"  {'FAIL' if r.severity == 'fail' else 'WARN'} {describe(r, limit=120)}")
+            print(f"  {'FAIL' if r.severity == 'fail' else 'WARN'} {check_sentences.sentence(conn, r, run_id)}")
     index = data_docs_dir() / "index.html"
     print(f"  Data Docs: {index if index.exists() else '(not built here)'}")
     return passed

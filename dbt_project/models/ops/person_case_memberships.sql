@@ -1,14 +1,20 @@
 {{ config(indexes=[{'columns': ['nik']}]) }}
 
 -- Every BPJS Ketenagakerjaan membership of the snapshot in force on the selection date and
--- of the latest snapshot (one row per membership line and snapshot; the two are one batch
--- when no check came later): who pays (sumber_iuran) and whether it is active. For
--- `rentan explain`; the rule that reads them is ALREADY_COVERED in int_eligibility_reasons.
+-- of the latest snapshot (one row per membership line; a line of a batch that is both is
+-- listed once): who pays (sumber_iuran) and whether it is active. For `rentan explain`;
+-- the rule that reads them is ALREADY_COVERED in int_eligibility_reasons.
 with
 
-memberships as (
+at_selection as (
 
-    select * from {{ ref('stg_bpjs__memberships') }}
+    select * from {{ ref('int_bpjs_memberships_at_selection') }}
+
+),
+
+latest as (
+
+    select * from {{ ref('int_bpjs_memberships_latest') }}
 
 ),
 
@@ -21,8 +27,21 @@ parameters as (
 snapshots as (
 
     select
-        {{ latest_batch('bpjs_kepesertaan', var('selection_date')) }} as selection_batch_id,
-        {{ latest_batch('bpjs_kepesertaan') }} as latest_batch_id
+        (select max(at_selection.batch_id) from at_selection) as selection_batch_id,
+        (select max(latest.batch_id) from latest) as latest_batch_id
+
+),
+
+memberships as (
+
+    select * from at_selection
+
+    union all
+
+    select latest.* from latest
+    cross join snapshots
+
+    where latest.batch_id is distinct from snapshots.selection_batch_id
 
 ),
 
@@ -46,8 +65,6 @@ final as (
     from memberships
     cross join snapshots
     cross join parameters
-
-    where memberships.batch_id in (snapshots.selection_batch_id, snapshots.latest_batch_id)
 
 )
 
