@@ -45,20 +45,23 @@ final as (
         case rules.reason_code
             when 'NOT_IN_DUKCAPIL' then 'Terdaftar di Dukcapil (snapshot seleksi)'
             when 'DECEASED'
-                then 'Masih hidup menurut Dukcapil pada tanggal seleksi '
-                || to_char(parameters.selection_date, 'YYYY-MM-DD')
+                then
+                    'Masih hidup menurut Dukcapil pada tanggal seleksi '
+                    || to_char(parameters.selection_date, 'YYYY-MM-DD')
             when 'NOT_BEKASI_RESIDENT'
                 then 'Alamat Dukcapil saat ini di kode kota ' || parameters.kode_kota
             when 'AGE_OUT_OF_RANGE'
-                then 'Usia pada ' || to_char(parameters.coverage_start_month, 'YYYY-MM-DD')
-                || ' antara ' || parameters.min_age || ' dan ' || parameters.max_age || ' tahun'
+                then
+                    'Usia pada ' || to_char(parameters.coverage_start_month, 'YYYY-MM-DD')
+                    || ' antara ' || parameters.min_age || ' dan ' || parameters.max_age || ' tahun'
             when 'NOT_INFORMAL_WORKER'
                 then 'Pekerjaan utama DTSEN termasuk pekerjaan informal'
             when 'DESIL_ABOVE_MAX'
                 then 'Desil DTSEN terisi dan paling tinggi ' || parameters.max_desil
             when 'ALREADY_COVERED'
-                then 'Tidak punya kepesertaan BPJS AKTIF yang dibayar selain '
-                || parameters.program_payer_code
+                then
+                    'Tidak punya kepesertaan BPJS AKTIF yang dibayar selain '
+                    || parameters.program_payer_code
         end as aturan,
         reason_codes.description,
         reason_codes.needs_dukcapil,

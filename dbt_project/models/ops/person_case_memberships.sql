@@ -24,11 +24,26 @@ parameters as (
 
 ),
 
+selection_batch as (
+
+    select max(batch_id) as selection_batch_id from at_selection
+
+),
+
+latest_batch as (
+
+    select max(batch_id) as latest_batch_id from latest
+
+),
+
 snapshots as (
 
     select
-        (select max(at_selection.batch_id) from at_selection) as selection_batch_id,
-        (select max(latest.batch_id) from latest) as latest_batch_id
+        selection_batch.selection_batch_id,
+        latest_batch.latest_batch_id
+
+    from selection_batch
+    cross join latest_batch
 
 ),
 
