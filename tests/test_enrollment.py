@@ -1,9 +1,18 @@
-"""Enrollment (program-rules.md section 5) on a small hand-written landing area, through the loader and dbt.
+"""Enrollment, exits and replacements (program-rules.md section 5) on a small hand-written landing area.
 
-Ten eligible single-person households, ranked by date of birth (all desil 1), quota 5:
-P1-P5 are selected, P6-P10 wait. Two BPJS checks (December, before selection, and a
-partial one in March), a civil registry at selection and a later one with two deaths and a
-move, and payment files for March and April.
+Twelve eligible single-person households, ranked by date of birth (all desil 1), quota 5:
+P1-P5 are selected, P6-P12 wait (waiting-list ranks 1-7). BPJS checks in December (before
+selection), March and April; a civil registry at selection and a later one with deaths and a
+move; a later DTSEN; payment files for March and April.
+
+The lifecycle: P4 (registered) dies in March and frees one slot from April; P5 is selected but
+never registered and keeps their slot (1 death + 1 unregistered = exactly 1 replacement).
+P6 moved out of Kota Bekasi, P7's latest DTSEN desil is 8, P8 is now covered by an employer:
+all three are skipped. P9 fills the April slot (BPJS registered them in March, before their
+slot: enrolled April; paid for March: NOT_A_PARTICIPANT, for April: MATCHED), dies in June and
+frees a slot from July: P10 is called, never registered, dies in September (EXITED without
+a KPJ) and frees a slot from October: P11 is called. P12 has a programme KPJ and is paid but
+was never called: NOT_A_PARTICIPANT.
 """
 
 from __future__ import annotations
@@ -21,12 +30,12 @@ PAYMENT_HEADER = ("kode_iuran,periode,kpj,nik,nama,penghasilan,iuran_jkk,iuran_j
 
 
 def nik(i: int) -> str:
-    """P1..P10: born 15 January 1970..1979 in Kota Bekasi (the NIK carries the birth date)."""
-    return f"32750115017{i - 1}0001"
+    """P1, P2, ...: born 15 January 1970, 1971, ... in Kota Bekasi (the NIK carries the birth date)."""
+    return f"3275011501{69 + i:02d}0001"
 
 
 def born(i: int) -> str:
-    return f"197{i - 1}-01-15"
+    return f"{1969 + i}-01-15"
 
 
 def write(path, header: str, rows: list[str]) -> None:
@@ -34,14 +43,17 @@ def write(path, header: str, rows: list[str]) -> None:
     path.write_text("\n".join([header, *rows]) + "\n")
 
 
-def write_people(landing, people: range, dukcapil_latest: dict[int, tuple[str, str, str]]) -> None:
+def write_people(landing, people: range, dukcapil_latest: dict[int, tuple[str, str, str]],
+                 dtsen_latest: dict[int, int] | None = None) -> None:
     """DTSEN and the selection-time Dukcapil for `people`; a later Dukcapil with the given changes.
 
     dukcapil_latest: person -> (kode_wilayah, status_hidup, tanggal_kematian).
+    dtsen_latest: person -> desil of a later DTSEN snapshot (June 2026), when given.
     """
-    write(landing / "dtsen" / "dtsen_20251201.csv", "id_keluarga,nik,nama,jenis_kelamin,tanggal_lahir,"
-          "kode_wilayah,desil,pekerjaan_utama",
-          [f"K{i},{nik(i)},ORANG {i},L,15-01-197{i - 1},{BEKASI},1,PEMULUNG" for i in people])
+    header = "id_keluarga,nik,nama,jenis_kelamin,tanggal_lahir,kode_wilayah,desil,pekerjaan_utama"
+    for snapshot, desil in (("20251201", {}), *((("20260601", dtsen_latest),) if dtsen_latest else ())):
+        write(landing / "dtsen" / f"dtsen_{snapshot}.csv", header,
+              [f"K{i},{nik(i)},ORANG {i},L,15-01-{1969 + i},{BEKASI},{desil.get(i, 1)},PEMULUNG" for i in people])
     header = "nik,nama_lengkap,tanggal_lahir,kode_wilayah,status_hidup,tanggal_kematian"
     write(landing / "dukcapil" / "dukcapil_20251130.csv", header,
           [f"{nik(i)},ORANG NOMOR {i},{born(i)},{BEKASI},HIDUP," for i in people])
@@ -67,11 +79,12 @@ def write_payments(landing, period: str, rows: list[tuple[int, str, str]]) -> No
 @pytest.fixture(scope="module")
 def warehouse(server_url, tmp_path_factory):
     landing = tmp_path_factory.mktemp("enrollment_landing")
-    write_people(landing, range(1, 11), {
+    write_people(landing, range(1, 13), {
         4: (BEKASI, "MATI", "2026-03-31"),  # a participant dies on the last day of March
-        5: (BEKASI, "MATI", "2026-02-10"),  # selected, never registered, dies
         6: (JAKARTA, "HIDUP", ""),  # wait-listed, moved out of Kota Bekasi
-    })
+        9: (BEKASI, "MATI", "2026-06-15"),  # the first replacement dies in June
+        10: (BEKASI, "MATI", "2026-09-05"),  # the second dies in September, before BPJS registers them
+    }, dtsen_latest={7: 8})  # wait-listed, the latest DTSEN says desil 8
     write_memberships(landing, "20251210", [
         (2, "K2", "PEMKOT_BEKASI", "2025-01-10"),  # an earlier programme cohort: not excluded
         (3, "K3OLD", "PEMKOT_BEKASI", "2025-12-05"),
@@ -82,13 +95,18 @@ def warehouse(server_url, tmp_path_factory):
         (1, "K1A", "PEMKOT_BEKASI", "2026-02-17"),
         (3, "K3NEW", "PEMKOT_BEKASI", "2025-12-06"),  # K3OLD was cancelled by BPJS
         (4, "K4", "PEMKOT_BEKASI", "2026-01-01"),
+    ])
+    write_memberships(landing, "20260430", [  # the latest check
         (8, "K8", "PEMBERI_KERJA", "2026-02-01"),  # wait-listed, now covered by an employer
+        (9, "K9", "PEMKOT_BEKASI", "2026-03-20"),  # registered before their slot (April)
+        (12, "K12", "PEMKOT_BEKASI", "2026-04-01"),  # a programme KPJ, never called
     ])
     write_payments(landing, "2026-03", [(1, "K1A", "2026-03-10"), (2, "K2", "2026-03-10"),
                                         (3, "K3NEW", "2026-03-10"), (4, "K4", "2026-03-10"),
-                                        (5, "", "2026-03-10")])
+                                        (9, "K9", "2026-03-25")])
     write_payments(landing, "2026-04", [(1, "K1A", "2026-04-10"), (2, "K2", "2026-04-10"),
-                                        (3, "K3NEW", "2026-04-20"), (4, "K4", "2026-04-10")])
+                                        (3, "K3NEW", "2026-04-20"), (4, "K4", "2026-04-10"),
+                                        (9, "K9", "2026-04-10"), (12, "K12", "2026-04-10")])
     params = load_parameters({"quota": 5})
     with migrated_database(server_url) as url:
         load_landing(url, landing)
@@ -99,19 +117,51 @@ def warehouse(server_url, tmp_path_factory):
 
 def enrollment(url: str) -> dict[int, tuple]:
     rows = query(url, """select nik, kpj, status, to_char(enrolled_month, 'YYYY-MM'), to_char(exit_month, 'YYYY-MM'),
-                                exit_reason, died_on is not null from ops.enrollment""")
-    by_nik = {nik(i): i for i in range(1, 11)}
+                                exit_reason, source from ops.enrollment""")
+    by_nik = {nik(i): i for i in range(1, 13)}
     return {by_nik[row[0]]: row[1:] for row in rows}
 
 
-def test_selected_people_enroll_with_their_programme_kpj(warehouse):
+def test_participants_are_the_selected_people_and_the_called_replacements(warehouse):
     assert enrollment(warehouse) == {
-        1: ("K1A", "ACTIVE", "2026-02", None, None, False),  # registered mid-February: enrolled February
-        2: ("K2", "ACTIVE", "2026-01", None, None, False),  # earlier cohort, absent from the partial check
-        3: ("K3NEW", "ACTIVE", "2026-01", None, None, False),  # the later check replaced the earlier picture
-        4: ("K4", "EXITED", "2026-01", "2026-03", "DECEASED", True),  # covered through March
-        5: (None, "SELECTED_NOT_REGISTERED", None, None, None, True),  # never registered, died
+        1: ("K1A", "ACTIVE", "2026-02", None, None, "SELECTED"),  # registered mid-February: enrolled February
+        2: ("K2", "ACTIVE", "2026-01", None, None, "SELECTED"),  # earlier cohort, absent from the partial checks
+        3: ("K3NEW", "ACTIVE", "2026-01", None, None, "SELECTED"),  # the later check replaced the earlier picture
+        4: ("K4", "EXITED", "2026-01", "2026-03", "DECEASED", "SELECTED"),  # covered through March
+        5: (None, "SELECTED_NOT_REGISTERED", None, None, None, "SELECTED"),  # keeps the slot
+        9: ("K9", "EXITED", "2026-04", "2026-06", "DECEASED", "REPLACEMENT"),  # never before the slot's month
+        10: (None, "EXITED", None, "2026-09", "DECEASED", "REPLACEMENT"),  # died before BPJS registered them
+        11: (None, "SELECTED_NOT_REGISTERED", None, None, None, "REPLACEMENT"),  # called, not registered yet
     }
+
+
+def test_one_replacement_per_exit_in_order_skipping_the_no_longer_eligible(warehouse):
+    listed = query(warehouse, """select call_order, nik, waitlist_rank, replaces_nik,
+                                        to_char(slot_start_month, 'YYYY-MM'), is_registered
+                                 from ops.replacement_list order by call_order""")
+    # P5 (not registered) keeps their slot: only P4's exit frees one. P6-P8 are skipped; the
+    # chain P4 -> P9 -> P10 -> P11 follows each replacement's death.
+    assert listed == [(1, nik(9), 4, nik(4), "2026-04", True), (2, nik(10), 5, nik(9), "2026-07", False),
+                      (3, nik(11), 6, nik(10), "2026-10", False)]
+    rechecked = dict(query(warehouse, "select nik, recheck_reasons from intermediate.int_enrollment_waitlist_recheck"))
+    assert rechecked == {nik(6): "NOT_BEKASI_RESIDENT", nik(7): "DESIL_ABOVE_MAX", nik(8): "ALREADY_COVERED",
+                         nik(9): "DECEASED", nik(10): "DECEASED", nik(11): "", nik(12): ""}
+    ranks = dict(query(warehouse, "select nik, waitlist_rank from ops.eligibility where waitlist_rank is not null"))
+    assert [ranks[nik(i)] for i in range(6, 13)] == list(range(1, 8))  # skipped people keep their rank
+
+
+def test_replacement_capacity_counts_slots_calls_and_headroom(warehouse):
+    slots = query_one(warehouse, "select * from marts.replacement_capacity")
+    assert (slots["capacity"], slots["selected_participants"], slots["active_participants"],
+            slots["not_registered"], slots["exited"]) == (5, 5, 3, 2, 3)
+    assert (slots["free_slots"], slots["replacements"], slots["registered"], slots["pending"],
+            slots["unfilled_slots"], slots["replacement_limit"]) == (3, 3, 1, 1, 0, "FREE_SLOTS")
+    assert str(slots["latest_payment_period"]) == "2026-04-01" and slots["remaining_months"] == 8
+    # Before replacements: paid (11 premiums, every payee) + 3 selected active in April x 8 months.
+    assert slots["projected_before_replacements_idr"] == (11 + 3 * 8) * PREMIUM
+    # Each call costs its slot's months after April: April-December (8), July-December (6), October-December (3).
+    assert slots["replacements_cost_idr"] == (8 + 6 + 3) * PREMIUM
+    assert slots["headroom_after_replacements_idr"] == slots["headroom_before_replacements_idr"] - 17 * PREMIUM
 
 
 def test_several_programme_kpjs_are_listed_for_checking(warehouse):
@@ -120,10 +170,21 @@ def test_several_programme_kpjs_are_listed_for_checking(warehouse):
 
 
 def test_a_death_on_the_last_day_of_a_month_is_covered_that_month_only(warehouse):
+    rows = query(warehouse, """select to_char(period, 'YYYY-MM'), expected_idr, category from ops.reconciliation
+                               where nik = %s order by 1""", (nik(4),))
+    assert rows == [("2026-03", PREMIUM, "MATCHED"), ("2026-04", 0, "PAID_AFTER_DEATH")]
+
+
+def test_a_replacement_is_reconciled_like_a_selected_person_from_their_slot(warehouse):
     rows = query(warehouse, """select to_char(period, 'YYYY-MM'), nik, expected_idr, category from ops.reconciliation
-                               where nik in (%s, %s) order by 1, 2""", (nik(4), nik(5)))
-    assert rows == [("2026-03", nik(4), PREMIUM, "MATCHED"), ("2026-03", nik(5), 0, "PAID_AFTER_DEATH"),
-                    ("2026-04", nik(4), 0, "PAID_AFTER_DEATH")]
+                               where nik in (%s, %s) order by 1, 2""", (nik(9), nik(12)))
+    assert rows == [("2026-03", nik(9), 0, "NOT_A_PARTICIPANT"),  # paid before their slot
+                    ("2026-04", nik(9), PREMIUM, "MATCHED"),
+                    ("2026-04", nik(12), 0, "NOT_A_PARTICIPANT")]  # a programme KPJ, but never called
+    budget = query(warehouse, """select to_char(period, 'YYYY-MM'), active_participants from marts.budget_monthly
+                                 where period between '2026-03-01' and '2026-07-01' order by 1""")
+    # P4 to March; P9 April-June; P1-P3 throughout.
+    assert budget == [("2026-03", 4), ("2026-04", 4), ("2026-05", 4), ("2026-06", 4), ("2026-07", 3)]
 
 
 def test_reconciliation_of_the_other_participants(warehouse):
@@ -133,22 +194,10 @@ def test_reconciliation_of_the_other_participants(warehouse):
                     ("2026-04", nik(1), "MATCHED"), ("2026-04", nik(2), "MATCHED"), ("2026-04", nik(3), "LATE")]
 
 
-def test_replacements_are_the_next_still_eligible_ranks_within_free_slots(warehouse):
-    slots = query_one(warehouse, "select * from marts.replacement_capacity")
-    assert (slots["capacity"], slots["active_participants"], slots["not_registered"], slots["exited"]) == (5, 3, 1, 1)
-    assert slots["free_slots"] == 2 and slots["replacement_limit"] == "FREE_SLOTS"
-    assert (str(slots["latest_payment_period"]), str(slots["replacement_start_month"]),
-            slots["remaining_months"]) == ("2026-04-01", "2026-05-01", 8)
-    assert slots["cost_per_replacement_idr"] == 8 * PREMIUM
-    listed = query(warehouse, "select replacement_order, waitlist_rank, nik from ops.replacement_list order by 1")
-    # P6 moved to Jakarta, P8 is covered by an employer now: skipped; two free slots.
-    assert listed == [(1, 2, nik(7)), (2, 4, nik(9))]
-    rechecked = dict(query(warehouse, "select nik, recheck_reasons from intermediate.int_enrollment_waitlist_recheck"))
-    assert rechecked == {nik(6): "NOT_BEKASI_RESIDENT", nik(7): "", nik(8): "ALREADY_COVERED", nik(9): "",
-                         nik(10): ""}
-
-
 def test_enrollment_lists_names_and_kecamatan_for_the_finance_office(warehouse):
     row = query_one(warehouse, "select nama, nama_kecamatan, priority_rank from ops.enrollment where nik = %s",
                     (nik(1),))
     assert row == {"nama": "ORANG NOMOR 1", "nama_kecamatan": "Bekasi Timur", "priority_rank": 1}
+    listed = query_one(warehouse, "select nama, nama_kecamatan, status from ops.replacement_list where nik = %s",
+                       (nik(11),))
+    assert listed == {"nama": "ORANG NOMOR 11", "nama_kecamatan": "Bekasi Timur", "status": "SELECTED_NOT_REGISTERED"}

@@ -17,9 +17,9 @@ from tests.test_validation import PEOPLE
 synth = pytest.importorskip("rentan.synth")
 
 # Models that read no payment data: an incremental build after a payment file must not touch them.
+# (Enrollment does: who is called to replace a participant depends on the budget headroom.)
 NOT_PAYMENT_MODELS = {"int_dtsen_individuals_at_selection", "int_dukcapil_residents_latest",
-                      "int_eligibility_reasons", "int_eligibility_ranked", "eligibility", "enrollment",
-                      "person_status", "program_capacity"}
+                      "int_eligibility_reasons", "int_eligibility_ranked", "eligibility", "program_capacity"}
 
 
 def published_contents(url: str) -> dict[str, str]:
@@ -81,14 +81,15 @@ def test_a_new_payment_file_rebuilds_only_what_reads_payments(runs):
     assert {"int_payments_files", "int_payments_by_person", "reconciliation", "budget_monthly",
             "reconciliation_summary"} <= rebuilt
     assert not rebuilt & NOT_PAYMENT_MODELS
-    assert {"ops.eligibility", "ops.enrollment", "marts.person_status"} <= set(results["incremental"]["carried_over"])
+    assert {"ops.eligibility", "marts.program_capacity"} <= set(results["incremental"]["carried_over"])
 
 
 def test_checks_of_carried_over_relations_keep_the_published_results_and_the_rest_run_again(runs):
     url, _, _ = runs
     origin = dict(query(url, """select suite || '.' || check_name, details->>'carried_over_from'
                                 from audit.validation_results where run_id = 'incremental'"""))
-    assert origin["dedup.eligibility_nik_unique"] == "first" and origin["referential.enrolled_are_selected"] == "first"
+    assert origin["dedup.eligibility_nik_unique"] == "first" and origin["referential.selected_are_eligible"] == "first"
+    assert origin["referential.participants_are_selected_or_called"] is None  # enrollment reads the headroom
     assert origin["dedup.reconciliation_one_row_per_period_nik"] is None
     assert origin["budget.monthly_cumulative_paid_within_budget"] is None
     assert origin["control_totals.rows_add_up"] is None  # reads meta only: always run

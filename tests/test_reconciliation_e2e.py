@@ -19,12 +19,15 @@ QUOTA = 200
 SEED = 7
 CATEGORIES = ("PAID_AFTER_DEATH", "NOT_A_PARTICIPANT", "UNPAID", "DUPLICATE", "UNDERPAID", "OVERPAID", "LATE",
               "MATCHED")
-FINANCE_MODELS = ("int_program_months", "int_enrollment_program_memberships", "int_enrollment_participants",
-                  "int_enrollment_months", "int_payments_by_person", "int_reconciliation_categorised",
-                  "int_budget_monthly", "int_enrollment_waitlist_recheck", "int_enrollment_replacement_slots",
-                  "consecutive_unpaid")
+FINANCE_MODELS = ("int_program_months", "int_program_year_months", "int_enrollment_program_memberships",
+                  "int_enrollment_selected", "int_enrollment_freed_slots", "int_enrollment_replacement_headroom",
+                  "int_enrollment_slot_allocation", "int_enrollment_participants", "int_enrollment_months",
+                  "int_payments_by_person", "int_reconciliation_categorised", "int_budget_monthly",
+                  "int_enrollment_waitlist_recheck", "consecutive_unpaid")
 MARTS_MD_COLUMNS = {
-    ("ops", "enrollment"): ["nik", "kpj", "status", "enrolled_month", "exit_month", "exit_reason"],
+    ("ops", "enrollment"): ["nik", "kpj", "status", "enrolled_month", "exit_month", "exit_reason", "source"],
+    ("ops", "replacement_list"): ["call_order", "nik", "waitlist_rank", "replaces_nik", "slot_start_month",
+                                  "is_registered"],
     ("ops", "reconciliation"): ["period", "nik", "kpj", "expected_idr", "paid_idr", "payment_lines",
                                 "difference_idr", "category"],
     ("marts", "budget_monthly"): ["period", "active_participants", "expected_idr", "paid_idr",
@@ -97,14 +100,14 @@ def test_marts_carry_no_personal_data(built):
 def test_enrollment_matches_the_truth(built):
     truth, url, _ = built
     expected = truth["enrollment"]
-    statuses = dict(query(url, "select status, count(*) from ops.enrollment group by status"))
+    statuses = dict(query(url, "select status, count(*) from ops.enrollment where source = 'SELECTED' group by status"))
     assert sum(statuses.values()) == truth["selected"]
     assert statuses["SELECTED_NOT_REGISTERED"] == expected["never_registered"]
     assert statuses["ACTIVE"] + statuses["EXITED"] == expected["registered"]
     by_month = dict(query(url, """select to_char(enrolled_month, 'YYYY-MM'), count(*) from ops.enrollment
-                                  where kpj is not null group by 1"""))
+                                  where kpj is not null and source = 'SELECTED' group by 1"""))
     assert by_month == expected["enrolled_by_month"]
-    died = query(url, """select count(*) from ops.enrollment where exit_reason = 'DECEASED'
+    died = query(url, """select count(*) from ops.enrollment where exit_reason = 'DECEASED' and source = 'SELECTED'
                          and extract(year from exit_month) = %s""", (truth["params"]["program_year"],))
     assert died == [(expected["died_2026"],)] and statuses["EXITED"] == expected["died_2026"]
 
@@ -119,7 +122,8 @@ def test_several_programme_kpjs_are_listed_and_the_earliest_wins(built):
 
 def test_exit_runs_through_the_month_of_death(built):
     _, url, _ = built
-    rows = query(url, "select nik, died_on, exit_month, enrolled_month from ops.enrollment where status = 'EXITED'")
+    rows = query(url, """select nik, died_on, exit_month, enrolled_month from ops.enrollment
+                         where status = 'EXITED' and kpj is not null""")
     assert rows
     for nik, died_on, exit_month, enrolled_month in rows:
         assert exit_month == died_on.replace(day=1)
@@ -127,22 +131,30 @@ def test_exit_runs_through_the_month_of_death(built):
         assert covered == [(exit_month if exit_month >= enrolled_month else None,)]
 
 
-def test_replacements_are_bounded_by_free_slots_and_budget(built, params):
-    truth, url, _ = built
+def test_each_exit_frees_one_slot_filled_in_waiting_list_order(built):
+    _, url, _ = built
     slots = query_one(url, "select * from marts.replacement_capacity")
-    active = query(url, "select count(*) from ops.enrollment where status = 'ACTIVE'")[0][0]
-    assert slots["free_slots"] == truth["capacity"] - active
-    budget = query_one(url, "select * from marts.budget_monthly order by period desc limit 1")
-    assert slots["headroom_idr"] == budget["headroom_idr"]
-    assert slots["remaining_months"] == months_after(max(truth["payments"]), params)
-    assert slots["budget_slots"] == max(budget["headroom_idr"], 0) // slots["cost_per_replacement_idr"]
-    assert slots["replacements"] == min(slots["free_slots"], slots["budget_slots"], slots["eligible_waitlist_count"])
-    listed = query(url, "select replacement_order, waitlist_rank, nik from ops.replacement_list order by 1")
+    exited = query(url, "select count(*) from ops.enrollment where status = 'EXITED'")[0][0]
+    in_time = query(url, """select count(*) from ops.enrollment as e cross join intermediate.int_program_parameters as p
+                            where e.status = 'EXITED' and e.exit_month < p.coverage_end_month""")[0][0]
+    assert slots["free_slots"] == in_time > 0 and exited >= in_time
+    assert slots["replacements"] + slots["unfilled_budget"] + slots["unfilled_waiting_list"] == slots["free_slots"]
+    listed = query(url, """select r.call_order, r.waitlist_rank, r.replaces_nik, r.slot_start_month,
+                                  w.is_eligible_while_alive
+                           from ops.replacement_list as r
+                           join intermediate.int_enrollment_waitlist_recheck as w using (nik) order by 1""")
     assert len(listed) == slots["replacements"] > 0
-    assert [rank for _, rank, _ in listed] == sorted(rank for _, rank, _ in listed)
-    niks = [nik for _, _, nik in listed]
-    waitlisted = dict(query(url, "select nik, waitlist_rank from ops.eligibility where waitlist_rank is not null"))
-    assert all(nik in waitlisted for nik in niks)
+    assert [rank for _, rank, *_ in listed] == sorted(rank for _, rank, *_ in listed)
+    assert all(eligible for *_, eligible in listed)
+    assert [start for *_, start, _ in listed] == sorted(start for *_, start, _ in listed)
+    # Every called replacement is a participant; nobody waitlisted jumped the queue.
+    called = {nik for (nik,) in query(url, "select nik from ops.enrollment where source = 'REPLACEMENT'")}
+    assert called == {nik for (nik,) in query(url, "select nik from ops.replacement_list")}
+    skipped = query(url, """select count(*) from intermediate.int_enrollment_waitlist_recheck
+                            where is_eligible_while_alive and died_on is null
+                            and waitlist_rank < (select max(waitlist_rank) from ops.replacement_list)
+                            and nik not in (select nik from ops.replacement_list)""")
+    assert skipped == [(0,)]
 
 
 # --- reconciliation (section 7) ------------------------------------------------------------------

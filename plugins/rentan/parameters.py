@@ -29,6 +29,8 @@ FORMS = {
     "payment_due_day": int,
     "kode_kota": r"[0-9]{4}",
     "program_payer_code": r"[A-Z0-9_]+",
+    "unpaid_flag_months": int,
+    "bpjs_lapse_months": int,
 }
 
 

@@ -1,13 +1,14 @@
--- The budget of program-rules.md section 6, per month of the programme year: who is
--- active and what they should cost, what BPJS lines were paid (net of refunds), the running
--- total against the budget, and the year-end projection as of the latest month with
--- payment data on or before the row's month: cumulative paid + monthly premium x the
--- participants active in that month x the months of the year after it.
+-- The budget of program-rules.md section 6, per month of program_year (January to
+-- December, whatever the coverage window): who is active and what they should cost, what
+-- BPJS lines were paid (net of refunds; a payment for a month outside coverage counts too),
+-- the running total against the budget, and the year-end projection as of the latest month
+-- with payment data on or before the row's month: cumulative paid + monthly premium x the
+-- participants active in that month x the covered months after it.
 with
 
 months as (
 
-    select * from {{ ref('int_program_months') }}
+    select * from {{ ref('int_program_year_months') }}
 
 ),
 
@@ -66,6 +67,7 @@ monthly as (
         months.period,
         months.month_number,
         months.months_after,
+        months.is_covered,
         coalesce(active.active_participants, 0) as active_participants,
         coalesce(active.expected_idr, 0) as expected_idr,
         files.period is not null as has_payment_data,
@@ -136,6 +138,7 @@ final as (
         budget_idr - projected_year_end_idr as headroom_idr,
         month_number,
         months_after,
+        is_covered,
         has_payment_data,
         projection_basis_period,
         paid_idr - expected_idr as difference_idr,

@@ -25,6 +25,7 @@ final as (
     select
         residents.nik,
         residents.nama_lengkap,
+        residents.tanggal_lahir,
         residents.status_hidup,
         residents.tanggal_kematian,
         residents.kode_wilayah as kode_kelurahan,

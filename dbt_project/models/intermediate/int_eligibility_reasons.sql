@@ -1,8 +1,7 @@
--- Every eligibility rule of program-rules.md section 3, each in one column of the
--- `rules` CTE: the one place a reason code is decided. A candidate keeps every
--- failing code. The three rules that need civil-registry facts (DECEASED,
--- NOT_BEKASI_RESIDENT, AGE_OUT_OF_RANGE) are not evaluated for a NIK that is not in
--- Dukcapil: it gets NOT_IN_DUKCAPIL instead, plus any failing DTSEN and BPJS rule.
+-- Every eligibility rule of program-rules.md section 3 on the snapshots in force on the
+-- selection date. The rules themselves are the eligibility_rules macro (shared with the
+-- waiting-list re-check on the latest snapshots): the one place a reason code is decided.
+-- A candidate keeps every failing code.
 with
 
 candidates as (
@@ -94,74 +93,7 @@ facts as (
 
 rules as (
 
-    select
-        *,
-
-        ---------- civil registry
-        case
-            when not is_in_dukcapil then 'NOT_IN_DUKCAPIL'
-        end as reason_not_in_dukcapil,
-
-        case
-            when
-                is_in_dukcapil
-                and (status_hidup = 'MATI' or tanggal_kematian <= selection_date)
-                then 'DECEASED'
-        end as reason_deceased,
-
-        case
-            when
-                is_in_dukcapil
-                and coalesce(kode_kota <> program_kode_kota, true)
-                then 'NOT_BEKASI_RESIDENT'
-        end as reason_not_bekasi_resident,
-
-        case
-            when
-                is_in_dukcapil
-                and coalesce(age_at_coverage_start not between min_age and max_age, true)
-                then 'AGE_OUT_OF_RANGE'
-        end as reason_age_out_of_range,
-
-        ---------- DTSEN
-        case
-            when kategori_informal is null then 'NOT_INFORMAL_WORKER'
-        end as reason_not_informal_worker,
-
-        case
-            when coalesce(desil > max_desil, true) then 'DESIL_ABOVE_MAX'
-        end as reason_desil_above_max,
-
-        ---------- BPJS
-        case
-            when is_covered_by_other_payer then 'ALREADY_COVERED'
-        end as reason_already_covered
-
-    from facts
-
-),
-
-reasons as (
-
-    select
-        *,
-        array(
-            select reason_code
-            from
-                unnest(array[
-                    reason_not_in_dukcapil,
-                    reason_deceased,
-                    reason_not_bekasi_resident,
-                    reason_age_out_of_range,
-                    reason_not_informal_worker,
-                    reason_desil_above_max,
-                    reason_already_covered
-                ]) as reason_code
-            where reason_code is not null
-            order by reason_code collate "C"
-        ) as reason_codes
-
-    from rules
+    {{ eligibility_rules('facts', deceased_on_or_before='facts.selection_date') }}
 
 ),
 
@@ -188,7 +120,7 @@ final as (
         dtsen_batch_id,
         dukcapil_batch_id
 
-    from reasons
+    from rules
 
 )
 

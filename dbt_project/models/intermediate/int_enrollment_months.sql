@@ -32,9 +32,7 @@ active as (
     from participants
     cross join parameters
     inner join months
-        on
-            participants.enrolled_month <= months.period
-            and (participants.exit_month is null or participants.exit_month >= months.period)
+        on {{ participant_months('participants', 'months') }}
 
 )
 

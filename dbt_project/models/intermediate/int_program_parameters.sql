@@ -20,7 +20,9 @@ parameters as (
         cast({{ var('max_desil') }} as integer) as max_desil,
         cast({{ var('payment_due_day') }} as integer) as payment_due_day,
         cast('{{ var("kode_kota") }}' as text) as kode_kota,
-        cast('{{ var("program_payer_code") }}' as text) as program_payer_code
+        cast('{{ var("program_payer_code") }}' as text) as program_payer_code,
+        cast({{ var('unpaid_flag_months') }} as integer) as unpaid_flag_months,
+        cast({{ var('bpjs_lapse_months') }} as integer) as bpjs_lapse_months
 
 ),
 

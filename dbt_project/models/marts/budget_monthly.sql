@@ -31,6 +31,7 @@ final as (
         ---------- the month
         budget.month_number,
         budget.months_after,
+        budget.is_covered,
         budget.has_payment_data,
         budget.projection_basis_period,
         budget.difference_idr,

@@ -1,16 +1,18 @@
-{#- program-rules.md section 7: the report flags a participant at this many consecutive
-    UNPAID months; BPJS sets a BPU member inactive at the second number. -#}
-{%- set flagged_at_months = 2 -%}
-{%- set bpjs_deactivates_at_months = 3 -%}
-
--- Participants behind on their premium: for each period, everyone whose run of
--- consecutive UNPAID months reaches that period and is at least two months long. Months
--- are calendar months: a month without a payment file breaks the run.
+-- Participants behind on their premium (program-rules.md section 7): for each period,
+-- everyone whose run of consecutive UNPAID months reaches that period and is at least
+-- unpaid_flag_months long; BPJS deactivates at bpjs_lapse_months. Months are calendar
+-- months: a month without a payment file breaks the run.
 with
 
 reconciliation as (
 
     select * from {{ ref('int_reconciliation_enriched') }}
+
+),
+
+parameters as (
+
+    select * from {{ ref('int_program_parameters') }}
 
 ),
 
@@ -63,20 +65,21 @@ runs as (
 final as (
 
     select
-        period,
-        nik,
-        kpj,
-        first_unpaid_period,
-        consecutive_unpaid_months,
-        consecutive_unpaid_months >= {{ bpjs_deactivates_at_months }} as is_bpjs_deactivation_due,
-        unpaid_idr,
-        nama,
-        kode_kecamatan,
-        nama_kecamatan
+        runs.period,
+        runs.nik,
+        runs.kpj,
+        runs.first_unpaid_period,
+        runs.consecutive_unpaid_months,
+        runs.consecutive_unpaid_months >= parameters.bpjs_lapse_months as is_bpjs_deactivation_due,
+        runs.unpaid_idr,
+        runs.nama,
+        runs.kode_kecamatan,
+        runs.nama_kecamatan
 
     from runs
+    cross join parameters
 
-    where consecutive_unpaid_months >= {{ flagged_at_months }}
+    where runs.consecutive_unpaid_months >= parameters.unpaid_flag_months
 
 )
 

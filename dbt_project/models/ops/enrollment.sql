@@ -1,7 +1,8 @@
 {{ config(indexes=[{'columns': ['nik'], 'unique': true}]) }}
 
--- The enrollment list (marts.md contract): one row per selected person, their programme
--- KPJ, status, enrolled and exit months; then what officers and finance need to act.
+-- The enrollment list (marts.md contract): one row per participant (every selected person
+-- and every called replacement), their programme KPJ, status, enrolled and exit months and
+-- source; then what officers and finance need to act.
 with
 
 participants as (
@@ -20,6 +21,7 @@ final as (
         enrolled_month,
         exit_month,
         exit_reason,
+        source,
 
         ---------- who and where
         priority_rank,
@@ -34,7 +36,12 @@ final as (
         kpj_count,
         tgl_kepesertaan,
         bpjs_status_kepesertaan,
-        membership_snapshot_date
+        membership_snapshot_date,
+
+        ---------- a replacement's slot (ops.replacement_list)
+        call_order,
+        replaces_nik,
+        slot_start_month
 
     from participants
 

@@ -1,60 +1,59 @@
--- Who replaces participants who left (program-rules.md section 5): the first wait-listed
--- candidates, in rank order, who are still eligible by the latest snapshots, as many as
--- int_enrollment_replacement_slots allows (free slots, budget headroom, candidates). Each
--- row repeats the arithmetic so the list explains itself.
+{{ config(indexes=[{'columns': ['nik'], 'unique': true}]) }}
+
+-- The replacement list (marts.md contract, program-rules.md section 5): one row per called
+-- replacement, in call order, with the slot they fill and whether BPJS has registered them;
+-- then what officers need to send the list to BPJS and follow it up, and the budget
+-- arithmetic of each call.
 with
 
-waitlist as (
+allocation as (
 
-    select * from {{ ref('int_enrollment_waitlist_recheck') }}
-
-),
-
-slots as (
-
-    select * from {{ ref('int_enrollment_replacement_slots') }}
+    select * from {{ ref('int_enrollment_slot_allocation') }}
 
 ),
 
-eligible as (
+participants as (
 
-    select
-        *,
-        cast(row_number() over (order by waitlist_rank) as integer) as replacement_order
-
-    from waitlist
-
-    where is_still_eligible
+    select * from {{ ref('int_enrollment_participants') }}
 
 ),
 
 final as (
 
     select
-        eligible.replacement_order,
-        eligible.waitlist_rank,
-        eligible.priority_rank,
-        eligible.nik,
-        eligible.nama,
-        eligible.kode_kelurahan,
-        eligible.nama_kelurahan,
-        eligible.kode_kecamatan,
-        eligible.nama_kecamatan,
-        slots.replacement_start_month,
-        slots.remaining_months,
-        slots.cost_per_replacement_idr,
-        slots.capacity,
-        slots.active_participants,
-        slots.free_slots,
-        slots.headroom_idr,
-        slots.budget_slots,
-        slots.replacements,
-        slots.replacement_limit
+        ---------- contract (marts.md)
+        allocation.call_order,
+        allocation.nik,
+        allocation.waitlist_rank,
+        allocation.frees_nik as replaces_nik,
+        allocation.slot_start_month,
+        participants.kpj is not null as is_registered,
 
-    from eligible
-    cross join slots
+        ---------- who and where (latest Dukcapil)
+        allocation.priority_rank,
+        participants.nama,
+        participants.kode_kelurahan,
+        participants.nama_kelurahan,
+        participants.kode_kecamatan,
+        participants.nama_kecamatan,
 
-    where eligible.replacement_order <= slots.replacements
+        ---------- enrollment now
+        participants.kpj,
+        participants.status,
+        participants.enrolled_month,
+        participants.exit_month,
+        participants.died_on,
+
+        ---------- the slot and its cost
+        allocation.freed_month,
+        allocation.slot_source,
+        allocation.slot_cost_idr,
+        allocation.headroom_before_idr,
+        allocation.headroom_after_idr
+
+    from allocation
+    inner join participants
+        on allocation.nik = participants.nik
 
 )
 

@@ -95,12 +95,17 @@ def summary_sheet(ws, data: ReportData) -> None:
         r = data.replacements
         sections.append(("Penggantian peserta (slot kosong)", [
             ("Peserta aktif saat ini", r["active_participants"], None),
-            ("Slot kosong (kapasitas - peserta aktif)", r["free_slots"], None),
-            (f"Biaya satu pengganti ({r['remaining_months']} bulan tersisa)", r["cost_per_replacement_idr"],
+            ("Slot yang dibebaskan (satu per peserta yang keluar)", r["free_slots"], None),
+            ("Pengganti yang dipanggil", r["replacements"], None),
+            ("  sudah terdaftar di BPJS", r["registered"], None),
+            ("  belum terdaftar", r["pending"], None),
+            ("Slot belum terisi", r["unfilled_slots"], None),
+            ("Headroom sebelum pengganti", r["headroom_before_replacements_idr"], RUPIAH_FORMAT),
+            ("Biaya pengganti yang dipanggil", r["replacements_cost_idr"], RUPIAH_FORMAT),
+            (f"Biaya satu pengganti lagi ({r['remaining_months']} bulan tersisa)", r["cost_per_replacement_idr"],
              RUPIAH_FORMAT),
-            ("Jumlah pengganti yang dapat dibiayai headroom", r["budget_slots"], None),
+            ("Pengganti tambahan yang masih dapat dibiayai headroom", r["budget_slots"], None),
             ("Kandidat daftar tunggu yang masih layak", r["eligible_waitlist_count"], None),
-            ("Jumlah pengganti", r["replacements"], None),
             ("Dibatasi oleh", REPLACEMENT_LIMIT_ID.get(r["replacement_limit"], r["replacement_limit"]), None),
         ]))
     if control:
