@@ -224,8 +224,20 @@ def test_a_replaced_participant_who_died(explain, warehouse):
 def test_a_waitlisted_person_called_as_replacement(explain, warehouse):
     s = story(explain, "W1")
     assert (s["person"]["is_selected"], s["person"]["waitlist_rank"]) == (False, 1)
+    replacement = ops_row(warehouse, "replacement_list", NIK["W1"])
     assert s["waitlist"]["is_called"] and s["replacement"]["nik"] == NIK["W1"]
-    assert ops_row(warehouse, "replacement_list", NIK["W1"]) is not None
+    # R died in February: W1 fills R's slot from March, the first call
+    assert (
+        (s["replacement"]["call_order"], s["replacement"]["replaces_nik"], s["replacement"]["slot_start_month"])
+        == (replacement["call_order"], replacement["replaces_nik"], str(replacement["slot_start_month"]))
+        == (1, NIK["R"], "2026-03-01")
+    )
+    assert (s["waitlist"]["call_order"], s["waitlist"]["replaces_nik"]) == (1, NIK["R"])
+    assert (s["enrollment"]["source"], s["enrollment"]["replaces_nik"]) == ("REPLACEMENT", NIK["R"])
+    assert [r["nik"] for r in story(explain, "R")["replaced_by"]] == [NIK["W1"]]
+    status, out, _ = explain(NIK["W1"])
+    assert f"DIPANGGIL sebagai pengganti (urutan panggilan 1, menggantikan NIK {NIK['R']}, slot mulai Maret 2026" in out
+    assert "Kepesertaan (pengganti)" in out
 
 
 def test_a_waitlisted_person_knows_how_many_slots_must_free_up(explain, warehouse):
@@ -292,6 +304,7 @@ def test_the_story_in_bahasa_indonesia(explain):
         "PAID_AFTER_DEATH",
         "Rp16.800",
         "[LULUS] Desil DTSEN terisi dan paling tinggi 5",
+        f"Slotnya diisi NIK {NIK['W1']} (urutan panggilan 1, mulai Maret 2026)",
     ):
         assert text in out, text
 
