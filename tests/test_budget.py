@@ -54,7 +54,11 @@ def test_budget_months_running_totals_and_projection(built):
                                 to_char(projection_basis_period, 'YYYY-MM')
                          from marts.budget_monthly order by period""")
     over = 17 * PREMIUM - 268800  # 4 people x 4 months + one duplicate
-    assert rows == [
+    # Every month of the programme year has a row; after coverage (May-December) nobody is active.
+    assert len(rows) == 12 and rows[4:] == [
+        (f"2026-{m:02d}", 0, 0, 0, 9 * PREMIUM, 268800 - 9 * PREMIUM, 17 * PREMIUM, -over, "2026-02")
+        for m in range(5, 13)]
+    assert rows[:4] == [
         ("2026-01", 4, 4 * PREMIUM, 5 * PREMIUM, 5 * PREMIUM, 268800 - 5 * PREMIUM, 17 * PREMIUM, -over, "2026-01"),
         ("2026-02", 4, 4 * PREMIUM, 4 * PREMIUM, 9 * PREMIUM, 268800 - 9 * PREMIUM, 17 * PREMIUM, -over, "2026-02"),
         ("2026-03", 4, 4 * PREMIUM, 0, 9 * PREMIUM, 268800 - 9 * PREMIUM, 17 * PREMIUM, -over, "2026-02"),

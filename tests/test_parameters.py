@@ -12,6 +12,7 @@ def test_defaults_are_the_rulebook_section_1_and_every_parameter_has_a_form():
     params = load_parameters()
     assert set(params) == set(FORMS) == set(yaml.safe_load(PARAMETERS_FILE.read_text()))
     assert params["coverage_start_month"] == "2026-01" and params["quota"] == 10000
+    assert (params["unpaid_flag_months"], params["bpjs_lapse_months"]) == (2, 3)
 
 
 def test_overrides_from_a_yaml_file_including_an_unquoted_date(tmp_path):
@@ -30,6 +31,8 @@ def test_overrides_from_a_yaml_file_including_an_unquoted_date(tmp_path):
     {"quota": "10000"},
     {"quota": True},
     {"coverage_start_month": "2026-1"},
+    {"unpaid_flag_months": "2"},
+    {"bpjs_lapse_months": 3.5},
 ])
 def test_unknown_names_and_values_of_the_wrong_form_are_refused(overrides):
     with pytest.raises(ValueError):

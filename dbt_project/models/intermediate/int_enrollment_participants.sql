@@ -44,7 +44,7 @@ people as (
 
     select
         allocation.nik,
-        'REPLACEMENT' as source,
+        'REPLACEMENT' as source,  -- noqa: RF04
         allocation.priority_rank,
         ranked.kode_kelurahan as kode_kelurahan_fallback,
         allocation.slot_start_month as first_month

@@ -102,7 +102,8 @@ projection as (
                 * year_months.months_after
         end as bigint) as projected_before_replacements_idr,
         parameters.budget_idr,
-        parameters.monthly_premium_idr
+        parameters.monthly_premium_idr,
+        parameters.months_covered
 
     from basis
     cross join paid
@@ -119,7 +120,7 @@ final as (
 
     select
         latest_payment_period,
-        coalesce(remaining_months, (select months_covered from parameters)) as remaining_months,
+        coalesce(remaining_months, months_covered) as remaining_months,
         active_selected_at_latest_payment,
         projected_before_replacements_idr,
         budget_idr - projected_before_replacements_idr as headroom_before_replacements_idr,

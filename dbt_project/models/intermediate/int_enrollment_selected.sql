@@ -39,7 +39,7 @@ people as (
 
     select
         ranked.nik,
-        'SELECTED' as source,
+        'SELECTED' as source,  -- noqa: RF04
         ranked.priority_rank,
         ranked.kode_kelurahan as kode_kelurahan_fallback,
         parameters.coverage_start_month as first_month

@@ -45,55 +45,77 @@ parameters as (
 
 ),
 
-stage_months as (
+stages as (
 
     select
-        stage.stage,
-        stage.slot_start_month,
-        headroom.monthly_premium_idr * greatest(
-            0,
-            12 * (extract(year from parameters.coverage_end_month) - extract(year from stage.paid_from))
-            + extract(month from parameters.coverage_end_month) - extract(month from stage.paid_from) + 1
-        ) as slot_cost_idr
+        series.stage,
+        cast(parameters.coverage_start_month + series.stage * interval '1 month' as date) as slot_start_month,
+        cast(headroom.latest_payment_period + interval '1 month' as date) as first_unpaid_month,
+        parameters.coverage_end_month,
+        headroom.monthly_premium_idr
 
     from parameters
     cross join headroom
-    cross join lateral (
-        select
-            series.stage,
-            cast(parameters.coverage_start_month + series.stage * interval '1 month' as date) as slot_start_month,
-            greatest(
-                cast(parameters.coverage_start_month + series.stage * interval '1 month' as date),
-                cast(headroom.latest_payment_period + interval '1 month' as date)
-            ) as paid_from
-        from generate_series(0, {{ stages - 1 }}) as series (stage)
-    ) as stage
+    cross join generate_series(0, {{ stages - 1 }}) as series (stage)
 
-    where stage.slot_start_month <= parameters.coverage_end_month
+),
+
+stage_months as (
+
+    -- A slot's cost: the premium of its covered months after the latest payment data.
+    select
+        costed.stage,
+        costed.slot_start_month,
+        costed.monthly_premium_idr * greatest(
+            0,
+            12 * (extract(year from costed.coverage_end_month) - extract(year from costed.paid_from))
+            + extract(month from costed.coverage_end_month) - extract(month from costed.paid_from) + 1
+        ) as slot_cost_idr
+
+    from (
+        select
+            *,
+            greatest(slot_start_month, first_unpaid_month) as paid_from
+        from stages
+        where slot_start_month <= coverage_end_month
+    ) as costed
+
+),
+
+dying as (
+
+    select count(*) as waitlisted
+
+    from waitlist
+
+    where is_eligible_while_alive and died_on is not null
 
 ),
 
 callable as (
 
     -- Enough of the waiting list for every stage: each slot takes one person or passes over
-    -- one who died, so no stage reaches beyond slots + 2 x deaths.
+    -- one who died, so no stage reaches beyond slots + 2 x the dying.
     select
-        waitlist.nik,
-        waitlist.waitlist_rank,
-        waitlist.priority_rank,
-        waitlist.died_on
+        nik,
+        waitlist_rank,
+        priority_rank,
+        died_on
 
-    from waitlist
+    from (
+        select
+            waitlist.nik,
+            waitlist.waitlist_rank,
+            waitlist.priority_rank,
+            waitlist.died_on,
+            row_number() over (order by waitlist.waitlist_rank) as candidate_seq
+        from waitlist
+        where waitlist.is_eligible_while_alive
+    ) as eligible
 
-    where waitlist.is_eligible_while_alive
-
-    order by waitlist.waitlist_rank
-
-    limit (
-        select count(*) from freed_slots
-    ) + 2 * (
-        select count(*) from waitlist where is_eligible_while_alive and died_on is not null
-    )
+    where
+        candidate_seq
+        <= (select count(*) as slots from freed_slots) + 2 * (select dying.waitlisted from dying)
 
 ),
 
@@ -109,6 +131,7 @@ state_start as (
 
 ),
 
+-- noqa: disable=LT02
 {% for i in range(stages) %}
 {%- set previous_state = 'state_start' if i == 0 else 'state_' ~ (i - 1) %}
 
@@ -146,22 +169,42 @@ slots_{{ i }} as (
 
 ),
 
+ordered_{{ i }} as (
+
+    select
+        slots_{{ i }}.*,
+        row_number() over (
+            order by slots_{{ i }}.freed_month, slots_{{ i }}.freed_rank, slots_{{ i }}.frees_nik
+        ) as slot_seq
+
+    from slots_{{ i }}
+
+),
+
 fit_{{ i }} as (
 
     select
         previous.*,
         stage_months.slot_cost_idr,
-        slot_count.slots,
-        case
-            when previous.is_stopped then 0
-            when stage_months.slot_cost_idr = 0 then slot_count.slots
-            else least(slot_count.slots, greatest(previous.headroom_left_idr, 0) / stage_months.slot_cost_idr)
-        end as fitting
+        (select count(*) as slots from slots_{{ i }}) as slots
 
     from {{ previous_state }} as previous
-    cross join (select count(*) as slots from slots_{{ i }}) as slot_count
     inner join stage_months
         on stage_months.stage = {{ i }}
+
+),
+
+fitting_{{ i }} as (
+
+    select
+        fit.*,
+        case
+            when fit.is_stopped then 0
+            when fit.slot_cost_idr = 0 then fit.slots
+            else least(fit.slots, greatest(fit.headroom_left_idr, 0) / fit.slot_cost_idr)
+        end as fitting
+
+    from fit_{{ i }} as fit
 
 ),
 
@@ -186,52 +229,45 @@ allocated_{{ i }} as (
 
     select
         ordered.*,
-        fit_{{ i }}.slot_cost_idr,
+        fit.slot_cost_idr,
         candidates_{{ i }}.nik,
         candidates_{{ i }}.waitlist_rank,
         candidates_{{ i }}.priority_rank,
         candidates_{{ i }}.died_on,
-        case when candidates_{{ i }}.nik is not null then fit_{{ i }}.calls_made + ordered.slot_seq end as call_order,
+        case
+            when candidates_{{ i }}.nik is not null then fit.calls_made + ordered.slot_seq
+        end as call_order,
         case
             when candidates_{{ i }}.nik is not null
-                then fit_{{ i }}.headroom_left_idr - (ordered.slot_seq - 1) * fit_{{ i }}.slot_cost_idr
+                then fit.headroom_left_idr - (ordered.slot_seq - 1) * fit.slot_cost_idr
         end as headroom_before_idr,
         case
-            when ordered.slot_seq > fit_{{ i }}.fitting then 'BUDGET'
+            when ordered.slot_seq > fit.fitting then 'BUDGET'
             when candidates_{{ i }}.nik is null then 'WAITING_LIST'
         end as unfilled_reason
 
-    from (
-        select
-            slots_{{ i }}.*,
-            row_number() over (
-                order by slots_{{ i }}.freed_month, slots_{{ i }}.freed_rank, slots_{{ i }}.frees_nik
-            ) as slot_seq
-        from slots_{{ i }}
-    ) as ordered
-    cross join fit_{{ i }}
+    from ordered_{{ i }} as ordered
+    cross join fitting_{{ i }} as fit
     left join candidates_{{ i }}
         on
             ordered.slot_seq = candidates_{{ i }}.candidate_seq
-            and ordered.slot_seq <= fit_{{ i }}.fitting
+            and ordered.slot_seq <= fit.fitting
 
 ),
 
 state_{{ i }} as (
 
     select
-        coalesce(called.last_rank, fit_{{ i }}.pointer_rank) as pointer_rank,
-        fit_{{ i }}.headroom_left_idr - called.calls * fit_{{ i }}.slot_cost_idr as headroom_left_idr,
-        fit_{{ i }}.is_stopped or fit_{{ i }}.fitting < fit_{{ i }}.slots as is_stopped,
-        fit_{{ i }}.calls_made + called.calls as calls_made
+        coalesce(
+            (select max(allocated_{{ i }}.waitlist_rank) from allocated_{{ i }}), fit.pointer_rank
+        ) as pointer_rank,
+        fit.headroom_left_idr
+        - fit.slot_cost_idr * (select count(allocated_{{ i }}.nik) from allocated_{{ i }})
+        as headroom_left_idr,
+        fit.is_stopped or fit.fitting < fit.slots as is_stopped,
+        fit.calls_made + (select count(allocated_{{ i }}.nik) from allocated_{{ i }}) as calls_made
 
-    from fit_{{ i }}
-    cross join (
-        select
-            max(allocated_{{ i }}.waitlist_rank) as last_rank,
-            count(allocated_{{ i }}.nik) as calls
-        from allocated_{{ i }}
-    ) as called
+    from fitting_{{ i }} as fit
 
 ),
 
@@ -267,6 +303,7 @@ allocated as (
 
 ),
 
+-- noqa: enable=LT02
 final as (
 
     select

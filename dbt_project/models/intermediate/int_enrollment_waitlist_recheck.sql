@@ -145,8 +145,10 @@ final as (
         waitlist_rank,
         cardinality(reason_codes) = 0 as is_still_eligible,
         array_to_string(reason_codes, ',') as recheck_reasons,
-        cardinality(array_remove(reason_codes, 'DECEASED')) = 0
-        and not coalesce(status_hidup = 'MATI' and tanggal_kematian is null, false) as is_eligible_while_alive,
+        (
+            cardinality(array_remove(reason_codes, 'DECEASED')) = 0
+            and not coalesce(status_hidup = 'MATI' and tanggal_kematian is null, false)
+        ) as is_eligible_while_alive,
         tanggal_kematian as died_on,
         desil,
         kategori_informal,

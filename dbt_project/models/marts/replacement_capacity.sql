@@ -63,8 +63,12 @@ slots as (
         cast(count(nik) as integer) as replacements,
         cast(count(*) filter (where unfilled_reason = 'BUDGET') as integer) as unfilled_budget,
         cast(count(*) filter (where unfilled_reason = 'WAITING_LIST') as integer) as unfilled_waiting_list,
-        cast(coalesce(sum(slot_cost_idr) filter (where nik is not null), 0) as bigint) as replacements_cost_idr,
-        (array_agg(unfilled_reason order by slot_order) filter (where nik is null))[1] as first_unfilled_reason
+        cast(
+            coalesce(sum(slot_cost_idr) filter (where nik is not null), 0) as bigint
+        ) as replacements_cost_idr,
+        (
+            array_agg(unfilled_reason order by slot_order) filter (where nik is null)
+        )[1] as first_unfilled_reason
 
     from allocation
 
@@ -105,7 +109,7 @@ final as (
         statuses.exited,
         slots.free_slots,
         slots.replacements,
-        slots.replacements as called,
+        slots.replacements as called,  -- noqa: RF04
         statuses.registered,
         statuses.pending,
         slots.free_slots - slots.replacements as unfilled_slots,
@@ -121,11 +125,13 @@ final as (
         headroom.projected_before_replacements_idr,
         headroom.headroom_before_replacements_idr,
         slots.replacements_cost_idr,
-        headroom.headroom_before_replacements_idr - slots.replacements_cost_idr as headroom_after_replacements_idr,
+        headroom.headroom_before_replacements_idr
+        - slots.replacements_cost_idr as headroom_after_replacements_idr,
         case
             when headroom.remaining_months > 0
-                then greatest(headroom.headroom_before_replacements_idr - slots.replacements_cost_idr, 0)
-                / (parameters.monthly_premium_idr * headroom.remaining_months)
+                then
+                    greatest(headroom.headroom_before_replacements_idr - slots.replacements_cost_idr, 0)
+                    / (parameters.monthly_premium_idr * headroom.remaining_months)
             else 0
         end as budget_slots,
         year_end.projected_year_end_idr,
