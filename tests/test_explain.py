@@ -409,3 +409,11 @@ def test_warnings_print_as_sentences_with_their_numbers(built, capsys):
     assert f"  WARN {sentence}" in out and f"  warning: {sentence}" in out
     assert "test.rentan" not in out
     assert "person look-ups (rentan explain): " in out
+
+
+def test_without_an_officer_url_on_a_configured_warehouse_explain_says_what_to_set(monkeypatch, capsys):
+    monkeypatch.setenv("WAREHOUSE_URL", "postgresql://etl@db.example/rentan")
+    monkeypatch.delenv("RENTAN_OFFICER_URL", raising=False)
+    assert cli.main(["explain", NIK["S"]]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "set RENTAN_OFFICER_URL" in err
