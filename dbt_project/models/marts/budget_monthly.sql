@@ -46,7 +46,11 @@ final as (
         parameters.annual_premium_idr,
         parameters.budget_capacity,
         parameters.capacity,
-        parameters.binding_constraint
+        parameters.binding_constraint,
+
+        ---------- the unpaid thresholds of section 7 (for the report's labels)
+        parameters.unpaid_flag_months,
+        parameters.bpjs_lapse_months
 
     from budget
     cross join parameters

@@ -44,7 +44,7 @@ def key_figures(fig: Figure, data: ReportData) -> None:
         ("Iuran dibayar (neto)", rupiah(b["paid_idr"])),
         ("Selisih", rupiah(b["difference_idr"])),
         ("Pengecualian", number(len(data.exceptions))),
-        ("Menunggak >= 2 bulan", number(len(data.unpaid_streaks))),
+        (f"Menunggak >= {b['unpaid_flag_months']} bulan", number(len(data.unpaid_streaks))),
         ("Baris dikarantina", number(len(data.quarantined))),
     ]
     year = [

@@ -67,7 +67,8 @@ def summary_sheet(ws, data: ReportData) -> None:
             ("Iuran dibayar (neto, restitusi dikurangkan)", budget["paid_idr"], RUPIAH_FORMAT),
             ("Selisih (dibayar - seharusnya)", budget["difference_idr"], RUPIAH_FORMAT),
             ("Orang dalam daftar pengecualian", len(data.exceptions), None),
-            ("Peserta menunggak 2 bulan berturut-turut atau lebih", len(data.unpaid_streaks), None),
+            (f"Peserta menunggak {budget['unpaid_flag_months']} bulan berturut-turut atau lebih",
+             len(data.unpaid_streaks), None),
             ("Baris dikarantina di file BPJS", len(data.quarantined), None),
         ]),
         ("Anggaran", [
@@ -163,7 +164,8 @@ def streak_sheet(ws, data: ReportData) -> None:
              s["first_unpaid_period"], s["consecutive_unpaid_months"],
              "Ya" if s["is_bpjs_deactivation_due"] else "Belum", s["unpaid_idr"]] for s in data.unpaid_streaks]
     table(ws, ["KPJ", "Nama (disamarkan)", "Kecamatan", "Menunggak sejak", "Bulan berturut-turut",
-               "Dinonaktifkan BPJS (3 bulan)", "Tunggakan"], rows, rupiah_columns=(7,), month_columns=(4,))
+               f"Dinonaktifkan BPJS ({data.budget['bpjs_lapse_months']} bulan)", "Tunggakan"], rows,
+          rupiah_columns=(7,), month_columns=(4,))
 
 
 def quarantine_sheet(ws, data: ReportData) -> None:
