@@ -145,14 +145,38 @@ def cmd_purge(args) -> int:
     from rentan.parameters import load_parameters
     from rentan.retention import purge
 
+    try:
+        before = dt.date.fromisoformat(args.before)
+    except ValueError:
+        raise ValueError(f"--before {args.before!r} is not a date: give YYYY-MM-DD, e.g. --before 2025-07-01") from None
     use_warehouse()
     with connect() as conn:
         migrate(conn)
-        result = purge(conn, dt.date.fromisoformat(args.before), load_parameters())
-    print(f"purged {len(result['purged_batches'])} batch(es): {result['raw_rows']:,} raw rows, "
-          f"{result['quarantine_rows']:,} quarantined rows (logged in meta.purge_log)")
-    for batch_id, reason in result["kept"].items():
-        print(f"  kept batch {batch_id}: {reason}")
+        result = purge(conn, before, load_parameters(), dry_run=args.dry_run)
+    verb = "would purge" if args.dry_run else "purged"
+    print(f"{verb} {len(result['purged_files'])} file(s): {result['raw_rows']:,} raw rows, "
+          f"{result['quarantine_rows']:,} quarantined rows"
+          + (" (dry run: nothing changed)" if args.dry_run else " (logged in meta.purge_log)"))
+    for f in result["purged_files"]:  # file_name is feed/file as delivered
+        print(f"  {verb} {f['file_name']} (snapshot {f['snapshot_date'] or '-'}, {f['status']}): "
+              f"{f['raw_rows']:,} raw rows, {f['quarantine_rows']:,} quarantined rows")
+    for f in result["kept_files"]:
+        print(f"  kept {f['file_name']} (snapshot {f['snapshot_date'] or '-'}): {f['reason']}")
+    return 0
+
+
+def cmd_explain(args) -> int:
+    """One person's whole story from the published version, read (and recorded) as a programme officer."""
+    from rentan import explain
+
+    nik = explain.normalize_nik(args.nik)
+    with explain.connect_officer() as conn:
+        try:
+            story = explain.lookup(conn, nik)
+        except explain.UnknownNik:
+            print(explain.unknown_sentence(nik), file=sys.stderr)
+            return 1
+    print(explain.to_json(story) if args.json else explain.render(story))
     return 0
 
 
@@ -268,7 +292,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     purge = sub.add_parser("purge", help="remove raw and quarantined rows of batches older than a date")
     purge.add_argument("--before", required=True, help="YYYY-MM-DD")
+    purge.add_argument("--dry-run", action="store_true", help="show what would be purged; change nothing")
     purge.set_defaults(func=cmd_purge)
+
+    explain = sub.add_parser("explain", help="one person's whole story in Bahasa Indonesia (restricted: officers)")
+    explain.add_argument("nik", help="the person's NIK (16 digits)")
+    explain.add_argument("--json", action="store_true", help="the same story as JSON, for other tools")
+    explain.set_defaults(func=cmd_explain)
 
     bench = sub.add_parser("bench", help="measure the pipeline at scale on a fresh warehouse")
     bench.add_argument("--people", type=int, default=2_600_000)

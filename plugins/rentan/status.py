@@ -23,6 +23,7 @@ def print_status(conn: psycopg.Connection) -> None:
     print_dbt(conn)
     print_validation(conn)
     print_published(conn)
+    print_lookups(conn)
 
 
 def print_dag_runs(conn: psycopg.Connection) -> None:
@@ -99,6 +100,20 @@ def print_validation(conn: psycopg.Connection) -> None:
                                 where run_id = %s and success is false and severity = 'fail'
                                 order by 1 limit 5""", (run_id,)).fetchall()
         print("  failed:", ", ".join(name for (name,) in names))
+    print_warnings(conn, run_id)
+
+
+def print_warnings(conn: psycopg.Connection, run_id: str) -> None:
+    """The run's warn-level checks that did not pass, each as a readable sentence with its numbers."""
+    from rentan.check_sentences import sentence
+    from rentan.validate import CheckResult
+
+    rows = conn.execute(
+        """select suite, check_name, severity, success, observed_value, unexpected_count, details
+           from audit.validation_results where run_id = %s and success is false and severity = 'warn'
+           order by suite, check_name""", (run_id,)).fetchall()
+    for row in rows:
+        print(f"  warning: {sentence(conn, CheckResult(*row), run_id)}")
 
 
 def print_published(conn: psycopg.Connection) -> None:
@@ -109,6 +124,16 @@ def print_published(conn: psycopg.Connection) -> None:
         return
     version, run_id, published_at = row
     print(f"published: version {version}, run {run_id}, at {_when(published_at)}")
+
+
+def print_lookups(conn: psycopg.Connection) -> None:
+    """How often officers looked people up (audit.person_lookup, migration V017)."""
+    if not _exists(conn, "audit", "person_lookup"):
+        return
+    count, logins, last = conn.execute(
+        "select count(*), count(distinct login), max(looked_up_at) from audit.person_lookup").fetchone()
+    print(f"person look-ups (rentan explain): {count:,}" + (f" by {logins} login(s), last at {_when(last)}"
+                                                             if count else ""))
 
 
 # -- helpers --------------------------------------------------------------------------

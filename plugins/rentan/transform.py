@@ -16,7 +16,7 @@ import json
 import logging
 import time
 
-from rentan import cohort, dbt_runner, incremental
+from rentan import check_sentences, cohort, dbt_runner, incremental
 from rentan import publish as publisher
 from rentan import validate as validator
 from rentan.locks import stage_lock
@@ -106,11 +106,13 @@ def validate(run_id: str, overrides: dict | None, seconds: dict | None = None, r
             validator.record_results(conn, run_id, results)
     seconds_taken = time.monotonic() - started
     log.info("validation: %d checks in %.1fs; %s", len(results), seconds_taken, validator.summarize(results))
-    for r in results:
-        if r.success is not True:
-            level = logging.ERROR if r.blocking else logging.WARNING if r.success is False else logging.INFO
-            verdict = "FAILED" if r.blocking else "WARNED" if r.success is False else "SKIPPED"
-            log.log(level, "%s %s", verdict, validator.describe(r))
+    with connect(url) as conn:
+        for r in results:
+            if r.success is False and not r.blocking:  # a readable sentence with its numbers, then the check
+                log.warning("WARNED %s [%s]", check_sentences.sentence(conn, r, run_id), r.label)
+            elif r.success is not True:
+                level = logging.ERROR if r.blocking else logging.INFO
+                log.log(level, "%s %s", "FAILED" if r.blocking else "SKIPPED", validator.describe(r))
     log.info("Data Docs: %s", validator.data_docs_dir() / "index.html")
     blocking = [r for r in results if r.blocking]
     if blocking:

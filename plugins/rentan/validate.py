@@ -36,6 +36,8 @@ import psycopg
 import yaml
 from psycopg.conninfo import conninfo_to_dict
 
+from rentan import check_sentences
+from rentan.data_docs_offline import make_offline
 from rentan.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 from rentan.warehouse import open_connection
 
@@ -233,6 +235,7 @@ def _run_gx(url: str, params: dict, batches: list[Batch], values: dict[str, str]
             outcome = checkpoint.run(expectation_parameters=params, run_id=RunIdentifier(run_name=run_name))
         finally:
             source.get_engine().dispose()
+        make_offline(docs_dir)  # local CSS/JS: the Data Docs work without the network
     return [_check_result(r) for run in outcome.run_results.values() for r in run.results]
 
 
@@ -429,7 +432,7 @@ def print_validation_summary(conn: psycopg.Connection, run_id: str | None = None
         print(f"  {suite:<16}{verdict:<8}{counts['passed']}/{sum(counts.values())} passed{extra}")
     for r in results:
         if r.success is False:
-            print(f"  {'FAIL' if r.severity == 'fail' else 'WARN'} {describe(r, limit=120)}")
+            print(f"  {'FAIL' if r.severity == 'fail' else 'WARN'} {check_sentences.sentence(conn, r, run_id)}")
     index = data_docs_dir() / "index.html"
     print(f"  Data Docs: {index if index.exists() else '(not built here)'}")
     return passed

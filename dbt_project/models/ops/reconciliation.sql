@@ -1,4 +1,4 @@
-{{ config(indexes=[{'columns': ['period', 'nik'], 'unique': true}]) }}
+{{ config(indexes=[{'columns': ['period', 'nik'], 'unique': true}, {'columns': ['nik']}]) }}
 
 -- The monthly reconciliation list (marts.md contract, program-rules.md section 7): one row
 -- per (period, NIK) expected to be paid or paid; then what the finance office needs to
