@@ -12,8 +12,12 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-# Airflow reads its home at import: give the test session one of its own, before any import.
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="rentan-test-airflow-"))
+# Each test process (a pytest-xdist worker inherits the controller's environment) gets its own
+# dbt target directory and Airflow home (Airflow reads its home at import: set before any import).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+for _variable, _prefix in (("RENTAN_DBT_DIR", "rentan-test-dbt-"), ("AIRFLOW_HOME", "rentan-test-airflow-")):
+    if _WORKER or _variable not in os.environ:
+        os.environ[_variable] = tempfile.mkdtemp(prefix=f"{_prefix}{_WORKER or 'main'}-")
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 # The BI marts' pseudonym key: a test key, never a real one (rentan.pseudonym).
 os.environ.setdefault("RENTAN_PSEUDONYM_KEY", "rentan-test-pseudonym-key")

@@ -35,8 +35,11 @@ from psycopg.conninfo import conninfo_to_dict
 from rentan.migrate import ETL_ROLE
 from rentan.paths import DBT_PROJECT_DIR
 
-TARGET_DIR = DBT_PROJECT_DIR / "target"
-LOG_DIR = DBT_PROJECT_DIR / "logs"
+# RENTAN_DBT_DIR moves both elsewhere: processes that build at the same time (test workers)
+# must not share dbt's target directory.
+_DBT_DIR = Path(os.environ["RENTAN_DBT_DIR"]) if os.environ.get("RENTAN_DBT_DIR") else None
+TARGET_DIR = _DBT_DIR / "target" if _DBT_DIR else DBT_PROJECT_DIR / "target"
+LOG_DIR = _DBT_DIR / "logs" if _DBT_DIR else DBT_PROJECT_DIR / "logs"
 LOG_TAIL_LINES = 60
 # The `dbt` console script, run by this interpreter wherever dbt is installed.
 DBT_COMMAND = (sys.executable, "-c", "from dbt.cli.main import cli; cli()")

@@ -81,7 +81,7 @@ def officer_url() -> str:
             f"set {OFFICER_URL_ENV} to the URL of a programme officer's login (a member of "
             f"{OFFICER_ROLE}): explain reads personal data as an officer, never as the pipeline"
         )
-    warehouse_url()  # starts the embedded warehouse if needed
+    warehouse_url(start=True)  # the CLI on a developer machine: start the embedded warehouse if needed
     return EmbeddedWarehouse().url(login=OFFICER_LOGIN)
 
 
