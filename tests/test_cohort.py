@@ -98,6 +98,24 @@ def test_a_raised_capacity_keeps_the_cohort_and_calls_the_waiting_list(warehouse
     assert [rank for rank, _ in called] == sorted(rank for rank, _ in called)
 
 
+def test_a_called_replacement_stays_called_whatever_a_later_snapshot_says(warehouse, tmp_path):
+    """Only death ends participation: a BPJS check that now shows an employer's cover does not un-call them."""
+    nik, call_order = query(warehouse, "select nik, call_order from ops.replacement_list order by call_order")[0]
+    assert query(warehouse, "select nik from history.replacement_calls where nik = %s", (nik,)) == [(nik,)]
+    landing = tmp_path / "landing"
+    (landing / "bpjs_kepesertaan").mkdir(parents=True)
+    (landing / "bpjs_kepesertaan" / "bpjs_kepesertaan_20261125.csv").write_text(
+        "nik,kpj,nama,segmen,sumber_iuran,status_kepesertaan,tgl_kepesertaan,tgl_nonaktif\n"
+        f"{nik},99000001,X,PU,PEMBERI_KERJA,AKTIF,2026-11-01,\n")
+    load_landing(warehouse, landing)
+    outcome = run("later", {"quota": QUOTA + 10, "snapshot_min_ratio": 0.0})
+    assert "failed" not in outcome, outcome
+    recheck = query(warehouse, "select recheck_reasons from ops.person_case_waitlist where nik = %s", (nik,))
+    assert recheck and "ALREADY_COVERED" in recheck[0][0]
+    assert query(warehouse, "select call_order from ops.replacement_list where nik = %s", (nik,)) == [(call_order,)]
+    assert query(warehouse, "select source from ops.enrollment where nik = %s", (nik,)) == [("REPLACEMENT",)]
+
+
 def test_reselect_is_the_decision_that_changes_the_cohort_and_is_kept_in_audit(warehouse):
     before = selected(warehouse)
     outcome = run("decided", {"quota": QUOTA, "max_age": 45}, reselect="Keputusan Wali Kota: usia sampai 45 tahun")

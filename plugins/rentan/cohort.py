@@ -6,7 +6,9 @@ published version has an enrolled participant, a build keeps the published cohor
 slots), and a fail-level check refuses a build whose selected people or ranks differ from
 the published ones, naming how many and why. Only an explicit decision, `rentan run
 --reselect "reason"`, changes the cohort then; publish records every change of the cohort
-in audit.cohort_decisions, in the swap's transaction.
+in audit.cohort_decisions, in the swap's transaction. The replacements a published version
+called are decisions too: history.replacement_calls keeps them, so later snapshots never
+un-call a participant (int_enrollment_waitlist_recheck).
 """
 
 from __future__ import annotations
@@ -180,4 +182,18 @@ def record(conn: psycopg.Connection, run_id: str, change: CohortChange, reselect
             change.left,
             change.reranked,
         ),
+    )
+
+
+def record_calls(conn: psycopg.Connection, run_id: str, reselect: str | None) -> None:
+    """Keep the just-published version's called replacements (inside publish's transaction, after the swap).
+
+    A `--reselect` decision replaced the cohort and was built without the old calls: its calls start afresh.
+    """
+    if reselect:
+        conn.execute("delete from history.replacement_calls")
+    conn.execute(
+        """insert into history.replacement_calls (nik, first_call_order, first_run_id)
+           select nik, call_order, %s from ops.replacement_list on conflict (nik) do nothing""",
+        (run_id,),
     )

@@ -53,7 +53,7 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
         log.info(why)
         run = dbt_runner.build(url, params, select=select, unit_tests=unit_tests,
                                extra_vars={"build_schema_suffix": publisher.BUILD_SUFFIX, "carry_over": bool(select),
-                                           "cohort_size": inputs["cohort_size"]})
+                                           "cohort_size": inputs["cohort_size"], "forget_calls": bool(reselect)})
         tests = validator.dbt_test_results(run, dbt_runner.TARGET_DIR / "manifest.json")
         with connect(url) as conn:
             with conn.transaction():
@@ -135,6 +135,7 @@ def publish(run_id: str, seconds: dict | None = None, reselect: str | None = Non
                 published = publisher.publish(conn, run_id,
                                               [*validator.suite_names(), validator.DBT_SUITE, cohort.SUITE])
                 cohort.record(conn, run_id, change, reselect)
+                cohort.record_calls(conn, run_id, reselect)
         except publisher.PublishRefused as refused:
             raise TransformFailed(f"not published: {refused}") from None
         conn.execute(

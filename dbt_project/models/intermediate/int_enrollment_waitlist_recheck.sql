@@ -6,6 +6,10 @@
 -- is_still_eligible: no rule fails, any recorded death included. A death only decides which
 -- slots the person could fill (alive on the slot's first day), so the allocation
 -- (int_enrollment_slot_allocation) reads is_eligible_while_alive and died_on.
+-- A person an earlier published version called (stg_history__replacement_calls) is a
+-- participant: only death stops them being callable, whatever later snapshots say. Anyone
+-- ranked before the last of them who was not called was passed over then, and stays so: a
+-- later snapshot cannot put them before people already called.
 with
 
 ranked as (
@@ -43,6 +47,12 @@ informal_jobs as (
 parameters as (
 
     select * from {{ ref('int_program_parameters') }}
+
+),
+
+called_before as (
+
+    select * from {{ ref('stg_history__replacement_calls') }}
 
 ),
 
@@ -137,28 +147,43 @@ rules as (
 
 ),
 
+last_called as (
+
+    select coalesce(max(waitlist.waitlist_rank), 0) as waitlist_rank
+
+    from waitlist
+    inner join called_before
+        on waitlist.nik = called_before.nik
+
+),
+
 final as (
 
     select
-        nik,
-        priority_rank,
-        waitlist_rank,
-        cardinality(reason_codes) = 0 as is_still_eligible,
-        array_to_string(reason_codes, ',') as recheck_reasons,
-        (
-            cardinality(array_remove(reason_codes, 'DECEASED')) = 0
-            and not coalesce(status_hidup = 'MATI' and tanggal_kematian is null, false)
-        ) as is_eligible_while_alive,
-        tanggal_kematian as died_on,
-        desil,
-        kategori_informal,
-        nama,
-        kode_kelurahan,
-        nama_kelurahan,
-        kode_kecamatan,
-        nama_kecamatan
+        rules.nik,
+        rules.priority_rank,
+        rules.waitlist_rank,
+        cardinality(rules.reason_codes) = 0 as is_still_eligible,
+        array_to_string(rules.reason_codes, ',') as recheck_reasons,
+        case
+            when rules.nik in (select called_before.nik from called_before)
+                then not coalesce(rules.status_hidup = 'MATI' and rules.tanggal_kematian is null, false)
+            else
+                cardinality(array_remove(rules.reason_codes, 'DECEASED')) = 0
+                and not coalesce(rules.status_hidup = 'MATI' and rules.tanggal_kematian is null, false)
+                and rules.waitlist_rank > last_called.waitlist_rank
+        end as is_eligible_while_alive,
+        rules.tanggal_kematian as died_on,
+        rules.desil,
+        rules.kategori_informal,
+        rules.nama,
+        rules.kode_kelurahan,
+        rules.nama_kelurahan,
+        rules.kode_kecamatan,
+        rules.nama_kecamatan
 
     from rules
+    cross join last_called
 
 )
 
