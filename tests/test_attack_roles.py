@@ -35,6 +35,9 @@ READABLE = {
     "rentan_bi": {"marts"},
     "nobody": set(),
 }
+# Functions a group may call, by schema: officers record their look-ups (officer.record_lookup,
+# SECURITY DEFINER: it writes audit.person_lookup, it reads nothing back).
+CALLABLE = {"rentan_officer": {"officer"}}
 SYSTEM = ("pg_catalog", "information_schema")
 # Every schema the pipeline fills: the attack is only worth something if each has data and statistics.
 FILLED = {"raw", "meta", "staging", "intermediate", "ops", "marts", "audit", "secret", "ops_build", "marts_build"}
@@ -171,7 +174,7 @@ def test_information_schema_shows_a_login_nothing_outside_its_schemas(warehouse,
                     sql.SQL("select distinct {c} from {v} where {c} <> all(%s)").format(
                         c=sql.Identifier(column), v=sql.Identifier("information_schema", view)
                     ),
-                    ([*SYSTEM, *READABLE[group]],),
+                    ([*SYSTEM, *READABLE[group], *CALLABLE.get(group, ())],),
                 ).fetchall()
             except psycopg.errors.InsufficientPrivilege:  # a view PostgreSQL keeps from PUBLIC shows nothing
                 continue
@@ -199,6 +202,8 @@ def test_a_login_can_call_no_function_of_the_warehouse(warehouse, group):
     called = []
     with psycopg.connect(login_urls[group], autocommit=True) as reader:
         for schema, name, types in functions:
+            if schema in CALLABLE.get(group, ()):
+                continue
             args = sql.SQL(", ").join(sql.SQL("null::{}").format(sql.SQL(t)) for t in types)
             try:
                 reader.execute(sql.SQL("select {}({})").format(sql.Identifier(schema, name), args))

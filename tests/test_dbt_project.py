@@ -63,8 +63,9 @@ def test_only_int_program_parameters_reads_parameter_vars():
     names = "|".join(load_parameters())
     readers = {p.name for p in (DBT_PROJECT_DIR / "models").rglob("*.sql")
                if re.search(rf"var\(\s*['\"]({names})['\"]", p.read_text())}
-    # The snapshot models read selection_date for the latest_batch macro (an as-of date).
+    # The snapshot models read selection_date for the latest_batch macro (an as-of date); the
+    # slot allocation unrolls one stage per covered month at compile time.
     assert readers - {"int_program_parameters.sql"} <= {
         "int_dtsen_individuals_at_selection.sql", "int_dukcapil_residents_at_selection.sql",
-        "int_bpjs_memberships_at_selection.sql"}
+        "int_bpjs_memberships_at_selection.sql", "int_enrollment_slot_allocation.sql"}
     assert "int_program_parameters.sql" in readers

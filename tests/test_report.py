@@ -203,8 +203,8 @@ def test_workbook_summary_matches_the_budget_mart(warehouse, streak_period, repo
     version = query(url, "select max(version) from meta.publish_log")[0][0]
     assert version == report["summary"]["published_version"]
     assert summary["Dibuat dari data terbit"] == f"versi terbit {version}"
-    replacements = next(value for label, value in summary.items() if label.startswith("Pengganti yang dapat dipanggil"))
-    assert replacements == query_one(url, "select replacements from marts.replacement_capacity")["replacements"]
+    called = next(value for label, value in summary.items() if label.startswith("Pengganti yang dipanggil"))
+    assert called == query_one(url, "select called from marts.replacement_capacity")["called"]
 
 
 def test_workbook_totals_are_formulas_over_the_rows(warehouse, streak_period, report):

@@ -95,7 +95,7 @@ def test_upgrading_takes_back_the_old_table_grants(server_url, tmp_path, monkeyp
                     sql.Identifier(schema, "old")))
             conn.execute("analyze")
             monkeypatch.undo()
-            assert migrations.migrate(conn) == ["V013__least_privilege"]
+            assert "V013__least_privilege" in migrations.migrate(conn)
             granted = conn.execute(
                 """select n.nspname, r.rolname from pg_class as c join pg_namespace as n on c.relnamespace = n.oid
                    cross join pg_roles as r

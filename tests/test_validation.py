@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from psycopg import sql
-from rentan import transform, validate
+from rentan import cohort, transform, validate
 from rentan.parameters import load_parameters
 from rentan.status import print_status
 from rentan.warehouse import connect
@@ -160,7 +160,7 @@ def test_the_first_run_passed_every_suite_and_was_published_readably(warehouse, 
         suites = dict(conn.execute(
             """select suite, bool_and(success is not false or severity = 'warn') from audit.validation_results
                where run_id = 'first' group by suite""").fetchall())
-        assert suites == {s: True for s in [*validate.suite_names(), validate.DBT_SUITE]}
+        assert suites == {s: True for s in [*validate.suite_names(), validate.DBT_SUITE, cohort.SUITE]}
         assert conn.execute("select version, run_id from meta.publish_log").fetchall() == [(1, "first")]
         assert conn.execute("""select status, detail from audit.pipeline_health
                                where component = 'publish'""").fetchall() == [("SUCCESS", "first")]

@@ -45,11 +45,21 @@ class CohortChange:
 
 
 def frozen_size(conn: psycopg.Connection, reselect: str | None) -> int | None:
-    """The cohort size a build must keep, or None when it may select afresh (nothing enrolled, or --reselect)."""
+    """The cohort size a build must keep, or None when it may select afresh (nothing enrolled, or --reselect).
+
+    The published version's cohort_size (its capacity when it selected afresh), so an unchanged
+    selection gives an unchanged build; a version published before that column existed: its
+    selected count.
+    """
     if reselect or not _published(conn):
         return None
     if not conn.execute("select exists (select 1 from ops.enrollment where kpj is not null)").fetchone()[0]:
         return None
+    if conn.execute(
+        """select exists (select 1 from pg_attribute where attrelid = to_regclass('marts.program_capacity')
+                          and attname = 'cohort_size' and not attisdropped)"""
+    ).fetchone()[0]:
+        return conn.execute("select cohort_size from marts.program_capacity").fetchone()[0]
     return conn.execute("select count(*) from ops.eligibility where is_selected").fetchone()[0]
 
 

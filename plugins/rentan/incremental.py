@@ -53,7 +53,8 @@ def plan(conn: psycopg.Connection, inputs: dict) -> tuple[list[str] | None, str]
     if published is None or state is None or state[0] != published[0]:
         return None, "full build: the last successful build is not the published one"
     previous = state[1]
-    changed = sorted(name for name in ("params", "project", "key", "cohort_size") if previous.get(name) != inputs[name])
+    changed = sorted(name for name in ("params", "project", "key", "reselect")
+                     if previous.get(name) != inputs.get(name))
     if changed:
         return None, f"full build: {', '.join(changed)} changed since the published build"
     feeds = sorted(feed for feed in {*inputs["batches"], *previous["batches"]}

@@ -47,13 +47,14 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
             migrate(conn)
             publisher.reset_build(conn)
             inputs = incremental.current_inputs(conn, params, fingerprint(load_key()))
-            inputs["cohort_size"] = cohort.frozen_size(conn, reselect)
+            inputs["reselect"] = bool(reselect)  # a decision builds without the call history: all of it
+            cohort_size = cohort.frozen_size(conn, reselect)
             select, why = incremental.plan(conn, inputs)
             incremental.forget(conn)
         log.info(why)
         run = dbt_runner.build(url, params, select=select, unit_tests=unit_tests,
                                extra_vars={"build_schema_suffix": publisher.BUILD_SUFFIX, "carry_over": bool(select),
-                                           "cohort_size": inputs["cohort_size"], "forget_calls": bool(reselect)})
+                                           "cohort_size": cohort_size, "forget_calls": bool(reselect)})
         tests = validator.dbt_test_results(run, dbt_runner.TARGET_DIR / "manifest.json")
         with connect(url) as conn:
             with conn.transaction():

@@ -3,6 +3,7 @@
 -- needs a parameter joins to this row; only this model reads the parameter vars, and the
 -- `cohort_size` var: the size of the published cohort a build must keep once participants
 -- are enrolled (rentan.cohort), empty when the build selects afresh.
+{%- set frozen_cohort_size = var('cohort_size', none) %}
 with
 
 parameters as (
@@ -25,8 +26,7 @@ parameters as (
         cast('{{ var("program_payer_code") }}' as text) as program_payer_code,
         cast({{ var('unpaid_flag_months') }} as integer) as unpaid_flag_months,
         cast({{ var('bpjs_lapse_months') }} as integer) as bpjs_lapse_months,
-        cast({{ var('cohort_size', none) if var('cohort_size', none) is not none else 'null' }} as integer)
-        as frozen_cohort_size
+        cast({{ frozen_cohort_size if frozen_cohort_size is not none else 'null' }} as integer) as frozen_cohort_size
 
 ),
 
