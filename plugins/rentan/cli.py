@@ -99,10 +99,12 @@ def cmd_run(args) -> int:
 
 def cmd_demo(args) -> int:
     """Generate the synthetic landing area (deterministic) and run the pipeline on it."""
+    from rentan.ingest.landing import SETTLE_SECONDS_VARIABLE
     from rentan.pseudonym import create_demo_key
 
     create_demo_key()
     cmd_generate(argparse.Namespace(out=str(args.landing), seed=DEMO_SEED, people=args.people, params=None))
+    os.environ.setdefault(SETTLE_SECONDS_VARIABLE, "0")  # written whole, just now, by this process
     return cmd_run(argparse.Namespace(landing=str(args.landing), params=None, reselect=None))
 
 
