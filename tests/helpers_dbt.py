@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 from psycopg.rows import dict_row
+from rentan import transform
 from rentan.ingest.landing import scan, split_new_and_loaded
 from rentan.ingest.loader import load_file
 from rentan.migrate import migrate
@@ -48,3 +49,10 @@ def query_one(url: str, sql: str, params: tuple = ()) -> dict:
     """The first row of a query as a dict of column name -> value."""
     with connect(url) as conn, conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(sql, params).fetchone()
+
+
+def publish_run(run_id: str, overrides: dict | None = None, reselect: str | None = None) -> dict:
+    """Build, validate and publish as the transform DAG does, on the database of WAREHOUSE_URL."""
+    built = transform.build(run_id, overrides or {}, unit_tests=False, reselect=reselect)
+    transform.validate(run_id, overrides or {}, reselect=reselect)
+    return {**built, **transform.publish(run_id, reselect=reselect)}

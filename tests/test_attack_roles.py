@@ -23,7 +23,7 @@ from rentan import transform, validate
 from rentan.parameters import load_parameters
 from rentan.warehouse import connect
 
-from tests.helpers_dbt import load_landing, migrated_database
+from tests.helpers_dbt import load_landing, migrated_database, publish_run
 
 synth = pytest.importorskip("rentan.synth")
 
@@ -75,9 +75,7 @@ def warehouse(server_url, tmp_path_factory):
         env.setenv("WAREHOUSE_URL", url)
         env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
         load_landing(url, landing)
-        transform.build("published", {}, unit_tests=False)
-        transform.validate("published", {})
-        transform.publish("published")
+        publish_run("published")
         transform.build("candidate", {}, unit_tests=False)  # audited later, or never: readers must not see it
         with connect(url) as conn:  # made by the pipeline role after the swap: the defaults must hold
             for schema in ("ops", "marts"):

@@ -9,7 +9,7 @@ import pytest
 from rentan import transform, validate
 from rentan.parameters import load_parameters
 
-from tests.helpers_dbt import load_landing, migrated_database, query
+from tests.helpers_dbt import load_landing, migrated_database, publish_run, query
 
 synth = pytest.importorskip("rentan.synth")
 
@@ -20,9 +20,7 @@ QUOTA = 40
 def run(run_id: str, overrides: dict, reselect: str | None = None) -> dict:
     """Build, validate and publish; the publication, or the TransformFailed message."""
     try:
-        transform.build(run_id, overrides, unit_tests=False, reselect=reselect)
-        transform.validate(run_id, overrides, reselect=reselect)
-        return transform.publish(run_id, reselect=reselect)
+        return publish_run(run_id, overrides, reselect)
     except transform.TransformFailed as failed:
         return {"failed": str(failed)}
 

@@ -33,7 +33,7 @@ from rentan.parameters import load_parameters
 from rentan.warehouse import ConfigurationError, connect, warehouse_url
 
 from tests.factories import DTSEN_HEADER, DTSEN_ROW, write
-from tests.helpers_dbt import load_landing, migrated_database
+from tests.helpers_dbt import load_landing, migrated_database, publish_run
 from tests.test_validation import PEOPLE, reader_logins, what_readers_see
 
 synth = pytest.importorskip("rentan.synth")
@@ -63,9 +63,7 @@ def published_then_empty_snapshot(server_url, tmp_path_factory):
         env.setenv("WAREHOUSE_URL", url)
         env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
         load_landing(url, landing)
-        transform.build("first", {}, unit_tests=False)
-        transform.validate("first", {})
-        transform.publish("first")
+        publish_run("first")
         write(landing, "dtsen", "dtsen_20251210.csv", [DTSEN_HEADER])  # becomes the snapshot in force
         (empty,) = load_landing(url, landing)
         assert (empty["file"], empty["status"], empty["rows_loaded"]) == ("dtsen/dtsen_20251210.csv", "LOADED", 0)

@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 from psycopg import sql
-from rentan import incremental, transform, validate
+from rentan import incremental, validate
 from rentan.parameters import load_parameters
 from rentan.warehouse import connect
 
-from tests.helpers_dbt import load_landing, migrated_database, query
+from tests.helpers_dbt import load_landing, migrated_database, publish_run, query
 from tests.test_validation import PEOPLE
 
 synth = pytest.importorskip("rentan.synth")
@@ -33,12 +33,6 @@ def published_contents(url: str) -> dict[str, str]:
             .format(sql.Identifier(schema, name))).fetchone()[0] for schema, name in names}
 
 
-def build_validate_publish(run_id: str) -> dict:
-    built = transform.build(run_id, {}, unit_tests=False)
-    transform.validate(run_id, {})
-    return {**built, **transform.publish(run_id)}
-
-
 def rebuilt_models(url: str, run_id: str) -> set[str]:
     return {uid.split(".")[-1] for (uid,) in query(
         url, "select unique_id from audit.dbt_results where run_id = %s and resource_type = 'model'", (run_id,))}
@@ -56,14 +50,14 @@ def runs(server_url, tmp_path_factory):
         env.setenv("WAREHOUSE_URL", url)
         env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
         load_landing(url, landing)
-        results = {"first": build_validate_publish("first")}
+        results = {"first": publish_run("first")}
         shutil.move(held_back / last_payment.name, last_payment)
         load_landing(url, landing)
-        results["incremental"] = build_validate_publish("incremental")
+        results["incremental"] = publish_run("incremental")
         contents = {"incremental": published_contents(url)}
         with connect(url) as conn:
             conn.execute("delete from meta.build_state")  # as after a failed build: the next one is full
-        results["full"] = build_validate_publish("full")
+        results["full"] = publish_run("full")
         contents["full"] = published_contents(url)
         yield url, results, contents
 

@@ -21,7 +21,7 @@ from rentan.parameters import load_parameters
 from rentan.status import print_status
 from rentan.warehouse import connect
 
-from tests.helpers_dbt import load_landing, migrated_database
+from tests.helpers_dbt import load_landing, migrated_database, publish_run
 
 synth = pytest.importorskip("rentan.synth")
 
@@ -68,9 +68,7 @@ def warehouse(server_url, tmp_path_factory):
         env.setenv("WAREHOUSE_URL", url)
         env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
         load_landing(url, landing)
-        transform.build("first", {}, unit_tests=False)
-        transform.validate("first", {})
-        transform.publish("first")
+        publish_run("first")
         transform.build(CANDIDATE, {}, unit_tests=False)
         with reader_logins(url) as logins:
             yield url, logins, what_readers_see(logins)
