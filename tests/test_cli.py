@@ -48,13 +48,14 @@ def test_run_loads_every_feed_then_a_rerun_loads_nothing_new(generated, fresh_ur
                            for reason, n in f["quarantined"].items()}
     assert capacity == (10000, "QUOTA")  # the --params override reached dbt
 
-    second = rentan("run", "--landing", str(landing), url=fresh_url)
+    # the same parameters (other ones would re-rank an enrolled cohort: tests/test_cohort.py)
+    second = rentan("run", "--landing", str(landing), "--params", str(params), url=fresh_url)
     assert second.returncode == 0, second.stdout + second.stderr
     assert f"nothing new to load: all {len(truth['files'])} files were loaded before" in second.stdout
     with psycopg.connect(fresh_url) as conn:
         assert conn.execute("select count(*) from meta.load_manifest").fetchone()[0] == len(truth["files"])
         capacity = conn.execute("select capacity, binding_constraint from marts.program_capacity").fetchone()
-    assert capacity == (9920, "BUDGET")  # defaults again
+    assert capacity == (10000, "QUOTA")
 
 
 def test_a_file_missing_a_column_fails_the_run_naming_file_and_column(fresh_url, tmp_path):

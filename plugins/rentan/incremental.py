@@ -37,13 +37,16 @@ def project_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def current_inputs(conn: psycopg.Connection, params: dict, key_fingerprint: str) -> dict:
-    """What this run's build would read: per feed its LOADED batch ids, and the rest."""
+def current_inputs(conn: psycopg.Connection, params: dict, key_fingerprint: str, reselect: bool = False) -> dict:
+    """What this run's build would read: per feed its LOADED batch ids, and the rest.
+
+    A `--reselect` build reads no call history (rentan.cohort): it, and the build after it, are full.
+    """
     batches = dict(conn.execute(
         """select feed, array_agg(batch_id order by batch_id) from meta.load_manifest
            where status = 'LOADED' group by feed""").fetchall())
     return {"batches": batches, "params": json.loads(json.dumps(params, sort_keys=True, default=str)),
-            "project": project_fingerprint(), "key": key_fingerprint}
+            "project": project_fingerprint(), "key": key_fingerprint, "reselect": reselect}
 
 
 def plan(conn: psycopg.Connection, inputs: dict) -> tuple[list[str] | None, str]:
@@ -54,7 +57,7 @@ def plan(conn: psycopg.Connection, inputs: dict) -> tuple[list[str] | None, str]
         return None, "full build: the last successful build is not the published one"
     previous = state[1]
     changed = sorted(name for name in ("params", "project", "key", "reselect")
-                     if previous.get(name) != inputs.get(name))
+                     if previous.get(name, False) != inputs[name])
     if changed:
         return None, f"full build: {', '.join(changed)} changed since the published build"
     feeds = sorted(feed for feed in {*inputs["batches"], *previous["batches"]}

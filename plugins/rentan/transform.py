@@ -46,8 +46,7 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
         with connect(url) as conn:
             migrate(conn)
             publisher.reset_build(conn)
-            inputs = incremental.current_inputs(conn, params, fingerprint(load_key()))
-            inputs["reselect"] = bool(reselect)  # a decision builds without the call history: all of it
+            inputs = incremental.current_inputs(conn, params, fingerprint(load_key()), reselect=bool(reselect))
             cohort_size = cohort.frozen_size(conn, reselect)
             select, why = incremental.plan(conn, inputs)
             incremental.forget(conn)

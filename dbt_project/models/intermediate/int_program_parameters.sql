@@ -25,8 +25,7 @@ parameters as (
         cast('{{ var("kode_kota") }}' as text) as kode_kota,
         cast('{{ var("program_payer_code") }}' as text) as program_payer_code,
         cast({{ var('unpaid_flag_months') }} as integer) as unpaid_flag_months,
-        cast({{ var('bpjs_lapse_months') }} as integer) as bpjs_lapse_months,
-        cast({{ frozen_cohort_size if frozen_cohort_size is not none else 'null' }} as integer) as frozen_cohort_size
+        cast({{ var('bpjs_lapse_months') }} as integer) as bpjs_lapse_months
 
 ),
 
@@ -82,7 +81,7 @@ cohort as (
         -- How many of the first ranks are selected: the capacity, until participants are
         -- enrolled; then the published cohort's size whatever the capacity does (a raise
         -- becomes slots for the waiting list).
-        coalesce(frozen_cohort_size, capacity) as cohort_size
+        {{ frozen_cohort_size if frozen_cohort_size is not none else 'capacity' }} as cohort_size
 
     from capacity
 
