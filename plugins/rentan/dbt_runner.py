@@ -185,7 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from rentan.warehouse import warehouse_url
 
-    for name, value in dbt_env(argv[1] if len(argv) == 2 else warehouse_url()).items():
+    # `make lint` on a developer's machine: the embedded warehouse is started if none is configured.
+    for name, value in dbt_env(argv[1] if len(argv) == 2 else warehouse_url(start=True)).items():
         print(f"export {name}={shlex.quote(value)}")
     return 0
 

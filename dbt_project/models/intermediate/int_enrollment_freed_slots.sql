@@ -46,26 +46,33 @@ exits as (
 
 ),
 
+raise_start as (
+
+    -- A raised capacity's slots start the month after the latest payment data.
+    select
+        parameters.cohort_size,
+        parameters.capacity - parameters.cohort_size as added_slots,
+        greatest(
+            cast(headroom.latest_payment_period + interval '1 month' as date),
+            parameters.coverage_start_month
+        ) as slot_start_month
+
+    from parameters
+    cross join headroom
+
+),
+
 capacity_raise as (
 
     select
         'CAPACITY' as slot_source,
-        cast(added.slot_start_month - interval '1 month' as date) as freed_month,
-        parameters.cohort_size + series.added_slot as freed_rank,
+        cast(raise_start.slot_start_month - interval '1 month' as date) as freed_month,
+        raise_start.cohort_size + series.added_slot as freed_rank,
         cast(null as text) as frees_nik,
-        added.slot_start_month
+        raise_start.slot_start_month
 
-    from parameters
-    cross join (
-        select
-            greatest(
-                cast(headroom.latest_payment_period + interval '1 month' as date),
-                parameters.coverage_start_month
-            ) as slot_start_month
-        from headroom
-        cross join parameters
-    ) as added
-    cross join generate_series(1, greatest(parameters.capacity - parameters.cohort_size, 0)) as series (added_slot)
+    from raise_start
+    cross join generate_series(1, greatest(raise_start.added_slots, 0)) as series (added_slot)
 
 ),
 
