@@ -13,18 +13,18 @@ individuals as (
 
 -- Household size counts every delivered row of the id_keluarga (program-rules section 4),
 -- including rows the loader quarantined for a defect in another column: a mistyped birth
--- date of one child does not shrink a family. So it is read from raw, not from staging.
+-- date of one child does not shrink a family. So it is counted over raw, per delivered
+-- line, and joined back by line number (a join on the household key itself lets the
+-- planner misjudge the number of households and nest loops over 160,000 rows).
 delivered_households as (
 
     select
-        meta.normalize_text(id_keluarga) as id_keluarga,
-        count(*) as household_size
+        line_no,
+        count(*) over (partition by meta.normalize_text(id_keluarga)) as household_size
 
     from {{ source('raw', 'dtsen') }}
 
     where batch_id = {{ latest_batch('dtsen', var('selection_date')) }}
-
-    group by meta.normalize_text(id_keluarga)
 
 ),
 
@@ -38,7 +38,7 @@ counted as (
     from individuals
 
     inner join delivered_households
-        on individuals.id_keluarga = delivered_households.id_keluarga
+        on individuals.line_no = delivered_households.line_no
 
 )
 
