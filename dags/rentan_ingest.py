@@ -6,11 +6,11 @@ import os
 
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-from rentan.assets import RAW_ASSETS
-from rentan.dag_policy import DEFAULT_ARGS, fail_without_retry
 from rentan.ingest import steps
 from rentan.ingest.loader import FileRejected
 from rentan.paths import REPO_ROOT
+from rentan.pipeline.assets import RAW_ASSETS
+from rentan.pipeline.dag_policy import DEFAULT_ARGS, fail_without_retry
 
 DOC_MD = """
 ### rentan_ingest

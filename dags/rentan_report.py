@@ -5,9 +5,8 @@ from __future__ import annotations
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 from airflow.sdk.configuration import conf
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-from rentan import reports
-from rentan.assets import MARTS_ASSET
-from rentan.dag_policy import DEFAULT_ARGS, REPORT_SCHEDULE, report_deadline
+from rentan.pipeline.assets import MARTS_ASSET
+from rentan.pipeline.dag_policy import DEFAULT_ARGS, REPORT_SCHEDULE, report_deadline
 
 DOC_MD = """
 ### rentan_report
@@ -46,12 +45,20 @@ workbook holds KPJs and masked names: share it only with the finance office.
     default_args=DEFAULT_ARGS,
     tags=["rentan", "report", "finance"],
     doc_md=DOC_MD,
-    params={"period": Param("", type="string", pattern=r"^([0-9]{4}-(0[1-9]|1[0-2]))?$",
-                            description="YYYY-MM; empty: the month before a scheduled run, else the latest month")},
+    params={
+        "period": Param(
+            "",
+            type="string",
+            pattern=r"^([0-9]{4}-(0[1-9]|1[0-2]))?$",
+            description="YYYY-MM; empty: the month before a scheduled run, else the latest month",
+        )
+    },
 )
 def rentan_report():
     @task
     def build_report(params=None, dag_run=None, logical_date=None, dag=None) -> dict:
+        from rentan import reports  # matplotlib and openpyxl: imported when the task runs, not at parse
+
         local_date = logical_date.astimezone(dag.timezone) if logical_date else None
         try:
             result = reports.report_for_run(params["period"], dag_run.run_type, local_date)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from airflow.sdk import AssetAny, Param, dag, task
-from rentan import transform
-from rentan.assets import MARTS_ASSET, RAW_ASSETS
-from rentan.dag_policy import DEFAULT_ARGS, fail_without_retry
+from rentan.pipeline.assets import MARTS_ASSET, RAW_ASSETS
+from rentan.pipeline.dag_policy import DEFAULT_ARGS, fail_without_retry
 
 DOC_MD = """
 ### rentan_transform
@@ -53,26 +52,40 @@ from raw and the build schemas, so re-running is safe.
     default_args=DEFAULT_ARGS,
     tags=["rentan", "transform", "dbt"],
     doc_md=DOC_MD,
-    params={"program_parameters": Param({}, type="object"),
-            "reselect": Param(None, type=["null", "string"],
-                              description="why the selected cohort may change although participants are enrolled")},
+    params={
+        "program_parameters": Param({}, type="object"),
+        "reselect": Param(
+            None,
+            type=["null", "string"],
+            description="why the selected cohort may change although participants are enrolled",
+        ),
+    },
 )
 def rentan_transform():
     @task
     def dbt_build(params=None, run_id=None) -> dict:
-        with fail_without_retry(transform.TransformFailed, ValueError):  # same inputs fail the same way
-            return transform.build(run_id, params["program_parameters"], reselect=params["reselect"])
+        from rentan.transform import TransformFailed, steps
+
+        with fail_without_retry(TransformFailed, ValueError):  # same inputs fail the same way
+            return steps.build(run_id, params["program_parameters"], reselect=params["reselect"])
 
     @task
     def validate(build: dict, params=None, run_id=None) -> dict:
-        with fail_without_retry(transform.TransformFailed, ValueError):
-            return transform.validate(run_id, params["program_parameters"], seconds=build["seconds"],
-                                      reselect=params["reselect"])
+        from rentan.transform import TransformFailed
+        from rentan.validate import steps
+
+        with fail_without_retry(TransformFailed, ValueError):
+            return steps.validate(
+                run_id, params["program_parameters"], seconds=build["seconds"], reselect=params["reselect"]
+            )
 
     @task(outlets=[MARTS_ASSET])
     def publish(validation: dict, params=None, run_id=None, outlet_events=None) -> dict:
-        with fail_without_retry(transform.TransformFailed):
-            published = transform.publish(run_id, seconds=validation["seconds"], reselect=params["reselect"])
+        from rentan.publish import steps
+        from rentan.transform import TransformFailed
+
+        with fail_without_retry(TransformFailed):
+            published = steps.publish(run_id, seconds=validation["seconds"], reselect=params["reselect"])
         outlet_events[MARTS_ASSET].extra = {"version": published["version"], "run_id": run_id}
         return published
 

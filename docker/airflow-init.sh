@@ -22,7 +22,7 @@ fi
 
 echo "airflow-init: applying the warehouse migrations as the ETL login"
 python - <<'PY'
-from rentan.migrate import migrate
+from rentan.warehouse.migrate import migrate
 from rentan.warehouse import connect
 
 with connect() as conn:

@@ -19,13 +19,13 @@ for _variable, _prefix in (("RENTAN_DBT_DIR", "rentan-test-dbt-"), ("AIRFLOW_HOM
     if _WORKER or _variable not in os.environ:
         os.environ[_variable] = tempfile.mkdtemp(prefix=f"{_prefix}{_WORKER or 'main'}-")
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-# The BI marts' pseudonym key: a test key, never a real one (rentan.pseudonym).
+# The BI marts' pseudonym key: a test key, never a real one (rentan.warehouse.pseudonym).
 os.environ.setdefault("RENTAN_PSEUDONYM_KEY", "rentan-test-pseudonym-key")
 # Landing files are written by the tests themselves: no need to wait for them to settle.
 os.environ.setdefault("RENTAN_LANDING_SETTLE_SECONDS", "0")
 
-from rentan.migrate import migrate  # noqa: E402
 from rentan.warehouse import EmbeddedWarehouse, connect  # noqa: E402
+from rentan.warehouse.migrate import migrate  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -5,13 +5,15 @@ from __future__ import annotations
 from rentan.ingest.landing import scan, split_new_and_loaded
 from rentan.ingest.loader import FileRejected, load_file
 
-DTSEN_HEADER = ("id_keluarga,nik,no_kk,nama,hubungan_keluarga,jenis_kelamin,tanggal_lahir,kode_wilayah,desil,"
-                "pekerjaan_utama")
+DTSEN_HEADER = (
+    "id_keluarga,nik,no_kk,nama,hubungan_keluarga,jenis_kelamin,tanggal_lahir,kode_wilayah,desil,pekerjaan_utama"
+)
 GOOD_NIK = "3275014101900001"  # born 01-01-1990, a woman (day + 40)
 DTSEN_ROW = f"K1,{GOOD_NIK},3275010101900001,Siti Aminah,ISTRI,P,01-01-1990,3275011001,3,PEMULUNG"
 DUKCAPIL_HEADER = "nik,nama_lengkap,tanggal_lahir,kode_wilayah,status_hidup,tanggal_kematian"
-PAYMENT_HEADER = ("kode_iuran,periode,kpj,nik,nama,penghasilan,iuran_jkk,iuran_jkm,total_iuran,tgl_bayar,"
-                  "no_referensi,jenis_transaksi")
+PAYMENT_HEADER = (
+    "kode_iuran,periode,kpj,nik,nama,penghasilan,iuran_jkk,iuran_jkm,total_iuran,tgl_bayar,no_referensi,jenis_transaksi"
+)
 
 
 def write(landing, feed: str, name: str, lines: list[str], *, newline="\n", bom=False) -> None:
@@ -32,5 +34,6 @@ def load_all(conn, landing) -> dict:
 
 
 def quarantined(conn) -> list[tuple]:
-    return conn.execute("select line_no, reason_code, column_name, raw_line from meta.quarantine "
-                        "order by batch_id, line_no").fetchall()
+    return conn.execute(
+        "select line_no, reason_code, column_name, raw_line from meta.quarantine order by batch_id, line_no"
+    ).fetchall()

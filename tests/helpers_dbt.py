@@ -10,11 +10,13 @@ from urllib.parse import urlsplit
 
 import psycopg
 from psycopg.rows import dict_row
-from rentan import transform
 from rentan.ingest.landing import scan, split_new_and_loaded
 from rentan.ingest.loader import load_file
-from rentan.migrate import migrate
+from rentan.publish import steps as publish_step
+from rentan.transform import steps as transform_step
+from rentan.validate import steps as validate_step
 from rentan.warehouse import connect
+from rentan.warehouse.migrate import migrate
 
 
 @contextmanager
@@ -53,6 +55,6 @@ def query_one(url: str, sql: str, params: tuple = ()) -> dict:
 
 def publish_run(run_id: str, overrides: dict | None = None, reselect: str | None = None) -> dict:
     """Build, validate and publish as the transform DAG does, on the database of WAREHOUSE_URL."""
-    built = transform.build(run_id, overrides or {}, unit_tests=False, reselect=reselect)
-    transform.validate(run_id, overrides or {}, reselect=reselect)
-    return {**built, **transform.publish(run_id, reselect=reselect)}
+    built = transform_step.build(run_id, overrides or {}, unit_tests=False, reselect=reselect)
+    validate_step.validate(run_id, overrides or {}, reselect=reselect)
+    return {**built, **publish_step.publish(run_id, reselect=reselect)}

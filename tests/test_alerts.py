@@ -11,8 +11,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from rentan import dag_policy
-from rentan.dag_policy import ALERT_WEBHOOK_ENV, notify_failure
+from rentan.pipeline import dag_policy
+from rentan.pipeline.dag_policy import ALERT_WEBHOOK_ENV, notify_failure
 
 
 class Receiver:
@@ -58,9 +58,17 @@ def failure_context(exception: BaseException) -> dict:
     from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
 
     ti = RuntimeTaskInstance.model_construct(
-        id=uuid.uuid4(), dag_version_id=uuid.uuid4(), dag_id="rentan_ingest", task_id="load_file",
-        run_id="scheduled__2026-02-01T01:00:00+00:00", try_number=3, map_index=2, max_tries=2,
-        start_date=dt.datetime(2026, 2, 1, 1, 0, tzinfo=dt.UTC), task=None)
+        id=uuid.uuid4(),
+        dag_version_id=uuid.uuid4(),
+        dag_id="rentan_ingest",
+        task_id="load_file",
+        run_id="scheduled__2026-02-01T01:00:00+00:00",
+        try_number=3,
+        map_index=2,
+        max_tries=2,
+        start_date=dt.datetime(2026, 2, 1, 1, 0, tzinfo=dt.UTC),
+        task=None,
+    )
     return {"ti": ti, "task_instance": ti, "run_id": ti.run_id, "exception": exception}
 
 
@@ -79,7 +87,11 @@ def test_a_failed_task_is_posted_to_the_webhook_as_json(monkeypatch):
     assert receiver.paths == ["/hooks/secret-token"]
     assert body["kind"] == "task_failed"
     assert (body["dag_id"], body["task_id"], body["try_number"], body["map_index"]) == (
-        "rentan_ingest", "load_file", 3, 2)
+        "rentan_ingest",
+        "load_file",
+        3,
+        2,
+    )
     assert body["run_id"] == "scheduled__2026-02-01T01:00:00+00:00"
     assert body["error"] == "dukcapil_2026-01-31.csv line 7: bad quoting"
     assert body["text"].startswith("rentan: task rentan_ingest.load_file failed")
@@ -119,8 +131,12 @@ def test_a_webhook_that_errors_or_hangs_does_not_raise(monkeypatch, caplog):
 def test_a_missed_report_deadline_is_posted(monkeypatch):
     # The context Airflow's scheduler builds in Deadline.handle_miss and the triggerer passes on.
     context = {
-        "dag_run": {"dag_run_id": "scheduled__2026-03-01T02:00:00+00:00", "dag_id": "rentan_report",
-                    "state": "running", "logical_date": "2026-03-01T02:00:00Z"},
+        "dag_run": {
+            "dag_run_id": "scheduled__2026-03-01T02:00:00+00:00",
+            "dag_id": "rentan_report",
+            "state": "running",
+            "logical_date": "2026-03-01T02:00:00Z",
+        },
         "deadline": {"id": str(uuid.uuid4()), "deadline_time": "2026-03-05T12:00:00+00:00"},
     }
     with Receiver() as receiver:
@@ -129,7 +145,10 @@ def test_a_missed_report_deadline_is_posted(monkeypatch):
     [body] = receiver.bodies
     assert body["kind"] == "deadline_missed"
     assert (body["dag_id"], body["state"], body["deadline"]) == (
-        "rentan_report", "running", "2026-03-05T12:00:00+00:00")
+        "rentan_report",
+        "running",
+        "2026-03-05T12:00:00+00:00",
+    )
     assert body["text"].startswith("rentan: the monthly report is late: rentan_report run scheduled__2026-03-01")
 
 
@@ -141,7 +160,7 @@ def test_report_deadline_is_the_due_day_counted_from_the_schedule():
     assert alert.reference == DeadlineReference.DAGRUN_LOGICAL_DATE
     assert alert.interval == dt.timedelta(days=4, hours=10)
     assert isinstance(alert.callback, AsyncCallback)
-    assert alert.callback.path == "rentan.dag_policy.deadline_missed"
+    assert alert.callback.path == "rentan.pipeline.dag_policy.deadline_missed"
     for bad in ("@monthly", "0 2 * * 1", "0 12 5 * *"):
         with pytest.raises(ValueError):
             dag_policy.report_deadline(bad, due_day=5, due_hour=12)
@@ -152,8 +171,12 @@ def test_a_dag_with_the_report_deadline_serializes():
     from airflow.sdk import DAG
     from airflow.serialization.serialized_objects import DagSerialization
 
-    with DAG("deadline_probe", schedule=dag_policy.REPORT_SCHEDULE, deadline=dag_policy.report_deadline(),
-             start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)) as dag:
+    with DAG(
+        "deadline_probe",
+        schedule=dag_policy.REPORT_SCHEDULE,
+        deadline=dag_policy.report_deadline(),
+        start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    ) as dag:
         pass
     text = json.dumps(DagSerialization.to_dict(dag))
-    assert "rentan.dag_policy.deadline_missed" in text and "DagRunLogicalDateDeadline" in text
+    assert "rentan.pipeline.dag_policy.deadline_missed" in text and "DagRunLogicalDateDeadline" in text

@@ -19,13 +19,14 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from psycopg import sql
-from rentan import transform, validate
 from rentan.parameters import load_parameters
+from rentan.transform import steps as transform_step
+from rentan.validate import suites as validate
 from rentan.warehouse import connect
 
 from tests.helpers_dbt import load_landing, migrated_database, publish_run
 
-synth = pytest.importorskip("rentan.synth")
+synth = pytest.importorskip("rentan_dev.synth")
 
 PEOPLE = 2500  # the generator's smallest population with every defect class (quarantine rows in meta)
 # marts.md: who may read which schema; "nobody" is a login in no group role (PUBLIC's rights only).
@@ -76,7 +77,7 @@ def warehouse(server_url, tmp_path_factory):
         env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
         load_landing(url, landing)
         publish_run("published")
-        transform.build("candidate", {}, unit_tests=False)  # audited later, or never: readers must not see it
+        transform_step.build("candidate", {}, unit_tests=False)  # audited later, or never: readers must not see it
         with connect(url) as conn:  # made by the pipeline role after the swap: the defaults must hold
             for schema in ("ops", "marts"):
                 conn.execute(

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from rentan import dbt_runner
 from rentan.parameters import load_parameters
 from rentan.reports import build_report
+from rentan.transform import dbt_runner
 from rentan.warehouse import connect
 
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
@@ -34,30 +34,40 @@ def built(server_url, tmp_path_factory):
     write_payments(landing, "2026-02", [(i, f"K{i}", "2026-02-05") for i in range(1, 5)])
     with migrated_database(server_url) as url:
         load_landing(url, landing)
-        run = dbt_runner.build(url, load_parameters(PARAMETERS), unit_tests=False,
-                               target_path=tmp_path_factory.mktemp("dbt_target"))
+        run = dbt_runner.build(
+            url, load_parameters(PARAMETERS), unit_tests=False, target_path=tmp_path_factory.mktemp("dbt_target")
+        )
         yield url, run
 
 
 def test_the_budget_binds_the_capacity(built):
     url, _ = built
     row = query_one(url, "select * from marts.budget_monthly order by period limit 1")
-    assert (row["months_covered"], row["annual_premium_idr"], row["budget_capacity"], row["capacity"],
-            row["binding_constraint"]) == (4, 4 * PREMIUM, 4, 4, "BUDGET")
+    assert (
+        row["months_covered"],
+        row["annual_premium_idr"],
+        row["budget_capacity"],
+        row["capacity"],
+        row["binding_constraint"],
+    ) == (4, 4 * PREMIUM, 4, 4, "BUDGET")
     assert query(url, "select count(*) from ops.enrollment where status = 'ACTIVE'") == [(4,)]
 
 
 def test_budget_months_running_totals_and_projection(built):
     url, _ = built
-    rows = query(url, """select to_char(period, 'YYYY-MM'), active_participants, expected_idr, paid_idr,
+    rows = query(
+        url,
+        """select to_char(period, 'YYYY-MM'), active_participants, expected_idr, paid_idr,
                                 cumulative_paid_idr, budget_remaining_idr, projected_year_end_idr, headroom_idr,
                                 to_char(projection_basis_period, 'YYYY-MM')
-                         from marts.budget_monthly order by period""")
+                         from marts.budget_monthly order by period""",
+    )
     over = 17 * PREMIUM - 268800  # 4 people x 4 months + one duplicate
     # Every month of the programme year has a row; after coverage (May-December) nobody is active.
     assert len(rows) == 12 and rows[4:] == [
         (f"2026-{m:02d}", 0, 0, 0, 9 * PREMIUM, 268800 - 9 * PREMIUM, 17 * PREMIUM, -over, "2026-02")
-        for m in range(5, 13)]
+        for m in range(5, 13)
+    ]
     assert rows[:4] == [
         ("2026-01", 4, 4 * PREMIUM, 5 * PREMIUM, 5 * PREMIUM, 268800 - 5 * PREMIUM, 17 * PREMIUM, -over, "2026-01"),
         ("2026-02", 4, 4 * PREMIUM, 4 * PREMIUM, 9 * PREMIUM, 268800 - 9 * PREMIUM, 17 * PREMIUM, -over, "2026-02"),
@@ -79,7 +89,11 @@ def test_no_replacement_when_there_is_no_slot_and_no_headroom(built):
     url, _ = built
     slots = query_one(url, "select * from marts.replacement_capacity")
     assert (slots["free_slots"], slots["budget_slots"], slots["eligible_waitlist_count"], slots["replacements"]) == (
-        0, 0, 1, 0)
+        0,
+        0,
+        1,
+        0,
+    )
     assert query(url, "select count(*) from ops.replacement_list") == [(0,)]
 
 
@@ -88,18 +102,25 @@ def test_the_report_flags_the_projected_overrun(built, tmp_path):
     with connect(url) as conn:
         result = build_report(conn, "2026-02", tmp_path)
     assert result["summary"]["headroom_idr"] < 0
-    summary = {r[0]: r[1] for r in load_workbook(result["paths"]["xlsx"], read_only=True)["Ringkasan"]
-               .iter_rows(values_only=True) if r[0]}
+    summary = {
+        r[0]: r[1]
+        for r in load_workbook(result["paths"]["xlsx"], read_only=True)["Ringkasan"].iter_rows(values_only=True)
+        if r[0]
+    }
     assert summary["Status proyeksi"] == "MELEBIHI ANGGARAN"
     assert (summary["Batasan yang mengikat"], summary["Kapasitas = min(kuota, kapasitas menurut anggaran)"]) == (
-        "ANGGARAN", 4)
+        "ANGGARAN",
+        4,
+    )
     text = PdfReader(result["paths"]["pdf"]).pages[0].extract_text()
     assert "PERHATIAN: proyeksi belanja akhir tahun melebihi anggaran" in text
 
 
 def test_duplicate_is_reconciled(built):
     url, _ = built
-    assert query(url, """select category, persons, paid_idr from marts.reconciliation_summary
-                         where period = '2026-01-01' and persons > 0 order by category_precedence""") == [
-        ("DUPLICATE", 1, 2 * PREMIUM), ("MATCHED", 3, 3 * PREMIUM)]
+    assert query(
+        url,
+        """select category, persons, paid_idr from marts.reconciliation_summary
+                         where period = '2026-01-01' and persons > 0 order by category_precedence""",
+    ) == [("DUPLICATE", 1, 2 * PREMIUM), ("MATCHED", 3, 3 * PREMIUM)]
     assert nik(1) == query(url, "select nik from ops.reconciliation where category = 'DUPLICATE'")[0][0]

@@ -22,8 +22,12 @@ def rentan(*args: str, url: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> tuple[Path, dict]:
     landing = tmp_path_factory.mktemp("cli") / "landing"
-    done = subprocess.run([RENTAN, "generate", "--out", str(landing), "--seed", "11", "--people", "2500"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [RENTAN, "generate", "--out", str(landing), "--seed", "11", "--people", "2500"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return landing, json.loads((landing / "synth_truth.json").read_text())
 
@@ -39,13 +43,17 @@ def test_run_loads_every_feed_then_a_rerun_loads_nothing_new(generated, fresh_ur
         assert feed in first.stdout
     with psycopg.connect(fresh_url) as conn:
         loaded = dict(conn.execute("select file_name, rows_read from meta.load_manifest where status = 'LOADED'"))
-        quarantined = dict(conn.execute(
-            """select m.file_name || ':' || q.reason_code, count(*) from meta.quarantine q
-               join meta.load_manifest m using (batch_id) group by 1"""))
+        quarantined = dict(
+            conn.execute(
+                """select m.file_name || ':' || q.reason_code, count(*) from meta.quarantine q
+               join meta.load_manifest m using (batch_id) group by 1"""
+            )
+        )
         capacity = conn.execute("select capacity, binding_constraint from marts.program_capacity").fetchone()
     assert loaded == {name: f["rows"] for name, f in truth["files"].items()}
-    assert quarantined == {f"{name}:{reason}": n for name, f in truth["files"].items()
-                           for reason, n in f["quarantined"].items()}
+    assert quarantined == {
+        f"{name}:{reason}": n for name, f in truth["files"].items() for reason, n in f["quarantined"].items()
+    }
     assert capacity == (10000, "QUOTA")  # the --params override reached dbt
 
     # the same parameters (other ones would re-rank an enrolled cohort: tests/test_cohort.py)

@@ -6,12 +6,13 @@ the cohort. Runs through the transform steps (build, validate, publish) on a gen
 from __future__ import annotations
 
 import pytest
-from rentan import transform, validate
 from rentan.parameters import load_parameters
+from rentan.transform import TransformFailed
+from rentan.validate import suites as validate
 
 from tests.helpers_dbt import load_landing, migrated_database, publish_run, query
 
-synth = pytest.importorskip("rentan.synth")
+synth = pytest.importorskip("rentan_dev.synth")
 
 PEOPLE = 1500
 QUOTA = 40
@@ -21,7 +22,7 @@ def run(run_id: str, overrides: dict, reselect: str | None = None) -> dict:
     """Build, validate and publish; the publication, or the TransformFailed message."""
     try:
         return publish_run(run_id, overrides, reselect)
-    except transform.TransformFailed as failed:
+    except TransformFailed as failed:
         return {"failed": str(failed)}
 
 
@@ -89,9 +90,12 @@ def test_a_raised_capacity_keeps_the_cohort_and_calls_the_waiting_list(warehouse
     assert selected(warehouse) == before
     assert query(warehouse, "select capacity from marts.program_capacity") == [(QUOTA + 10,)]
     # the ten new places are slots for the waiting list, called in waiting-list order
-    called = query(warehouse, """select r.waitlist_rank, e.source from ops.replacement_list as r
+    called = query(
+        warehouse,
+        """select r.waitlist_rank, e.source from ops.replacement_list as r
                                  join ops.enrollment as e on e.nik = r.nik
-                                 where r.replaces_nik is null order by r.call_order""")
+                                 where r.replaces_nik is null order by r.call_order""",
+    )
     assert len(called) == 10 and {source for _, source in called} == {"REPLACEMENT"}
     assert [rank for rank, _ in called] == sorted(rank for rank, _ in called)
 
@@ -104,7 +108,8 @@ def test_a_called_replacement_stays_called_whatever_a_later_snapshot_says(wareho
     (landing / "bpjs_kepesertaan").mkdir(parents=True)
     (landing / "bpjs_kepesertaan" / "bpjs_kepesertaan_20261125.csv").write_text(
         "nik,kpj,nama,segmen,sumber_iuran,status_kepesertaan,tgl_kepesertaan,tgl_nonaktif\n"
-        f"{nik},99000001,X,PU,PEMBERI_KERJA,AKTIF,2026-11-01,\n")
+        f"{nik},99000001,X,PU,PEMBERI_KERJA,AKTIF,2026-11-01,\n"
+    )
     load_landing(warehouse, landing)
     outcome = run("later", {"quota": QUOTA + 10, "snapshot_min_ratio": 0.0})
     assert "failed" not in outcome, outcome

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rentan.dag_policy import OWNER, notify_failure
 from rentan.paths import DAGS_DIR
+from rentan.pipeline.dag_policy import OWNER, notify_failure
 
 EXPECTED_DAGS = {"rentan_ingest", "rentan_transform"}
 
@@ -34,7 +34,7 @@ def test_every_dag_has_owner_tags_retries_callback_and_triage_notes(dagbag):
 
 
 def test_ingest_maps_one_load_task_per_file_and_emits_an_asset_per_feed(dagbag):
-    from rentan.assets import RAW_ASSETS
+    from rentan.pipeline.assets import RAW_ASSETS
 
     dag = dagbag.dags["rentan_ingest"]
     assert type(dag.get_task("load_file")).__name__.endswith("MappedOperator")
@@ -43,7 +43,7 @@ def test_ingest_maps_one_load_task_per_file_and_emits_an_asset_per_feed(dagbag):
 
 
 def test_transform_is_scheduled_on_the_raw_assets(dagbag):
-    from rentan.assets import RAW_ASSETS
+    from rentan.pipeline.assets import RAW_ASSETS
 
     dag = dagbag.dags["rentan_transform"]
     scheduled_on = {a.name for a in dag.timetable.asset_condition.objects}

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from rentan import validate
+from rentan.validate import suites as validate
 
 ASSET = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)=\"([^\"]+)\"", re.I)
 STYLESHEET_OR_SCRIPT = re.compile(r"\.(css|js)(\?.*)?$")
@@ -14,7 +14,7 @@ STYLESHEET_OR_SCRIPT = re.compile(r"\.(css|js)(\?.*)?$")
 
 @pytest.fixture(scope="module")
 def docs_dir(server_url, tmp_path_factory) -> Path:
-    """Data Docs of one small GX run through rentan.validate (one passing, one failing check)."""
+    """Data Docs of one small GX run through rentan.validate.suites (one passing, one failing check)."""
     docs = tmp_path_factory.mktemp("data_docs")
     checks = (
         validate.Check("offline", "x_not_null", "fail", "x is set", "ExpectColumnValuesToNotBeNull", {"column": "x"}),

@@ -10,17 +10,20 @@ import csv
 import json
 
 import pytest
-from rentan import dbt_runner
-from rentan.exports import export_registration
 from rentan.parameters import load_parameters
+from rentan.reports.exports import export_registration
+from rentan.transform import dbt_runner
 from rentan.warehouse import connect
 
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 
-DTSEN_HEADER = ("id_keluarga,nik,no_kk,nama,hubungan_keluarga,jenis_kelamin,tanggal_lahir,kode_wilayah,desil,"
-                "pekerjaan_utama")
-DUKCAPIL_HEADER = ("nik,no_kk,nama_lengkap,jenis_kelamin,tempat_lahir,tanggal_lahir,status_kawin,"
-                   "jenis_pekerjaan,kode_wilayah,alamat,rt,rw,status_hidup,tanggal_kematian,tanggal_update")
+DTSEN_HEADER = (
+    "id_keluarga,nik,no_kk,nama,hubungan_keluarga,jenis_kelamin,tanggal_lahir,kode_wilayah,desil,pekerjaan_utama"
+)
+DUKCAPIL_HEADER = (
+    "nik,no_kk,nama_lengkap,jenis_kelamin,tempat_lahir,tanggal_lahir,status_kawin,"
+    "jenis_pekerjaan,kode_wilayah,alamat,rt,rw,status_hidup,tanggal_kematian,tanggal_update"
+)
 KEPESERTAAN_HEADER = "nik,kpj,nama,segmen,sumber_iuran,status_kepesertaan,tgl_kepesertaan,tgl_nonaktif"
 KK = "3275010101000001"
 REASON_COUNTS = "select reason_code, candidates_with_reason from marts.eligibility_reason_counts"
@@ -107,11 +110,9 @@ def warehouse(server_url, tmp_path_factory, params):
     with migrated_database(server_url) as url:
         write(landing / "dtsen" / "dtsen_20251201.csv", DTSEN_HEADER, DTSEN_SELECTION)
         write(landing / "dtsen" / "dtsen_20251220.csv", DTSEN_HEADER, DTSEN_LATER)
-        write(landing / "bpjs_kepesertaan" / "bpjs_kepesertaan_20251210.csv", KEPESERTAAN_HEADER,
-              KEPESERTAAN_ROWS)
+        write(landing / "bpjs_kepesertaan" / "bpjs_kepesertaan_20251210.csv", KEPESERTAAN_HEADER, KEPESERTAAN_ROWS)
         # First delivery of the selection-time civil registry puts Cecep in Jakarta ...
-        first = [row.replace(BEKASI, JAKARTA) if row.startswith("3201010202750001") else row
-                 for row in DUKCAPIL_ROWS]
+        first = [row.replace(BEKASI, JAKARTA) if row.startswith("3201010202750001") else row for row in DUKCAPIL_ROWS]
         write(landing / "dukcapil" / "dukcapil_20251130.csv", DUKCAPIL_HEADER, first)
         load_landing(url, landing)
         # ... the corrected re-delivery of the same snapshot replaces it.
@@ -131,26 +132,40 @@ def test_build_runs_every_unit_test_and_data_test(warehouse):
     assert len(by_type["test"]) >= 50 and set(by_type["test"]) == {"pass"}
     assert set(by_type["model"]) == {"success"} and set(by_type["seed"]) == {"success"}
     models = {n["unique_id"] for n in run.results if n["resource_type"] == "model"}
-    for name in ("eligibility", "registration_list", "dq_dtsen_duplicate_nik", "program_capacity",
-                 "eligibility_reason_counts", "int_program_parameters"):
+    for name in (
+        "eligibility",
+        "registration_list",
+        "dq_dtsen_duplicate_nik",
+        "program_capacity",
+        "eligibility_reason_counts",
+        "int_program_parameters",
+    ):
         assert f"model.rentan.{name}" in models
 
 
 def test_each_candidate_gets_the_expected_reasons_and_rank(warehouse):
     url, _ = warehouse
-    got = {nik: (reasons, rank) for nik, reasons, rank in
-           query(url, "select nik, reasons, priority_rank from ops.eligibility")}
+    got = {
+        nik: (reasons, rank)
+        for nik, reasons, rank in query(url, "select nik, reasons, priority_rank from ops.eligibility")
+    }
     # the quarantined row (bad NIK) and the later snapshot's person are not candidates
     assert got == EXPECTED
-    assert query(url, "select count(*) filter (where is_selected), count(waitlist_rank) "
-                      "from ops.eligibility") == [(5, 0)]
+    assert query(url, "select count(*) filter (where is_selected), count(waitlist_rank) from ops.eligibility") == [
+        (5, 0)
+    ]
 
 
 def test_household_size_counts_rows_of_the_household_in_the_snapshot(warehouse):
     url, _ = warehouse
     sizes = dict(query(url, "select nik, household_size from ops.eligibility where is_eligible"))
-    assert sizes == {"3275010101800001": 3, "3275014202850002": 3, "3275010707800001": 2,
-                     "3275010808820001": 2, "3201010202750001": 1}
+    assert sizes == {
+        "3275010101800001": 3,
+        "3275014202850002": 3,
+        "3275010707800001": 2,
+        "3275010808820001": 2,
+        "3201010202750001": 1,
+    }
 
 
 def test_duplicate_nik_is_listed_with_the_row_it_took(warehouse):
@@ -158,7 +173,11 @@ def test_duplicate_nik_is_listed_with_the_row_it_took(warehouse):
     row = query_one(url, "select * from ops.dq_dtsen_duplicate_nik")
     assert row["nik"] == "3275010707800001"
     assert (row["dtsen_rows"], row["id_keluarga_list"], row["chosen_id_keluarga"], row["chosen_desil"]) == (
-        2, "K7,K8", "K8", 2)
+        2,
+        "K7,K8",
+        "K8",
+        2,
+    )
 
 
 def test_default_parameters_capacity_is_9920_budget_bound(warehouse):
@@ -174,10 +193,18 @@ def test_default_parameters_capacity_is_9920_budget_bound(warehouse):
 def test_reason_counts_list_every_code_without_personal_data(warehouse):
     url, _ = warehouse
     counts = dict(query(url, REASON_COUNTS))
-    assert counts == {"NOT_IN_DUKCAPIL": 1, "DECEASED": 1, "NOT_BEKASI_RESIDENT": 1, "AGE_OUT_OF_RANGE": 1,
-                      "NOT_INFORMAL_WORKER": 1, "DESIL_ABOVE_MAX": 1, "ALREADY_COVERED": 1}
-    columns = [c for (c,) in query(url, "select column_name from information_schema.columns "
-                                        "where table_schema = 'marts'")]
+    assert counts == {
+        "NOT_IN_DUKCAPIL": 1,
+        "DECEASED": 1,
+        "NOT_BEKASI_RESIDENT": 1,
+        "AGE_OUT_OF_RANGE": 1,
+        "NOT_INFORMAL_WORKER": 1,
+        "DESIL_ABOVE_MAX": 1,
+        "ALREADY_COVERED": 1,
+    }
+    columns = [
+        c for (c,) in query(url, "select column_name from information_schema.columns where table_schema = 'marts'")
+    ]
     assert not {"nik", "nama", "tanggal_lahir", "nama_lengkap"} & set(columns)
 
 
@@ -189,13 +216,17 @@ def test_export_registration_writes_the_selected_people_in_rank_order(warehouse,
     with out.open(newline="") as f:
         records = list(csv.DictReader(f))
     assert rows == len(records) == 5
-    assert [r["nik"] for r in records] == [nik for nik, (_, rank) in sorted(
-        ((k, v) for k, v in EXPECTED.items() if v[1]), key=lambda kv: kv[1][1])]
+    assert [r["nik"] for r in records] == [
+        nik for nik, (_, rank) in sorted(((k, v) for k, v in EXPECTED.items() if v[1]), key=lambda kv: kv[1][1])
+    ]
     first = records[0]
     assert (first["priority_rank"], first["nama"], first["tanggal_lahir"]) == ("1", "AHMAD", "1980-01-01")
     assert (first["nama_kelurahan"], first["nama_kecamatan"]) == ("Bekasijaya", "Bekasi Timur")
     assert (first["pekerjaan_utama"], first["kategori_informal"], first["sumber_iuran"]) == (
-        "PEMULUNG", "PEMULUNG", "PEMKOT_BEKASI")
+        "PEMULUNG",
+        "PEMULUNG",
+        "PEMKOT_BEKASI",
+    )
     assert records[1]["kategori_informal"] == "PEDAGANG"
     assert out.stat().st_mode & 0o077 == 0  # personal data: owner only
 
@@ -226,8 +257,12 @@ def test_a_failing_model_fails_the_run_and_is_named(warehouse, params):
 
 def test_build_schema_suffix_moves_only_ops_and_marts(warehouse, params):
     url, _ = warehouse
-    run = dbt_runner.run_dbt(["run", "--select", "eligibility", "program_capacity"], url, params,
-                             extra_vars={"build_schema_suffix": "_build"})
+    run = dbt_runner.run_dbt(
+        ["run", "--select", "eligibility", "program_capacity"],
+        url,
+        params,
+        extra_vars={"build_schema_suffix": "_build"},
+    )
     assert run.success, run.summary()
     assert query(url, "select count(*) from ops_build.eligibility") == [(len(EXPECTED),)]
     assert query(url, "select capacity from marts_build.program_capacity") == [(9920,)]
@@ -248,6 +283,7 @@ def test_docs_describe_every_model_seed_and_column(warehouse, params):
         described = {name for name, column in node["columns"].items() if column["description"].strip()}
         built = set(catalog["nodes"][unique_id]["columns"])
         undocumented += [f"{unique_id}.{column}" for column in sorted(built - described)]
-        undocumented += [f"{unique_id}.{column} (documented, not built)"
-                         for column in sorted(set(node["columns"]) - built)]
+        undocumented += [
+            f"{unique_id}.{column} (documented, not built)" for column in sorted(set(node["columns"]) - built)
+        ]
     assert not undocumented

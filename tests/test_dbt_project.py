@@ -6,16 +6,21 @@ import configparser
 import re
 
 import pytest
-from rentan.dbt_runner import DbtRun, dbt_env
 from rentan.parameters import load_parameters
 from rentan.paths import DBT_PROJECT_DIR, REPO_ROOT
+from rentan.transform.dbt_runner import DbtRun, dbt_env
 
 
 def test_dbt_env_from_a_tcp_url():
     env = dbt_env("postgresql://etl:s3cret%21@db.example:6543/rentan")
-    assert env == {"RENTAN_DB_HOST": "db.example", "RENTAN_DB_PORT": "6543", "RENTAN_DB_USER": "etl",
-                   "RENTAN_DB_PASSWORD": "s3cret!", "RENTAN_DB_NAME": "rentan",
-                   "RENTAN_DB_ROLE": "rentan_etl"}
+    assert env == {
+        "RENTAN_DB_HOST": "db.example",
+        "RENTAN_DB_PORT": "6543",
+        "RENTAN_DB_USER": "etl",
+        "RENTAN_DB_PASSWORD": "s3cret!",
+        "RENTAN_DB_NAME": "rentan",
+        "RENTAN_DB_ROLE": "rentan_etl",
+    }
 
 
 def test_dbt_env_from_a_socket_url_uses_libpq_defaults(monkeypatch):
@@ -23,17 +28,24 @@ def test_dbt_env_from_a_socket_url_uses_libpq_defaults(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     env = dbt_env("postgresql://etl@/rentan?host=/tmp/rentan-pg-abc", role=None)
     assert (env["RENTAN_DB_HOST"], env["RENTAN_DB_PORT"], env["RENTAN_DB_PASSWORD"]) == (
-        "/tmp/rentan-pg-abc", "5432", "")
+        "/tmp/rentan-pg-abc",
+        "5432",
+        "",
+    )
     assert env["RENTAN_DB_ROLE"] == ""
 
 
 def test_run_summary_names_the_failing_nodes():
-    run = DbtRun(args=["build"], success=False, returncode=1, seconds=1.0, results=[
-        {"unique_id": "model.rentan.a", "resource_type": "model", "status": "success", "seconds": 1,
-         "message": ""},
-        {"unique_id": "test.rentan.b", "resource_type": "test", "status": "fail", "seconds": 1,
-         "message": "Got 2"},
-    ])
+    run = DbtRun(
+        args=["build"],
+        success=False,
+        returncode=1,
+        seconds=1.0,
+        results=[
+            {"unique_id": "model.rentan.a", "resource_type": "model", "status": "success", "seconds": 1, "message": ""},
+            {"unique_id": "test.rentan.b", "resource_type": "test", "status": "fail", "seconds": 1, "message": "Got 2"},
+        ],
+    )
     assert [f["unique_id"] for f in run.failures] == ["test.rentan.b"]
     assert "test.rentan.b (fail: Got 2)" in run.summary()
 
@@ -44,28 +56,49 @@ def test_sqlfluff_lint_vars_are_exactly_the_programme_parameters():
     assert set(config["sqlfluff:templater:dbt:context"]) == set(load_parameters())
 
 
-PARAMETER_LITERALS = ["2025-12-15", "2026-01", "2026-12", "10000", "2000000000", "1000000", "0.01", "6800",
-                      "3275", "PEMKOT_BEKASI", "16800", "201600", "9920"]
+PARAMETER_LITERALS = [
+    "2025-12-15",
+    "2026-01",
+    "2026-12",
+    "10000",
+    "2000000000",
+    "1000000",
+    "0.01",
+    "6800",
+    "3275",
+    "PEMKOT_BEKASI",
+    "16800",
+    "201600",
+    "9920",
+]
 
 
-@pytest.mark.parametrize("path", sorted((DBT_PROJECT_DIR / "models").rglob("*.sql")) +
-                         sorted((DBT_PROJECT_DIR / "macros").rglob("*.sql")) +
-                         sorted((DBT_PROJECT_DIR / "tests").rglob("*.sql")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    sorted((DBT_PROJECT_DIR / "models").rglob("*.sql"))
+    + sorted((DBT_PROJECT_DIR / "macros").rglob("*.sql"))
+    + sorted((DBT_PROJECT_DIR / "tests").rglob("*.sql")),
+    ids=lambda p: p.name,
+)
 def test_sql_hard_codes_no_programme_parameter(path):
     code = "\n".join(line.split("--", 1)[0] for line in path.read_text().splitlines())
-    found = [value for value in PARAMETER_LITERALS
-             if re.search(rf"(?<![\w.]){re.escape(value)}(?![\w])", code)]
+    found = [value for value in PARAMETER_LITERALS if re.search(rf"(?<![\w.]){re.escape(value)}(?![\w])", code)]
     assert not found, f"{path.name} hard-codes {found}: read the parameter from int_program_parameters"
 
 
 def test_only_int_program_parameters_reads_parameter_vars():
     names = "|".join(load_parameters())
-    readers = {p.name for p in (DBT_PROJECT_DIR / "models").rglob("*.sql")
-               if re.search(rf"var\(\s*['\"]({names})['\"]", p.read_text())}
+    readers = {
+        p.name
+        for p in (DBT_PROJECT_DIR / "models").rglob("*.sql")
+        if re.search(rf"var\(\s*['\"]({names})['\"]", p.read_text())
+    }
     # The snapshot models read selection_date for the latest_batch macro (an as-of date); the
     # slot allocation unrolls one stage per covered month at compile time.
     assert readers - {"int_program_parameters.sql"} <= {
-        "int_dtsen_individuals_at_selection.sql", "int_dukcapil_residents_at_selection.sql",
-        "int_bpjs_memberships_at_selection.sql", "int_enrollment_slot_allocation.sql"}
+        "int_dtsen_individuals_at_selection.sql",
+        "int_dukcapil_residents_at_selection.sql",
+        "int_bpjs_memberships_at_selection.sql",
+        "int_enrollment_slot_allocation.sql",
+    }
     assert "int_program_parameters.sql" in readers

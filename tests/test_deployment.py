@@ -25,8 +25,13 @@ DOCKERFILE = REPO / "Dockerfile"
 ENV_EXAMPLE = REPO / ".env.example"
 STACK_LOCK = REPO / "docker" / "requirements-stack.lock"
 
-AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
-                    "airflow-worker"}
+AIRFLOW_SERVICES = {
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "airflow-worker",
+}
 SERVICES = AIRFLOW_SERVICES | {"airflow-init", "redis", "airflow-metadata-db", "warehouse", "superset"}
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|KEY|TOKEN", re.I)
 VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
@@ -62,8 +67,11 @@ def references_masked(text: str) -> str:
 
 
 def env_example() -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in ENV_EXAMPLE.read_text().splitlines()
-             if line.strip() and not line.lstrip().startswith("#"))
+    pairs = (
+        line.split("=", 1)
+        for line in ENV_EXAMPLE.read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    )
     return {k.strip(): v.strip() for k, v in pairs}
 
 
@@ -80,6 +88,7 @@ def strings_in(node):
 
 # -- docker-compose.yml ------------------------------------------------------------------
 
+
 def test_the_stack_has_every_service(services):
     assert set(services) == SERVICES
 
@@ -90,9 +99,13 @@ def test_airflow_runs_the_projects_own_image(services):
     for name in AIRFLOW_SERVICES | {"airflow-init"}:
         assert services[name]["build"] == "."
     commands = {name: " ".join(services[name]["command"]) for name in AIRFLOW_SERVICES}
-    assert commands == {"airflow-apiserver": "airflow api-server", "airflow-scheduler": "airflow scheduler",
-                        "airflow-dag-processor": "airflow dag-processor",
-                        "airflow-triggerer": "airflow triggerer", "airflow-worker": "airflow celery worker"}
+    assert commands == {
+        "airflow-apiserver": "airflow api-server",
+        "airflow-scheduler": "airflow scheduler",
+        "airflow-dag-processor": "airflow dag-processor",
+        "airflow-triggerer": "airflow triggerer",
+        "airflow-worker": "airflow celery worker",
+    }
     for name in SERVICES - AIRFLOW_SERVICES - {"airflow-init", "superset"}:  # superset: built from the repo
         image = services[name]["image"]
         assert ":" in image and not image.endswith(":latest"), image  # a pinned major version
@@ -159,8 +172,11 @@ def test_no_secret_is_inlined(compose):
         for key, value in env_of(service).items():
             if SECRET_NAME.search(key):
                 assert REFERENCE_ONLY.match(value), f"{key} must be a ${{VAR}} reference, not {value!r}"
-    urls = [url for text in strings_in(compose)
-            for url in re.findall(r"\b[a-z][a-z0-9+]*://[^\s\"']+", references_masked(text))]
+    urls = [
+        url
+        for text in strings_in(compose)
+        for url in re.findall(r"\b[a-z][a-z0-9+]*://[^\s\"']+", references_masked(text))
+    ]
     with_credentials = [url for url in urls if urlsplit(url).password is not None]
     assert len(with_credentials) >= 4  # metadata DB, broker, result backend, warehouse
     for url in with_credentials:
@@ -179,22 +195,31 @@ def test_env_example_defines_every_variable_and_holds_no_secret(compose):
 
 def test_the_warehouse_runs_the_projects_role_and_login_scripts(services):
     warehouse = services["warehouse"]
-    scripts = {target: REPO / source for source, target in map(mount, warehouse["volumes"])
-               if "docker-entrypoint-initdb.d" in target}
-    assert sorted(scripts) == ["/docker-entrypoint-initdb.d/10-roles.sql",
-                               "/docker-entrypoint-initdb.d/20-logins.sql"]
+    scripts = {
+        target: REPO / source
+        for source, target in map(mount, warehouse["volumes"])
+        if "docker-entrypoint-initdb.d" in target
+    }
+    assert sorted(scripts) == ["/docker-entrypoint-initdb.d/10-roles.sql", "/docker-entrypoint-initdb.d/20-logins.sql"]
     assert all(path.is_file() for path in scripts.values())
     env = env_of(warehouse)
     for key in ("RENTAN_ETL_PASSWORD", "RENTAN_ENGINEER_PASSWORD", "RENTAN_OFFICER_PASSWORD", "RENTAN_BI_PASSWORD"):
         assert REFERENCE_ONLY.match(env[key]), key
 
 
-@pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
-    ["docker", "compose", "version"], capture_output=True).returncode != 0,
-    reason="the docker compose client is not installed here")
+@pytest.mark.skipif(
+    shutil.which("docker") is None
+    or subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0,
+    reason="the docker compose client is not installed here",
+)
 def test_docker_compose_accepts_the_file_with_the_example_env():
-    result = subprocess.run(["docker", "compose", "--env-file", str(ENV_EXAMPLE), "-f", str(COMPOSE),
-                             "config", "-q"], capture_output=True, text=True, cwd=REPO, timeout=60)
+    result = subprocess.run(
+        ["docker", "compose", "--env-file", str(ENV_EXAMPLE), "-f", str(COMPOSE), "config", "-q"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -218,10 +243,14 @@ def test_superset_is_an_opt_in_profile_that_reads_the_warehouse_as_the_bi_login(
 
 # -- Dockerfile and image contents -----------------------------------------------------
 
+
 def dockerfile_instructions() -> list[tuple[str, str]]:
     text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in text.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def install_commands() -> list[list[str]]:
@@ -253,7 +282,7 @@ def test_the_image_installs_the_lock_and_nothing_unpinned():
             assert "--no-deps" in words and words[-2:] == ["-e", "."], words
             assert "--build-constraints" in words
         elif "pip" in words and "install" in words:
-            packages = [w for w in words[words.index("install") + 1:] if not w.startswith("-")]
+            packages = [w for w in words[words.index("install") + 1 :] if not w.startswith("-")]
             assert packages == [f"uv=={uv_version}".replace(uv_version, "${UV_VERSION}")], words
         else:
             assert words[:3] == ["uv", "pip", "sync"], words
@@ -290,13 +319,17 @@ def test_the_init_script_is_valid_bash_and_does_the_three_things():
     script = REPO / "docker" / "airflow-init.sh"
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
     text = script.read_text()
-    assert "airflow db migrate" in text and "airflow users create" in text and "rentan.migrate" in text
+    assert "airflow db migrate" in text and "airflow users create" in text and "rentan.warehouse.migrate" in text
 
 
 # -- the warehouse's init scripts, for real --------------------------------------------
 
-PASSWORDS = {"RENTAN_ETL_PASSWORD": "etl-0123456789", "RENTAN_ENGINEER_PASSWORD": "engineer-0123456789",
-             "RENTAN_OFFICER_PASSWORD": "officer-0123456789", "RENTAN_BI_PASSWORD": "bi-0123456789abc"}
+PASSWORDS = {
+    "RENTAN_ETL_PASSWORD": "etl-0123456789",
+    "RENTAN_ENGINEER_PASSWORD": "engineer-0123456789",
+    "RENTAN_OFFICER_PASSWORD": "officer-0123456789",
+    "RENTAN_BI_PASSWORD": "bi-0123456789abc",
+}
 
 
 @pytest.fixture(scope="module")
@@ -318,8 +351,22 @@ def run_init_script(server, script: Path, env: dict[str, str]) -> subprocess.Com
     """As the postgres image does: psql -v ON_ERROR_STOP=1 as the superuser on POSTGRES_DB."""
     from rentan.warehouse import _bin_dir
 
-    psql = [str(_bin_dir() / "psql"), "-v", "ON_ERROR_STOP=1", "--no-psqlrc", "-h", str(server.socket_dir),
-            "-p", server.port_file.read_text().strip(), "-U", "postgres", "-d", "rentan", "-f", str(script)]
+    psql = [
+        str(_bin_dir() / "psql"),
+        "-v",
+        "ON_ERROR_STOP=1",
+        "--no-psqlrc",
+        "-h",
+        str(server.socket_dir),
+        "-p",
+        server.port_file.read_text().strip(),
+        "-U",
+        "postgres",
+        "-d",
+        "rentan",
+        "-f",
+        str(script),
+    ]
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RENTAN_")}
     return subprocess.run(psql, env={**clean, **env}, capture_output=True, text=True, timeout=60)
 
@@ -329,7 +376,7 @@ def login_url(server, login: str, password: str) -> str:
 
 
 def test_the_login_script_refuses_missing_or_placeholder_passwords(scratch_server):
-    roles = REPO / "plugins" / "rentan" / "migrations" / "roles.sql"
+    roles = REPO / "plugins" / "rentan" / "warehouse" / "migrations" / "roles.sql"
     assert run_init_script(scratch_server, roles, {}).returncode == 0
     for env in ({}, {**PASSWORDS, "RENTAN_BI_PASSWORD": "CHANGE_ME"}, {**PASSWORDS, "RENTAN_BI_PASSWORD": "short"}):
         result = run_init_script(scratch_server, REPO / "docker" / "warehouse" / "20-logins.sql", env)
@@ -337,11 +384,13 @@ def test_the_login_script_refuses_missing_or_placeholder_passwords(scratch_serve
 
 
 def test_a_new_warehouse_gets_logins_that_migrate_and_read_only_their_schemas(scratch_server):
-    from rentan.migrate import migrate
     from rentan.warehouse import connect
+    from rentan.warehouse.migrate import migrate
 
-    for script in (REPO / "plugins" / "rentan" / "migrations" / "roles.sql",
-                   REPO / "docker" / "warehouse" / "20-logins.sql"):
+    for script in (
+        REPO / "plugins" / "rentan" / "warehouse" / "migrations" / "roles.sql",
+        REPO / "docker" / "warehouse" / "20-logins.sql",
+    ):
         result = run_init_script(scratch_server, script, PASSWORDS)
         assert result.returncode == 0, result.stderr
 
@@ -350,8 +399,9 @@ def test_a_new_warehouse_gets_logins_that_migrate_and_read_only_their_schemas(sc
         assert "V005__pipeline_health" in migrate(etl)
         owner = etl.execute("select viewowner from pg_views where viewname = 'pipeline_health'").fetchone()
         assert owner == ("rentan_etl",)
-    with psycopg.connect(login_url(scratch_server, "rentan_engineer_user",
-                                   PASSWORDS["RENTAN_ENGINEER_PASSWORD"])) as engineer:
+    with psycopg.connect(
+        login_url(scratch_server, "rentan_engineer_user", PASSWORDS["RENTAN_ENGINEER_PASSWORD"])
+    ) as engineer:
         assert engineer.execute("select count(*) from audit.pipeline_health").fetchone() == (0,)
     with psycopg.connect(login_url(scratch_server, "rentan_bi_user", PASSWORDS["RENTAN_BI_PASSWORD"])) as bi:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):

@@ -18,15 +18,16 @@ was never called: NOT_A_PARTICIPANT.
 from __future__ import annotations
 
 import pytest
-from rentan import dbt_runner
 from rentan.parameters import load_parameters
+from rentan.transform import dbt_runner
 
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 
 BEKASI, JAKARTA = "3275011001", "3171011001"
 PREMIUM = 16800
-PAYMENT_HEADER = ("kode_iuran,periode,kpj,nik,nama,penghasilan,iuran_jkk,iuran_jkm,total_iuran,tgl_bayar,"
-                  "no_referensi,jenis_transaksi")
+PAYMENT_HEADER = (
+    "kode_iuran,periode,kpj,nik,nama,penghasilan,iuran_jkk,iuran_jkm,total_iuran,tgl_bayar,no_referensi,jenis_transaksi"
+)
 
 
 def nik(i: int) -> str:
@@ -43,8 +44,9 @@ def write(path, header: str, rows: list[str]) -> None:
     path.write_text("\n".join([header, *rows]) + "\n")
 
 
-def write_people(landing, people: range, dukcapil_latest: dict[int, tuple[str, str, str]],
-                 dtsen_latest: dict[int, int] | None = None) -> None:
+def write_people(
+    landing, people: range, dukcapil_latest: dict[int, tuple[str, str, str]], dtsen_latest: dict[int, int] | None = None
+) -> None:
     """DTSEN and the selection-time Dukcapil for `people`; a later Dukcapil with the given changes.
 
     dukcapil_latest: person -> (kode_wilayah, status_hidup, tanggal_kematian).
@@ -52,61 +54,109 @@ def write_people(landing, people: range, dukcapil_latest: dict[int, tuple[str, s
     """
     header = "id_keluarga,nik,nama,jenis_kelamin,tanggal_lahir,kode_wilayah,desil,pekerjaan_utama"
     for snapshot, desil in (("20251201", {}), *((("20260601", dtsen_latest),) if dtsen_latest else ())):
-        write(landing / "dtsen" / f"dtsen_{snapshot}.csv", header,
-              [f"K{i},{nik(i)},ORANG {i},L,15-01-{1969 + i},{BEKASI},{desil.get(i, 1)},PEMULUNG" for i in people])
+        write(
+            landing / "dtsen" / f"dtsen_{snapshot}.csv",
+            header,
+            [f"K{i},{nik(i)},ORANG {i},L,15-01-{1969 + i},{BEKASI},{desil.get(i, 1)},PEMULUNG" for i in people],
+        )
     header = "nik,nama_lengkap,tanggal_lahir,kode_wilayah,status_hidup,tanggal_kematian"
-    write(landing / "dukcapil" / "dukcapil_20251130.csv", header,
-          [f"{nik(i)},ORANG NOMOR {i},{born(i)},{BEKASI},HIDUP," for i in people])
-    latest = [f"{nik(i)},ORANG NOMOR {i},{born(i)},{','.join(dukcapil_latest.get(i, (BEKASI, 'HIDUP', '')))}"
-              for i in people]
+    write(
+        landing / "dukcapil" / "dukcapil_20251130.csv",
+        header,
+        [f"{nik(i)},ORANG NOMOR {i},{born(i)},{BEKASI},HIDUP," for i in people],
+    )
+    latest = [
+        f"{nik(i)},ORANG NOMOR {i},{born(i)},{','.join(dukcapil_latest.get(i, (BEKASI, 'HIDUP', '')))}" for i in people
+    ]
     write(landing / "dukcapil" / "dukcapil_20261031.csv", header, latest)
 
 
 def write_memberships(landing, snapshot: str, rows: list[tuple[int, str, str, str]]) -> None:
     """rows: (person, kpj, sumber_iuran, tgl_kepesertaan), all AKTIF."""
-    write(landing / "bpjs_kepesertaan" / f"bpjs_kepesertaan_{snapshot}.csv",
-          "nik,kpj,sumber_iuran,status_kepesertaan,tgl_kepesertaan",
-          [f"{nik(i)},{kpj},{payer},AKTIF,{start}" for i, kpj, payer, start in rows])
+    write(
+        landing / "bpjs_kepesertaan" / f"bpjs_kepesertaan_{snapshot}.csv",
+        "nik,kpj,sumber_iuran,status_kepesertaan,tgl_kepesertaan",
+        [f"{nik(i)},{kpj},{payer},AKTIF,{start}" for i, kpj, payer, start in rows],
+    )
 
 
 def write_payments(landing, period: str, rows: list[tuple[int, str, str]]) -> None:
     """rows: (person, kpj, tgl_bayar), one premium each."""
-    write(landing / "bpjs_iuran" / f"bpjs_iuran_{period.replace('-', '')}.csv", PAYMENT_HEADER,
-          [f"I{period}{n:03d},{period},{kpj},{nik(i)},ORANG {i},1000000,10000,6800,{PREMIUM},{paid},REF{n},PEMBAYARAN"
-           for n, (i, kpj, paid) in enumerate(rows, 1)])
+    write(
+        landing / "bpjs_iuran" / f"bpjs_iuran_{period.replace('-', '')}.csv",
+        PAYMENT_HEADER,
+        [
+            f"I{period}{n:03d},{period},{kpj},{nik(i)},ORANG {i},1000000,10000,6800,{PREMIUM},{paid},REF{n},PEMBAYARAN"
+            for n, (i, kpj, paid) in enumerate(rows, 1)
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
 def warehouse(server_url, tmp_path_factory):
     landing = tmp_path_factory.mktemp("enrollment_landing")
-    write_people(landing, range(1, 13), {
-        4: (BEKASI, "MATI", "2026-03-31"),  # a participant dies on the last day of March
-        6: (JAKARTA, "HIDUP", ""),  # wait-listed, moved out of Kota Bekasi
-        9: (BEKASI, "MATI", "2026-06-15"),  # the first replacement dies in June
-        10: (BEKASI, "MATI", "2026-09-05"),  # the second dies in September, before BPJS registers them
-    }, dtsen_latest={7: 8})  # wait-listed, the latest DTSEN says desil 8
-    write_memberships(landing, "20251210", [
-        (2, "K2", "PEMKOT_BEKASI", "2025-01-10"),  # an earlier programme cohort: not excluded
-        (3, "K3OLD", "PEMKOT_BEKASI", "2025-12-05"),
-        (3, "K3NEW", "PEMKOT_BEKASI", "2025-12-06"),
-    ])
-    write_memberships(landing, "20260331", [  # a partial check: P2 was not asked about
-        (1, "K1B", "PEMKOT_BEKASI", "2026-03-05"),
-        (1, "K1A", "PEMKOT_BEKASI", "2026-02-17"),
-        (3, "K3NEW", "PEMKOT_BEKASI", "2025-12-06"),  # K3OLD was cancelled by BPJS
-        (4, "K4", "PEMKOT_BEKASI", "2026-01-01"),
-    ])
-    write_memberships(landing, "20260430", [  # the latest check
-        (8, "K8", "PEMBERI_KERJA", "2026-02-01"),  # wait-listed, now covered by an employer
-        (9, "K9", "PEMKOT_BEKASI", "2026-03-20"),  # registered before their slot (April)
-        (12, "K12", "PEMKOT_BEKASI", "2026-04-01"),  # a programme KPJ, never called
-    ])
-    write_payments(landing, "2026-03", [(1, "K1A", "2026-03-10"), (2, "K2", "2026-03-10"),
-                                        (3, "K3NEW", "2026-03-10"), (4, "K4", "2026-03-10"),
-                                        (9, "K9", "2026-03-25")])
-    write_payments(landing, "2026-04", [(1, "K1A", "2026-04-10"), (2, "K2", "2026-04-10"),
-                                        (3, "K3NEW", "2026-04-20"), (4, "K4", "2026-04-10"),
-                                        (9, "K9", "2026-04-10"), (12, "K12", "2026-04-10")])
+    write_people(
+        landing,
+        range(1, 13),
+        {
+            4: (BEKASI, "MATI", "2026-03-31"),  # a participant dies on the last day of March
+            6: (JAKARTA, "HIDUP", ""),  # wait-listed, moved out of Kota Bekasi
+            9: (BEKASI, "MATI", "2026-06-15"),  # the first replacement dies in June
+            10: (BEKASI, "MATI", "2026-09-05"),  # the second dies in September, before BPJS registers them
+        },
+        dtsen_latest={7: 8},
+    )  # wait-listed, the latest DTSEN says desil 8
+    write_memberships(
+        landing,
+        "20251210",
+        [
+            (2, "K2", "PEMKOT_BEKASI", "2025-01-10"),  # an earlier programme cohort: not excluded
+            (3, "K3OLD", "PEMKOT_BEKASI", "2025-12-05"),
+            (3, "K3NEW", "PEMKOT_BEKASI", "2025-12-06"),
+        ],
+    )
+    write_memberships(
+        landing,
+        "20260331",
+        [  # a partial check: P2 was not asked about
+            (1, "K1B", "PEMKOT_BEKASI", "2026-03-05"),
+            (1, "K1A", "PEMKOT_BEKASI", "2026-02-17"),
+            (3, "K3NEW", "PEMKOT_BEKASI", "2025-12-06"),  # K3OLD was cancelled by BPJS
+            (4, "K4", "PEMKOT_BEKASI", "2026-01-01"),
+        ],
+    )
+    write_memberships(
+        landing,
+        "20260430",
+        [  # the latest check
+            (8, "K8", "PEMBERI_KERJA", "2026-02-01"),  # wait-listed, now covered by an employer
+            (9, "K9", "PEMKOT_BEKASI", "2026-03-20"),  # registered before their slot (April)
+            (12, "K12", "PEMKOT_BEKASI", "2026-04-01"),  # a programme KPJ, never called
+        ],
+    )
+    write_payments(
+        landing,
+        "2026-03",
+        [
+            (1, "K1A", "2026-03-10"),
+            (2, "K2", "2026-03-10"),
+            (3, "K3NEW", "2026-03-10"),
+            (4, "K4", "2026-03-10"),
+            (9, "K9", "2026-03-25"),
+        ],
+    )
+    write_payments(
+        landing,
+        "2026-04",
+        [
+            (1, "K1A", "2026-04-10"),
+            (2, "K2", "2026-04-10"),
+            (3, "K3NEW", "2026-04-20"),
+            (4, "K4", "2026-04-10"),
+            (9, "K9", "2026-04-10"),
+            (12, "K12", "2026-04-10"),
+        ],
+    )
     params = load_parameters({"quota": 5})
     with migrated_database(server_url) as url:
         load_landing(url, landing)
@@ -116,8 +166,11 @@ def warehouse(server_url, tmp_path_factory):
 
 
 def enrollment(url: str) -> dict[int, tuple]:
-    rows = query(url, """select nik, kpj, status, to_char(enrolled_month, 'YYYY-MM'), to_char(exit_month, 'YYYY-MM'),
-                                exit_reason, source from ops.enrollment""")
+    rows = query(
+        url,
+        """select nik, kpj, status, to_char(enrolled_month, 'YYYY-MM'), to_char(exit_month, 'YYYY-MM'),
+                                exit_reason, source from ops.enrollment""",
+    )
     by_nik = {nik(i): i for i in range(1, 13)}
     return {by_nik[row[0]]: row[1:] for row in rows}
 
@@ -136,26 +189,50 @@ def test_participants_are_the_selected_people_and_the_called_replacements(wareho
 
 
 def test_one_replacement_per_exit_in_order_skipping_the_no_longer_eligible(warehouse):
-    listed = query(warehouse, """select call_order, nik, waitlist_rank, replaces_nik,
+    listed = query(
+        warehouse,
+        """select call_order, nik, waitlist_rank, replaces_nik,
                                         to_char(slot_start_month, 'YYYY-MM'), is_registered
-                                 from ops.replacement_list order by call_order""")
+                                 from ops.replacement_list order by call_order""",
+    )
     # P5 (not registered) keeps their slot: only P4's exit frees one. P6-P8 are skipped; the
     # chain P4 -> P9 -> P10 -> P11 follows each replacement's death.
-    assert listed == [(1, nik(9), 4, nik(4), "2026-04", True), (2, nik(10), 5, nik(9), "2026-07", False),
-                      (3, nik(11), 6, nik(10), "2026-10", False)]
+    assert listed == [
+        (1, nik(9), 4, nik(4), "2026-04", True),
+        (2, nik(10), 5, nik(9), "2026-07", False),
+        (3, nik(11), 6, nik(10), "2026-10", False),
+    ]
     rechecked = dict(query(warehouse, "select nik, recheck_reasons from intermediate.int_enrollment_waitlist_recheck"))
-    assert rechecked == {nik(6): "NOT_BEKASI_RESIDENT", nik(7): "DESIL_ABOVE_MAX", nik(8): "ALREADY_COVERED",
-                         nik(9): "DECEASED", nik(10): "DECEASED", nik(11): "", nik(12): ""}
+    assert rechecked == {
+        nik(6): "NOT_BEKASI_RESIDENT",
+        nik(7): "DESIL_ABOVE_MAX",
+        nik(8): "ALREADY_COVERED",
+        nik(9): "DECEASED",
+        nik(10): "DECEASED",
+        nik(11): "",
+        nik(12): "",
+    }
     ranks = dict(query(warehouse, "select nik, waitlist_rank from ops.eligibility where waitlist_rank is not null"))
     assert [ranks[nik(i)] for i in range(6, 13)] == list(range(1, 8))  # skipped people keep their rank
 
 
 def test_replacement_capacity_counts_slots_calls_and_headroom(warehouse):
     slots = query_one(warehouse, "select * from marts.replacement_capacity")
-    assert (slots["capacity"], slots["selected_participants"], slots["active_participants"],
-            slots["not_registered"], slots["exited"]) == (5, 5, 3, 2, 3)
-    assert (slots["free_slots"], slots["replacements"], slots["registered"], slots["pending"],
-            slots["unfilled_slots"], slots["replacement_limit"]) == (3, 3, 1, 1, 0, "FREE_SLOTS")
+    assert (
+        slots["capacity"],
+        slots["selected_participants"],
+        slots["active_participants"],
+        slots["not_registered"],
+        slots["exited"],
+    ) == (5, 5, 3, 2, 3)
+    assert (
+        slots["free_slots"],
+        slots["replacements"],
+        slots["registered"],
+        slots["pending"],
+        slots["unfilled_slots"],
+        slots["replacement_limit"],
+    ) == (3, 3, 1, 1, 0, "FREE_SLOTS")
     assert str(slots["latest_payment_period"]) == "2026-04-01" and slots["remaining_months"] == 8
     # Before replacements: paid (11 premiums, every payee) + 3 selected active in April x 8 months.
     assert slots["projected_before_replacements_idr"] == (11 + 3 * 8) * PREMIUM
@@ -170,34 +247,59 @@ def test_several_programme_kpjs_are_listed_for_checking(warehouse):
 
 
 def test_a_death_on_the_last_day_of_a_month_is_covered_that_month_only(warehouse):
-    rows = query(warehouse, """select to_char(period, 'YYYY-MM'), expected_idr, category from ops.reconciliation
-                               where nik = %s order by 1""", (nik(4),))
+    rows = query(
+        warehouse,
+        """select to_char(period, 'YYYY-MM'), expected_idr, category from ops.reconciliation
+                               where nik = %s order by 1""",
+        (nik(4),),
+    )
     assert rows == [("2026-03", PREMIUM, "MATCHED"), ("2026-04", 0, "PAID_AFTER_DEATH")]
 
 
 def test_a_replacement_is_reconciled_like_a_selected_person_from_their_slot(warehouse):
-    rows = query(warehouse, """select to_char(period, 'YYYY-MM'), nik, expected_idr, category from ops.reconciliation
-                               where nik in (%s, %s) order by 1, 2""", (nik(9), nik(12)))
-    assert rows == [("2026-03", nik(9), 0, "NOT_A_PARTICIPANT"),  # paid before their slot
-                    ("2026-04", nik(9), PREMIUM, "MATCHED"),
-                    ("2026-04", nik(12), 0, "NOT_A_PARTICIPANT")]  # a programme KPJ, but never called
-    budget = query(warehouse, """select to_char(period, 'YYYY-MM'), active_participants from marts.budget_monthly
-                                 where period between '2026-03-01' and '2026-07-01' order by 1""")
+    rows = query(
+        warehouse,
+        """select to_char(period, 'YYYY-MM'), nik, expected_idr, category from ops.reconciliation
+                               where nik in (%s, %s) order by 1, 2""",
+        (nik(9), nik(12)),
+    )
+    assert rows == [
+        ("2026-03", nik(9), 0, "NOT_A_PARTICIPANT"),  # paid before their slot
+        ("2026-04", nik(9), PREMIUM, "MATCHED"),
+        ("2026-04", nik(12), 0, "NOT_A_PARTICIPANT"),
+    ]  # a programme KPJ, but never called
+    budget = query(
+        warehouse,
+        """select to_char(period, 'YYYY-MM'), active_participants from marts.budget_monthly
+                                 where period between '2026-03-01' and '2026-07-01' order by 1""",
+    )
     # P4 to March; P9 April-June; P1-P3 throughout.
     assert budget == [("2026-03", 4), ("2026-04", 4), ("2026-05", 4), ("2026-06", 4), ("2026-07", 3)]
 
 
 def test_reconciliation_of_the_other_participants(warehouse):
-    rows = query(warehouse, """select to_char(period, 'YYYY-MM'), nik, category from ops.reconciliation
-                               where nik in (%s, %s, %s) order by 1, 2""", (nik(1), nik(2), nik(3)))
-    assert rows == [("2026-03", nik(1), "MATCHED"), ("2026-03", nik(2), "MATCHED"), ("2026-03", nik(3), "MATCHED"),
-                    ("2026-04", nik(1), "MATCHED"), ("2026-04", nik(2), "MATCHED"), ("2026-04", nik(3), "LATE")]
+    rows = query(
+        warehouse,
+        """select to_char(period, 'YYYY-MM'), nik, category from ops.reconciliation
+                               where nik in (%s, %s, %s) order by 1, 2""",
+        (nik(1), nik(2), nik(3)),
+    )
+    assert rows == [
+        ("2026-03", nik(1), "MATCHED"),
+        ("2026-03", nik(2), "MATCHED"),
+        ("2026-03", nik(3), "MATCHED"),
+        ("2026-04", nik(1), "MATCHED"),
+        ("2026-04", nik(2), "MATCHED"),
+        ("2026-04", nik(3), "LATE"),
+    ]
 
 
 def test_enrollment_lists_names_and_kecamatan_for_the_finance_office(warehouse):
-    row = query_one(warehouse, "select nama, nama_kecamatan, priority_rank from ops.enrollment where nik = %s",
-                    (nik(1),))
+    row = query_one(
+        warehouse, "select nama, nama_kecamatan, priority_rank from ops.enrollment where nik = %s", (nik(1),)
+    )
     assert row == {"nama": "ORANG NOMOR 1", "nama_kecamatan": "Bekasi Timur", "priority_rank": 1}
-    listed = query_one(warehouse, "select nama, nama_kecamatan, status from ops.replacement_list where nik = %s",
-                       (nik(11),))
+    listed = query_one(
+        warehouse, "select nama, nama_kecamatan, status from ops.replacement_list where nik = %s", (nik(11),)
+    )
     assert listed == {"nama": "ORANG NOMOR 11", "nama_kecamatan": "Bekasi Timur", "status": "SELECTED_NOT_REGISTERED"}

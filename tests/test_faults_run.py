@@ -24,19 +24,23 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
-from rentan import locks, transform, validate
-from rentan.airflow_runner import test_dag as run_dag
-from rentan.assets import RAW_ASSETS
 from rentan.ingest import steps
 from rentan.ingest.landing import scan
 from rentan.parameters import load_parameters
-from rentan.warehouse import ConfigurationError, connect, warehouse_url
+from rentan.pipeline.assets import RAW_ASSETS
+from rentan.pipeline.runner import test_dag as run_dag
+from rentan.publish import steps as publish_step
+from rentan.transform import TransformFailed
+from rentan.transform import steps as transform_step
+from rentan.validate import steps as validate_step
+from rentan.validate import suites as validate
+from rentan.warehouse import ConfigurationError, connect, locks, warehouse_url
 
 from tests.factories import DTSEN_HEADER, DTSEN_ROW, write
 from tests.helpers_dbt import load_landing, migrated_database, publish_run
 from tests.test_validation import PEOPLE, reader_logins, what_readers_see
 
-synth = pytest.importorskip("rentan.synth")
+synth = pytest.importorskip("rentan_dev.synth")
 
 RENTAN = str(Path(sys.executable).parent / "rentan")
 PG15_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -67,7 +71,7 @@ def published_then_empty_snapshot(server_url, tmp_path_factory):
         write(landing, "dtsen", "dtsen_20251210.csv", [DTSEN_HEADER])  # becomes the snapshot in force
         (empty,) = load_landing(url, landing)
         assert (empty["file"], empty["status"], empty["rows_loaded"]) == ("dtsen/dtsen_20251210.csv", "LOADED", 0)
-        transform.build("second", {}, unit_tests=False)
+        transform_step.build("second", {}, unit_tests=False)
         with reader_logins(url) as logins:
             yield url, logins, what_readers_see(logins)
 
@@ -96,8 +100,8 @@ def test_a_header_only_snapshot_blocks_publish_naming_feed_file_and_numbers_and_
             "select rows_loaded from meta.load_manifest where file_name = 'dtsen/dtsen_20251201.csv'"
         ).fetchone()[0]
         eligible = conn.execute("select eligible_count from marts.program_capacity").fetchone()[0]
-    with pytest.raises(transform.TransformFailed) as failed:
-        transform.validate("second", {})
+    with pytest.raises(TransformFailed) as failed:
+        validate_step.validate("second", {})
     message = str(failed.value)
     assert "volume.snapshot_not_shrunk" in message and "volume.counts_not_shrunk" in message
     assert (
@@ -105,8 +109,8 @@ def test_a_header_only_snapshot_blocks_publish_naming_feed_file_and_numbers_and_
         f'"previous_file": "dtsen/dtsen_20251201.csv", "previous_rows": {before}'
     ) in message
     assert f'"count_name": "eligible", "build_count": 0, "published_count": {eligible}' in message
-    with pytest.raises(transform.TransformFailed, match="not published: .*volume.snapshot_not_shrunk"):
-        transform.publish("second")
+    with pytest.raises(TransformFailed, match="not published: .*volume.snapshot_not_shrunk"):
+        publish_step.publish("second")
     with connect(url) as conn:
         assert conn.execute("select max(version), count(*) from meta.publish_log").fetchone() == (1, 1)
     assert what_readers_see(logins) == seen
@@ -250,7 +254,7 @@ def test_a_second_transform_waits_then_fails_naming_the_run_that_holds_the_stage
         conn.execute("comment on schema ops_build is 'run_a'")
     with locks.stage_lock(fresh_url, "transform", "run_a"):
         with pytest.raises(locks.StageBusy, match=r"the transform stage is busy: run run_a \(pid \d+\) holds it"):
-            transform.build("run_b", {}, unit_tests=False)
+            transform_step.build("run_b", {}, unit_tests=False)
     with connect(fresh_url) as conn:  # run_b did not touch run_a's build
         assert conn.execute("select obj_description('ops_build'::regnamespace)").fetchone() == ("run_a",)
     with locks.stage_lock(fresh_url, "transform", "run_c", wait_seconds=0):
@@ -329,8 +333,8 @@ def test_task_code_without_a_configured_warehouse_raises_naming_what_to_set(monk
     )
     for step in (
         lambda: steps.discover(str(landing)),
-        lambda: transform.build("r", {}, unit_tests=False),
-        lambda: transform.publish("r"),
+        lambda: transform_step.build("r", {}, unit_tests=False),
+        lambda: publish_step.publish("r"),
         warehouse_url,
     ):
         with pytest.raises(
@@ -355,7 +359,7 @@ def test_task_code_without_a_configured_warehouse_raises_naming_what_to_set(monk
 )
 def test_warehouse_and_configuration_errors_fail_a_task_without_airflow_retries(error, message):
     from airflow.sdk.exceptions import AirflowFailException
-    from rentan.dag_policy import fail_without_retry
+    from rentan.pipeline.dag_policy import fail_without_retry
 
     with pytest.raises(AirflowFailException, match=message):
         with fail_without_retry():

@@ -7,19 +7,26 @@ import shutil
 
 import pytest
 from psycopg import sql
-from rentan import incremental, validate
 from rentan.parameters import load_parameters
+from rentan.transform import incremental
+from rentan.validate import suites as validate
 from rentan.warehouse import connect
 
 from tests.helpers_dbt import load_landing, migrated_database, publish_run, query
 from tests.test_validation import PEOPLE
 
-synth = pytest.importorskip("rentan.synth")
+synth = pytest.importorskip("rentan_dev.synth")
 
 # Models that read no payment data: an incremental build after a payment file must not touch them.
 # (Enrollment does: who is called to replace a participant depends on the budget headroom.)
-NOT_PAYMENT_MODELS = {"int_dtsen_individuals_at_selection", "int_dukcapil_residents_latest",
-                      "int_eligibility_reasons", "int_eligibility_ranked", "eligibility", "program_capacity"}
+NOT_PAYMENT_MODELS = {
+    "int_dtsen_individuals_at_selection",
+    "int_dukcapil_residents_latest",
+    "int_eligibility_reasons",
+    "int_eligibility_ranked",
+    "eligibility",
+    "program_capacity",
+}
 
 
 def published_contents(url: str) -> dict[str, str]:
@@ -27,15 +34,25 @@ def published_contents(url: str) -> dict[str, str]:
     with connect(url) as conn:
         names = conn.execute(
             """select n.nspname, c.relname from pg_class as c join pg_namespace as n on c.relnamespace = n.oid
-               where n.nspname in ('ops', 'marts') and c.relkind in ('r', 'v') order by 1, 2""").fetchall()
-        return {f"{schema}.{name}": conn.execute(
-            sql.SQL("select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from {} as t")
-            .format(sql.Identifier(schema, name))).fetchone()[0] for schema, name in names}
+               where n.nspname in ('ops', 'marts') and c.relkind in ('r', 'v') order by 1, 2"""
+        ).fetchall()
+        return {
+            f"{schema}.{name}": conn.execute(
+                sql.SQL("select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from {} as t").format(
+                    sql.Identifier(schema, name)
+                )
+            ).fetchone()[0]
+            for schema, name in names
+        }
 
 
 def rebuilt_models(url: str, run_id: str) -> set[str]:
-    return {uid.split(".")[-1] for (uid,) in query(
-        url, "select unique_id from audit.dbt_results where run_id = %s and resource_type = 'model'", (run_id,))}
+    return {
+        uid.split(".")[-1]
+        for (uid,) in query(
+            url, "select unique_id from audit.dbt_results where run_id = %s and resource_type = 'model'", (run_id,)
+        )
+    }
 
 
 @pytest.fixture(scope="module")
@@ -72,16 +89,26 @@ def test_a_new_payment_file_rebuilds_only_what_reads_payments(runs):
     url, results, _ = runs
     assert results["incremental"]["incremental"]
     rebuilt = rebuilt_models(url, "incremental")
-    assert {"int_payments_files", "int_payments_by_person", "reconciliation", "budget_monthly",
-            "reconciliation_summary"} <= rebuilt
+    assert {
+        "int_payments_files",
+        "int_payments_by_person",
+        "reconciliation",
+        "budget_monthly",
+        "reconciliation_summary",
+    } <= rebuilt
     assert not rebuilt & NOT_PAYMENT_MODELS
     assert {"ops.eligibility", "marts.program_capacity"} <= set(results["incremental"]["carried_over"])
 
 
 def test_checks_of_carried_over_relations_keep_the_published_results_and_the_rest_run_again(runs):
     url, _, _ = runs
-    origin = dict(query(url, """select suite || '.' || check_name, details->>'carried_over_from'
-                                from audit.validation_results where run_id = 'incremental'"""))
+    origin = dict(
+        query(
+            url,
+            """select suite || '.' || check_name, details->>'carried_over_from'
+                                from audit.validation_results where run_id = 'incremental'""",
+        )
+    )
     assert origin["dedup.eligibility_nik_unique"] == "first" and origin["referential.selected_are_eligible"] == "first"
     assert origin["referential.participants_are_selected_or_called"] is None  # enrollment reads the headroom
     assert origin["dedup.reconciliation_one_row_per_period_nik"] is None
@@ -95,23 +122,28 @@ PER_PUBLICATION = {"marts.data_version"}
 
 def test_the_incremental_result_equals_a_full_rebuild(runs):
     url, _, contents = runs
-    incremental_run, full_run = ({name: digest for name, digest in contents[run].items() if name not in PER_PUBLICATION}
-                                 for run in ("incremental", "full"))
+    incremental_run, full_run = (
+        {name: digest for name, digest in contents[run].items() if name not in PER_PUBLICATION}
+        for run in ("incremental", "full")
+    )
     assert incremental_run == full_run
     assert query(url, "select published_version from marts.data_version") == query(
-        url, "select max(version) from meta.publish_log")
+        url, "select max(version) from meta.publish_log"
+    )
     assert {"ops.eligibility", "ops.reconciliation", "marts.budget_monthly"} <= set(contents["full"])
     # the held-back month is in the books
     months = query(url, "select count(distinct period) from ops.reconciliation")[0][0]
-    assert months == len(list(query(url, "select 1 from meta.load_manifest where feed = 'bpjs_iuran' "
-                                          "and status = 'LOADED'")))
+    assert months == len(
+        list(query(url, "select 1 from meta.load_manifest where feed = 'bpjs_iuran' and status = 'LOADED'"))
+    )
 
 
 def test_changed_parameters_code_or_key_mean_a_full_build(runs):
     url, _, _ = runs
     with connect(url) as conn:
-        inputs = incremental.current_inputs(conn, load_parameters(), conn.execute(
-            "select inputs->>'key' from meta.build_state").fetchone()[0])
+        inputs = incremental.current_inputs(
+            conn, load_parameters(), conn.execute("select inputs->>'key' from meta.build_state").fetchone()[0]
+        )
         assert incremental.plan(conn, inputs) == (None, "full build: no feed changed since the published build")
         for name, value in [("params", {**inputs["params"], "quota": 9000}), ("project", "x"), ("key", "y")]:
             select, why = incremental.plan(conn, {**inputs, name: value})

@@ -36,12 +36,16 @@ def test_bom_crlf_any_column_order_and_case_insensitive_header(conn, landing):
     values = DTSEN_ROW.split(",")
     order = list(reversed(range(len(columns))))
     header = ",".join(f" {columns[i].upper()} " for i in order)
-    write(landing, "dtsen", "dtsen_20251201.csv", [header, ",".join(values[i] for i in order)],
-          newline="\r\n", bom=True)
+    write(
+        landing, "dtsen", "dtsen_20251201.csv", [header, ",".join(values[i] for i in order)], newline="\r\n", bom=True
+    )
     result = load_all(conn, landing)["dtsen/dtsen_20251201.csv"]
     assert result["rows_loaded"] == 1
     assert conn.execute("select nik, id_keluarga, pekerjaan_utama from raw.dtsen").fetchone() == (
-        GOOD_NIK, "K1", "PEMULUNG")
+        GOOD_NIK,
+        "K1",
+        "PEMULUNG",
+    )
 
 
 def test_extra_column_is_ignored_with_a_warning(conn, landing):
@@ -84,16 +88,19 @@ def test_nik_written_by_excel_is_normalised_not_quarantined(conn, landing, nik):
     assert conn.execute("select meta.normalize_id(nik) from raw.dtsen").fetchone()[0] == GOOD_NIK
 
 
-@pytest.mark.parametrize("nik", [
-    "327501410190001",    # 15 digits
-    "32750141019000A1",   # a letter
-    "0075014101900001",   # province 00
-    "9975014101900001",   # province 99
-    "3275013201900001",   # day 32
-    "3275017201900001",   # day 72
-    "3275014113900001",   # month 13
-    "3275014101900000",   # serial 0000
-])
+@pytest.mark.parametrize(
+    "nik",
+    [
+        "327501410190001",  # 15 digits
+        "32750141019000A1",  # a letter
+        "0075014101900001",  # province 00
+        "9975014101900001",  # province 99
+        "3275013201900001",  # day 32
+        "3275017201900001",  # day 72
+        "3275014113900001",  # month 13
+        "3275014101900000",  # serial 0000
+    ],
+)
 def test_bad_nik_is_quarantined_with_line_and_raw_text(conn, landing, nik):
     write(landing, "dtsen", "dtsen_20251201.csv", [DTSEN_HEADER, DTSEN_ROW, DTSEN_ROW.replace(GOOD_NIK, nik)])
     result = load_all(conn, landing)["dtsen/dtsen_20251201.csv"]
@@ -103,33 +110,43 @@ def test_bad_nik_is_quarantined_with_line_and_raw_text(conn, landing, nik):
 
 def test_bad_values_get_their_reason_and_column(conn, landing):
     rows = [
-        DTSEN_ROW.replace("01-01-1990", "31-02-1990"),          # no such day
-        DTSEN_ROW.replace(",3,PEMULUNG", ",11,PEMULUNG"),        # desil out of 1..10
-        DTSEN_ROW.replace("3275011001", "327501100"),           # kelurahan code of 9 digits
-        DTSEN_ROW.replace(",P,", ",W,"),                        # sex not L/P
-        DTSEN_ROW.replace("K1,", ",", 1),                       # required id_keluarga empty
-        DTSEN_ROW.replace(",3,PEMULUNG", ",,PEMULUNG"),          # empty desil is allowed
+        DTSEN_ROW.replace("01-01-1990", "31-02-1990"),  # no such day
+        DTSEN_ROW.replace(",3,PEMULUNG", ",11,PEMULUNG"),  # desil out of 1..10
+        DTSEN_ROW.replace("3275011001", "327501100"),  # kelurahan code of 9 digits
+        DTSEN_ROW.replace(",P,", ",W,"),  # sex not L/P
+        DTSEN_ROW.replace("K1,", ",", 1),  # required id_keluarga empty
+        DTSEN_ROW.replace(",3,PEMULUNG", ",,PEMULUNG"),  # empty desil is allowed
     ]
     write(landing, "dtsen", "dtsen_20251201.csv", [DTSEN_HEADER, *rows])
     load_all(conn, landing)
     assert [(line, reason, column) for line, reason, column, _ in quarantined(conn)] == [
-        (2, "BAD_DATE", "tanggal_lahir"), (3, "BAD_INTEGER", "desil"), (4, "BAD_DIGITS", "kode_wilayah"),
-        (5, "BAD_ENUM", "jenis_kelamin"), (6, "MISSING_VALUE", "id_keluarga")]
+        (2, "BAD_DATE", "tanggal_lahir"),
+        (3, "BAD_INTEGER", "desil"),
+        (4, "BAD_DIGITS", "kode_wilayah"),
+        (5, "BAD_ENUM", "jenis_kelamin"),
+        (6, "MISSING_VALUE", "id_keluarga"),
+    ]
 
 
 def test_duplicate_nik_in_a_dukcapil_file_quarantines_both_rows(conn, landing):
     other = "3275010101850002"
-    write(landing, "dukcapil", "dukcapil_20251130.csv", [
-        DUKCAPIL_HEADER,
-        f"{GOOD_NIK},Siti,1990-01-01,3275011001,HIDUP,",
-        f"{other},Budi,1985-01-01,3275011001,HIDUP,",
-        f"'{GOOD_NIK},Siti A,1990-01-01,3275011002,HIDUP,",
-        f"{other[:4]}999999990001,Dead,1950-01-01,3275011001,MATI,",  # MATI needs a date
-    ])
+    write(
+        landing,
+        "dukcapil",
+        "dukcapil_20251130.csv",
+        [
+            DUKCAPIL_HEADER,
+            f"{GOOD_NIK},Siti,1990-01-01,3275011001,HIDUP,",
+            f"{other},Budi,1985-01-01,3275011001,HIDUP,",
+            f"'{GOOD_NIK},Siti A,1990-01-01,3275011002,HIDUP,",
+            f"{other[:4]}999999990001,Dead,1950-01-01,3275011001,MATI,",  # MATI needs a date
+        ],
+    )
     result = load_all(conn, landing)["dukcapil/dukcapil_20251130.csv"]
     assert result["quarantined_by_reason"] == {"BAD_NIK": 1, "DUPLICATE_NIK": 2}
-    write(landing, "dukcapil", "dukcapil_20251231.csv", [
-        DUKCAPIL_HEADER, f"{GOOD_NIK},Siti,1990-01-01,3275011001,MATI,"])
+    write(
+        landing, "dukcapil", "dukcapil_20251231.csv", [DUKCAPIL_HEADER, f"{GOOD_NIK},Siti,1990-01-01,3275011001,MATI,"]
+    )
     result = load_all(conn, landing)["dukcapil/dukcapil_20251231.csv"]
     assert result["quarantined_by_reason"] == {"MISSING_VALUE": 1}
     assert quarantined(conn)[-1][1:3] == ("MISSING_VALUE", "tanggal_kematian")
@@ -137,23 +154,30 @@ def test_duplicate_nik_in_a_dukcapil_file_quarantines_both_rows(conn, landing):
 
 def test_payment_lines_amount_total_and_period_checks_with_control_totals(conn, landing):
     line = f"A{{}},2026-01,KPJ1,{GOOD_NIK},Siti,1000000,10000,6800,16800,2026-01-05,REF,PEMBAYARAN"
-    write(landing, "bpjs_iuran", "bpjs_iuran_202601.csv", [
-        PAYMENT_HEADER,
-        line.format(1),
-        line.format(2).replace(",16800,", ',"16.800",'),                 # thousand separator
-        line.format(3).replace(",16800,", ',"16,800",'),                 # thousand separator
-        line.format(4).replace(",16800,", ",16000,"),                    # total != jkk + jkm
-        line.format(5).replace("2026-01,", "2026-02,", 1),               # another period
-        line.format(6).replace("PEMBAYARAN", "RESTITUSI"),
-    ])
+    write(
+        landing,
+        "bpjs_iuran",
+        "bpjs_iuran_202601.csv",
+        [
+            PAYMENT_HEADER,
+            line.format(1),
+            line.format(2).replace(",16800,", ',"16.800",'),  # thousand separator
+            line.format(3).replace(",16800,", ',"16,800",'),  # thousand separator
+            line.format(4).replace(",16800,", ",16000,"),  # total != jkk + jkm
+            line.format(5).replace("2026-01,", "2026-02,", 1),  # another period
+            line.format(6).replace("PEMBAYARAN", "RESTITUSI"),
+        ],
+    )
     result = load_all(conn, landing)["bpjs_iuran/bpjs_iuran_202601.csv"]
     assert result["quarantined_by_reason"] == {"AMOUNT_FORMAT": 2, "PERIOD_MISMATCH": 1, "TOTAL_MISMATCH": 1}
     totals = conn.execute("""select rows_read, rows_loaded, rows_quarantined, amount_total_idr, amount_loaded_idr,
                                     amount_quarantined_idr, amount_unparsed_rows from meta.load_manifest""").fetchone()
     assert totals == (6, 2, 4, 16800 * 3 + 16000, 16800 * 2, 16800 + 16000, 2)
     raw_amounts = [r[3] for r in quarantined(conn) if r[1] == "AMOUNT_FORMAT"]
-    assert raw_amounts == [line.format(2).replace(",16800,", ",16.800,"),
-                           line.format(3).replace(",16800,", ',"16,800",')]
+    assert raw_amounts == [
+        line.format(2).replace(",16800,", ",16.800,"),
+        line.format(3).replace(",16800,", ',"16,800",'),
+    ]
 
 
 def test_rerun_skips_files_already_loaded(conn, landing):
@@ -172,7 +196,9 @@ def test_redelivery_of_a_snapshot_replaces_its_rows_and_the_manifest_keeps_both(
     assert second["replaced_batches"] == [first]
     assert conn.execute("select batch_id, count(*) from raw.dtsen group by 1").fetchall() == [(second["batch_id"], 2)]
     assert conn.execute("select batch_id, status, replaced_by from meta.load_manifest order by 1").fetchall() == [
-        (first, "REPLACED", second["batch_id"]), (second["batch_id"], "LOADED", None)]
+        (first, "REPLACED", second["batch_id"]),
+        (second["batch_id"], "LOADED", None),
+    ]
 
 
 def test_a_killed_load_leaves_nothing_behind(fresh_url, landing):
@@ -199,8 +225,9 @@ def test_a_killed_load_leaves_nothing_behind(fresh_url, landing):
         time.sleep(0.5)  # let the server notice the dropped connection and roll back
         assert watcher.execute("select count(*) from raw.dtsen").fetchone()[0] == 0
         assert watcher.execute("select count(*) from meta.load_manifest").fetchone()[0] == 0
-        partitions = watcher.execute("select count(*) from pg_tables where schemaname = 'raw' "
-                                     "and tablename like 'dtsen_b%'").fetchone()[0]
+        partitions = watcher.execute(
+            "select count(*) from pg_tables where schemaname = 'raw' and tablename like 'dtsen_b%'"
+        ).fetchone()[0]
         assert partitions == 0
 
 

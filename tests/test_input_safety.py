@@ -8,8 +8,10 @@ HOSTILE = "x'); drop table meta.load_manifest cascade; --"
 
 
 def tables(conn) -> set[str]:
-    return {f"{s}.{t}" for s, t in conn.execute(
-        "select schemaname, tablename from pg_tables where schemaname in ('meta', 'raw')")}
+    return {
+        f"{s}.{t}"
+        for s, t in conn.execute("select schemaname, tablename from pg_tables where schemaname in ('meta', 'raw')")
+    }
 
 
 def test_a_file_name_with_quotes_and_semicolons_is_rejected_and_recorded_verbatim(conn, landing):
@@ -19,8 +21,7 @@ def test_a_file_name_with_quotes_and_semicolons_is_rejected_and_recorded_verbati
     message = load_all(conn, landing)[f"dtsen/{name}"]
     assert "file name does not match" in message
     assert tables(conn) == before
-    assert conn.execute("select file_name, status from meta.load_manifest").fetchone() == (
-        f"dtsen/{name}", "REJECTED")
+    assert conn.execute("select file_name, status from meta.load_manifest").fetchone() == (f"dtsen/{name}", "REJECTED")
 
 
 def test_a_header_with_sql_in_it_is_an_ignored_column_and_nothing_runs(conn, landing):

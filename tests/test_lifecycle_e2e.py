@@ -24,19 +24,31 @@ RENTAN = str(Path(sys.executable).parent / "rentan")
 
 
 def rentan_run(landing: Path, params: Path, url: str) -> None:
-    done = subprocess.run([RENTAN, "run", "--landing", str(landing), "--params", str(params)],
-                          env={**os.environ, "WAREHOUSE_URL": url}, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [RENTAN, "run", "--landing", str(landing), "--params", str(params)],
+        env={**os.environ, "WAREHOUSE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def snapshot(url: str) -> dict:
     """What officers and finance read after a run."""
     return {
-        "enrollment": {row[0]: row[1:] for row in query(
-            url, "select nik, kpj, status, to_char(enrolled_month, 'YYYY-MM'), source from ops.enrollment")},
-        "replacements": query(url, """select call_order, nik, waitlist_rank, replaces_nik,
+        "enrollment": {
+            row[0]: row[1:]
+            for row in query(
+                url, "select nik, kpj, status, to_char(enrolled_month, 'YYYY-MM'), source from ops.enrollment"
+            )
+        },
+        "replacements": query(
+            url,
+            """select call_order, nik, waitlist_rank, replaces_nik,
                                              to_char(slot_start_month, 'YYYY-MM'), is_registered
-                                      from ops.replacement_list order by call_order"""),
+                                      from ops.replacement_list order by call_order""",
+        ),
     }
 
 
@@ -72,16 +84,23 @@ def test_the_replacement_registered_and_paid_is_an_active_participant_reconciled
     assert second["replacements"] == [(1, nik(6), 2, nik(4), "2026-04", True)]
     assert second["enrollment"][nik(6)] == ("K6", "ACTIVE", "2026-04", "REPLACEMENT")
     assert nik(5) not in second["enrollment"] and len(second["enrollment"]) == 5
-    row = query_one(url, """select expected_idr, paid_idr, category from ops.reconciliation
-                            where period = '2026-04-01' and nik = %s""", (nik(6),))
+    row = query_one(
+        url,
+        """select expected_idr, paid_idr, category from ops.reconciliation
+                            where period = '2026-04-01' and nik = %s""",
+        (nik(6),),
+    )
     assert row == {"expected_idr": PREMIUM, "paid_idr": PREMIUM, "category": "MATCHED"}
     assert query(url, "select active_participants from marts.budget_monthly where period = '2026-04-01'") == [(4,)]
 
 
 def test_the_budget_has_every_month_of_the_year_and_counts_payments_outside_coverage(runs):
     url, _, _ = runs
-    rows = query(url, """select to_char(period, 'YYYY-MM'), is_covered, active_participants, paid_idr,
-                                cumulative_paid_idr from marts.budget_monthly order by period""")
+    rows = query(
+        url,
+        """select to_char(period, 'YYYY-MM'), is_covered, active_participants, paid_idr,
+                                cumulative_paid_idr from marts.budget_monthly order by period""",
+    )
     assert len(rows) == 12
     assert rows[0] == ("2026-01", False, 0, PREMIUM, PREMIUM)
     assert rows[1] == ("2026-02", True, 4, 4 * PREMIUM, 5 * PREMIUM)

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rentan.dbt_runner import dbt_env
 from rentan.paths import REPO_ROOT
+from rentan.transform.dbt_runner import dbt_env
 
 BIN = Path(sys.executable).parent
 
@@ -20,6 +20,12 @@ def test_ruff_is_clean():
 
 def test_sqlfluff_is_clean(server_url):
     env = {**os.environ, **dbt_env(server_url)}
-    done = subprocess.run([str(BIN / "sqlfluff"), "lint", "dbt_project"], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(BIN / "sqlfluff"), "lint", "dbt_project"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-5000:]

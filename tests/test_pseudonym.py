@@ -7,8 +7,8 @@ import hmac
 
 import psycopg
 import pytest
-from rentan import pseudonym
 from rentan.paths import DBT_PROJECT_DIR
+from rentan.warehouse import pseudonym
 
 NIKS = ["3275014101900001", "3201010101850002", "3275019912990003"]
 
@@ -18,9 +18,14 @@ def sql_person_keys(conn, niks: list[str]) -> list[str]:
     macro = (DBT_PROJECT_DIR / "macros" / "person_key.sql").read_text()
     expression = macro.split("-%}")[1].split("{%-")[0].strip().replace("{{ key_alias }}", "pseudonym_key")
     expression = expression.replace("{{ nik }}", "n.nik")
-    return [row[0] for row in conn.execute(
-        f"select {expression} from unnest(%s::text[]) with ordinality as n(nik, i) "
-        "cross join secret.pseudonym_key order by n.i", (niks,))]
+    return [
+        row[0]
+        for row in conn.execute(
+            f"select {expression} from unnest(%s::text[]) with ordinality as n(nik, i) "
+            "cross join secret.pseudonym_key order by n.i",
+            (niks,),
+        )
+    ]
 
 
 @pytest.mark.parametrize("key", [b"k", b"a longer key of the city of Bekasi", b"x" * 100])

@@ -8,7 +8,7 @@ import time
 
 import psycopg
 import pytest
-from rentan import publish
+from rentan.publish import swap as publish
 from rentan.warehouse import connect
 
 from tests.test_validation import reader_logins
@@ -20,11 +20,14 @@ def stage(conn, run_id: str, tag: int) -> None:
     """A small build in ops_build / marts_build, every relation tagged with `tag`, marked as run_id's."""
     publish.reset_build(conn)
     publish.mark_build(conn, run_id)
-    conn.execute(f"create table ops_build.eligibility as select g::text as nik, {tag} as tag "
-                 f"from generate_series(1, {ROWS}) as g")
+    conn.execute(
+        f"create table ops_build.eligibility as select g::text as nik, {tag} as tag "
+        f"from generate_series(1, {ROWS}) as g"
+    )
     conn.execute(f"create table marts_build.program_capacity as select {tag} as tag, {ROWS} as capacity")
-    conn.execute("create view marts_build.selected_count as select count(*) as n, min(tag) as tag "
-                 "from ops_build.eligibility")
+    conn.execute(
+        "create view marts_build.selected_count as select count(*) as n, min(tag) as tag from ops_build.eligibility"
+    )
 
 
 def test_publish_moves_the_build_in_with_its_grants_and_views(conn, fresh_url):
@@ -104,8 +107,11 @@ def test_readers_never_see_an_empty_or_half_swapped_warehouse_during_publishes(c
             (logins["rentan_bi"], "select n, tag from marts.selected_count", lambda r: r[0] == ROWS),
             (logins["rentan_officer"], "select count(*), min(tag) from ops.eligibility", lambda r: r[0] == ROWS),
             # one statement over both schemas: always the same version on both sides
-            (fresh_url, "select (select min(tag) from ops.eligibility), (select min(tag) from marts.program_capacity)",
-             lambda r: r[0] == r[1]),
+            (
+                fresh_url,
+                "select (select min(tag) from ops.eligibility), (select min(tag) from marts.program_capacity)",
+                lambda r: r[0] == r[1],
+            ),
         ]
         threads = [threading.Thread(target=read_in_a_loop, args=reader) for reader in readers]
         for thread in threads:

@@ -18,9 +18,10 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from rentan import airflow_runner, cli, dbt_runner
+from rentan import cli
 from rentan.parameters import load_parameters
 from rentan.paths import DAGS_DIR, REPO_ROOT
+from rentan.pipeline import runner as airflow_runner
 from rentan.reports import (
     NoPaymentData,
     ReportWriteError,
@@ -31,6 +32,7 @@ from rentan.reports import (
     print_period_summary,
 )
 from rentan.reports.formatting import NO_KPJ, clean_text, mask_name, mask_nik, mask_raw_line, month_id, rupiah
+from rentan.transform import dbt_runner
 from rentan.warehouse import connect
 
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
@@ -38,14 +40,26 @@ from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 PEOPLE = 2500
 QUOTA = 100
 SEED = 11
-SHEETS = ["Ringkasan", "Per Kategori", "Per Kecamatan", "Daftar Pengecualian", "Tunggakan Berturut",
-          "Baris Karantina", "Total Kontrol", "Anggaran Bulanan", "Sumber Data", "Keterangan Kode"]
+SHEETS = [
+    "Ringkasan",
+    "Per Kategori",
+    "Per Kecamatan",
+    "Daftar Pengecualian",
+    "Tunggakan Berturut",
+    "Baris Karantina",
+    "Total Kontrol",
+    "Anggaran Bulanan",
+    "Sumber Data",
+    "Keterangan Kode",
+]
 NIK_PATTERN = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])")
 REPORT_DATE = dt.date(2026, 12, 2)
 RENDERED = REPO_ROOT / "test-output" / "report"  # git-ignored: the PNGs a person looks at
 # English a reader must not meet (case-sensitive whole words: codes such as UNPAID stay).
-ENGLISH = re.compile(r"\b(Headroom|Paid|Expected|Budget|Difference|Refunds?|Category|Quarantine|Total control|"
-                     r"Page|Sheet|May|Aug|Oct|Dec|TRUE|FALSE|None|nan)\b")
+ENGLISH = re.compile(
+    r"\b(Headroom|Paid|Expected|Budget|Difference|Refunds?|Category|Quarantine|Total control|"
+    r"Page|Sheet|May|Aug|Oct|Dec|TRUE|FALSE|None|nan)\b"
+)
 # Hostile lines added to the latest month's payment file (NIKs no generated person has).
 HOSTILE_NIKS = ("3275013112059999", "3275013112059998", "3275013112059997")
 HOSTILE_LINES = [
@@ -69,7 +83,7 @@ penandatangan:
     nip: 198002022006042002
 """
 
-synth = pytest.importorskip("rentan.synth")
+synth = pytest.importorskip("rentan_dev.synth")
 
 
 def tool(name: str) -> str:
@@ -141,15 +155,29 @@ def render(result: dict, name: str) -> dict:
     out.mkdir(parents=True)
     workbook = result["paths"]["xlsx"]
     profile = out / "lo-profile"
-    subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(out), str(workbook)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(workbook),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     shutil.rmtree(profile, ignore_errors=True)
     workbook_pdf = out / workbook.with_suffix(".pdf").name
     texts = {}
     for kind, pdf in (("xlsx", workbook_pdf), ("pdf", result["paths"]["pdf"])):
         subprocess.run([pdftoppm, "-png", "-r", "70", str(pdf), str(out / kind)], check=True, timeout=300)
-        texts[kind] = subprocess.run([pdftotext, "-layout", str(pdf), "-"], check=True, capture_output=True,
-                                     text=True, timeout=120).stdout
+        texts[kind] = subprocess.run(
+            [pdftotext, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True, timeout=120
+        ).stdout
     return {"dir": out, "text": texts, "pngs": sorted(out.glob("*.png"))}
 
 
@@ -187,8 +215,9 @@ def test_workbook_summary_matches_the_budget_mart(warehouse, streak_period, repo
     assert path.name == f"laporan_rekonsiliasi_{streak_period}.xlsx"
     assert load_workbook(path, read_only=True).sheetnames == SHEETS
     summary = {label: value for label, value, *_ in sheet_rows(path, "Ringkasan") if label}
-    budget = query_one(url, "select * from marts.budget_monthly where to_char(period, 'YYYY-MM') = %s",
-                       (streak_period,))
+    budget = query_one(
+        url, "select * from marts.budget_monthly where to_char(period, 'YYYY-MM') = %s", (streak_period,)
+    )
     assert summary["Iuran seharusnya"] == budget["expected_idr"] == report["summary"]["expected_idr"]
     assert summary["Iuran dibayar (neto, restitusi dikurangkan)"] == budget["paid_idr"]
     assert summary["Selisih (dibayar - seharusnya)"] == budget["paid_idr"] - budget["expected_idr"]
@@ -210,40 +239,58 @@ def test_workbook_summary_matches_the_budget_mart(warehouse, streak_period, repo
 def test_workbook_totals_are_formulas_over_the_rows(warehouse, streak_period, report):
     _, url = warehouse
     path = report["paths"]["xlsx"]
-    marts = query(url, """select category, persons, expected_idr, paid_idr, difference_idr
+    marts = query(
+        url,
+        """select category, persons, expected_idr, paid_idr, difference_idr
                           from marts.reconciliation_summary where to_char(period, 'YYYY-MM') = %s
-                          order by category_precedence""", (streak_period,))
+                          order by category_precedence""",
+        (streak_period,),
+    )
     rows = sheet_rows(path, "Per Kategori")[1:]
     assert [(r[1], r[2], r[3], r[4], r[5]) for r in rows[:-1]] == marts
     last = len(marts) + 1
-    assert rows[-1][:6] == ("Jumlah", None, f"=SUM(C2:C{last})", f"=SUM(D2:D{last})", f"=SUM(E2:E{last})",
-                            f"=SUM(F2:F{last})")
+    assert rows[-1][:6] == (
+        "Jumlah",
+        None,
+        f"=SUM(C2:C{last})",
+        f"=SUM(D2:D{last})",
+        f"=SUM(E2:E{last})",
+        f"=SUM(F2:F{last})",
+    )
     kecamatan = sheet_rows(path, "Per Kecamatan")[1:-1]
     assert sum(r[2] for r in kecamatan) == sum(m[1] for m in marts)
     assert sum(r[4] for r in kecamatan) == sum(m[3] for m in marts)
     # The month's file: rows in the file = loaded + quarantined, net paid = payments - refunds, as formulas.
     summary = {label: (value, n) for n, (label, value, *_) in enumerate(sheet_rows(path, "Ringkasan"), 1) if label}
     loaded, quarantined = summary["Baris dimuat"][1], summary["Baris dikarantina"][1]
-    assert summary["Baris seimbang (file = dimuat + dikarantina)"][0].startswith('=IF(B')
+    assert summary["Baris seimbang (file = dimuat + dikarantina)"][0].startswith("=IF(B")
     assert summary["Pemeriksaan baris: dimuat + dikarantina"][0] == f"=B{loaded}+B{quarantined}"
-    payments, refunds = summary["Baris dimuat: pembayaran (PEMBAYARAN)"], next(
-        v for k, v in summary.items() if k.startswith("Baris dimuat: restitusi"))
+    payments, refunds = (
+        summary["Baris dimuat: pembayaran (PEMBAYARAN)"],
+        next(v for k, v in summary.items() if k.startswith("Baris dimuat: restitusi")),
+    )
     assert summary["Iuran dibayar neto = pembayaran - restitusi"][0] == f"=B{payments[1]}-B{refunds[1]}"
-    budget = query_one(url, "select paid_idr from marts.budget_monthly where to_char(period, 'YYYY-MM') = %s",
-                       (streak_period,))
+    budget = query_one(
+        url, "select paid_idr from marts.budget_monthly where to_char(period, 'YYYY-MM') = %s", (streak_period,)
+    )
     assert payments[0] - refunds[0] == budget["paid_idr"] and refunds[0] > 0
 
 
 def test_exception_list_has_kpj_and_masked_names_but_no_nik(warehouse, streak_period, report):
     _, url = warehouse
     path = report["paths"]["xlsx"]
-    exceptions = query(url, """select kpj, nama, category_label, category, difference_idr from ops.reconciliation
+    exceptions = query(
+        url,
+        """select kpj, nama, category_label, category, difference_idr from ops.reconciliation
                                where to_char(period, 'YYYY-MM') = %s and category <> 'MATCHED'
                                order by category_precedence, nama_kecamatan nulls last, kpj nulls last,
-                                        kode_iuran_list""", (streak_period,))
+                                        kode_iuran_list""",
+        (streak_period,),
+    )
     rows = sheet_rows(path, "Daftar Pengecualian")[1:-1]
     assert [(r[1], r[2], r[4], r[5], r[8]) for r in rows] == [
-        (kpj or NO_KPJ, mask_name(nama), label, code, difference) for kpj, nama, label, code, difference in exceptions]
+        (kpj or NO_KPJ, mask_name(nama), label, code, difference) for kpj, nama, label, code, difference in exceptions
+    ]
     assert all(word.endswith("*") and len(word) <= 4 for r in rows for word in (r[2] or "").split())
     niks = {nik for (nik,) in query(url, "select nik from ops.reconciliation")}
     for sheet, cell in every_cell(path):
@@ -253,14 +300,22 @@ def test_exception_list_has_kpj_and_masked_names_but_no_nik(warehouse, streak_pe
 def test_unpaid_streaks_quarantine_and_control_totals_sheets(warehouse, streak_period, report):
     _, url = warehouse
     path = report["paths"]["xlsx"]
-    streaks = query(url, """select kpj, consecutive_unpaid_months from ops.consecutive_unpaid
-                            where to_char(period, 'YYYY-MM') = %s""", (streak_period,))
+    streaks = query(
+        url,
+        """select kpj, consecutive_unpaid_months from ops.consecutive_unpaid
+                            where to_char(period, 'YYYY-MM') = %s""",
+        (streak_period,),
+    )
     rows = sheet_rows(path, "Tunggakan Berturut")[1:-1]
     assert streaks and sorted((r[0], r[4]) for r in rows) == sorted(streaks)
     assert all(r[5] == ("Ya" if r[4] >= 3 else "Belum") for r in rows)
-    quarantined = query(url, """select line_no, reason_code, total_iuran_text, nik_as_delivered, raw_line
+    quarantined = query(
+        url,
+        """select line_no, reason_code, total_iuran_text, nik_as_delivered, raw_line
                                 from ops.quarantined_payment_lines where to_char(period, 'YYYY-MM') = %s
-                                order by line_no""", (streak_period,))
+                                order by line_no""",
+        (streak_period,),
+    )
     rows = sheet_rows(path, "Baris Karantina")[1:-1]
     assert quarantined and [(r[1], r[2], r[5]) for r in rows] == [(q[0], q[1], q[2]) for q in quarantined]
     assert all(r[3] and r[3] != r[2] for r in rows)  # an Indonesian reason beside the code
@@ -268,8 +323,12 @@ def test_unpaid_streaks_quarantine_and_control_totals_sheets(warehouse, streak_p
         assert text in row[8] and nik not in row[8] and mask_nik(nik) in row[8]
         assert row[8].split(",")[0] == raw.split(",")[0]  # the rest of the line as delivered
     controls = sheet_rows(path, "Total Kontrol")[1:-1]
-    files = query(url, """select file_name, rows_in_file, file_total_idr from ops.payment_control_totals
-                          where to_char(period, 'YYYY-MM') <= %s order by period""", (streak_period,))
+    files = query(
+        url,
+        """select file_name, rows_in_file, file_total_idr from ops.payment_control_totals
+                          where to_char(period, 'YYYY-MM') <= %s order by period""",
+        (streak_period,),
+    )
     assert [(r[1], r[2], r[6]) for r in controls] == files
     assert [r[5] for r in controls] == [f'=IF(C{n}=D{n}+E{n},"Ya","TIDAK")' for n in range(2, len(files) + 2)]
 
@@ -298,7 +357,7 @@ def test_source_sheet_lists_the_input_files_and_checksums(warehouse, report):
     _, url = warehouse
     files = query(url, "select file_name, checksum from meta.load_manifest where status = 'LOADED' order by 1")
     rows = sheet_rows(report["paths"]["xlsx"], "Sumber Data")
-    listed = sorted((r[1], r[4]) for r in rows[1:len(files) + 1])
+    listed = sorted((r[1], r[4]) for r in rows[1 : len(files) + 1])
     assert listed == files and report["summary"]["input_files"] == len(files)
     assert any(r[1] == report["summary"]["fingerprint"] for r in rows)
 
@@ -309,23 +368,48 @@ def test_pdf_has_two_pages_with_the_figures_reconciliation_and_signatures(wareho
     assert len(reader.pages) == 2
     text = "\n".join(page.extract_text() for page in reader.pages)
     summary = report["summary"]
-    for amount in ("expected_idr", "paid_idr", "cumulative_paid_idr", "budget_remaining_idr",
-                   "projected_year_end_idr", "headroom_idr"):
+    for amount in (
+        "expected_idr",
+        "paid_idr",
+        "cumulative_paid_idr",
+        "budget_remaining_idr",
+        "projected_year_end_idr",
+        "headroom_idr",
+    ):
         assert rupiah(summary[amount]) in text, amount
-    control = query_one(url, """select * from ops.payment_control_totals where to_char(period, 'YYYY-MM') = %s""",
-                        (streak_period,))
+    control = query_one(
+        url, """select * from ops.payment_control_totals where to_char(period, 'YYYY-MM') = %s""", (streak_period,)
+    )
     refunds = (control["staged_total_idr"] - control["net_paid_idr"]) // 2
-    for words in (rupiah(control["file_total_idr"]), rupiah(control["quarantined_total_idr"]),
-                  rupiah(control["loaded_total_idr"]), rupiah(refunds), rupiah(control["net_paid_idr"]),
-                  "Iuran dibayar neto = pembayaran - restitusi", "Selisih = dibayar - seharusnya",
-                  "Realisasi anggaran", "Proyeksi akhir tahun", "Disiapkan oleh", "Mengetahui", "PENYUSUN UJI",
-                  "PEJABAT UJI", "Kepala Bidang Uji $x^2$", "NIP. 19800101 200501 1 001",
-                  "NIP. 19800202 200604 2 002", "Bekasi, 2 Desember 2026",
-                  f"versi terbit {summary['published_version']}", summary["fingerprint"], control["file_name"],
-                  "Halaman 2 dari 2"):
+    for words in (
+        rupiah(control["file_total_idr"]),
+        rupiah(control["quarantined_total_idr"]),
+        rupiah(control["loaded_total_idr"]),
+        rupiah(refunds),
+        rupiah(control["net_paid_idr"]),
+        "Iuran dibayar neto = pembayaran - restitusi",
+        "Selisih = dibayar - seharusnya",
+        "Realisasi anggaran",
+        "Proyeksi akhir tahun",
+        "Disiapkan oleh",
+        "Mengetahui",
+        "PENYUSUN UJI",
+        "PEJABAT UJI",
+        "Kepala Bidang Uji $x^2$",
+        "NIP. 19800101 200501 1 001",
+        "NIP. 19800202 200604 2 002",
+        "Bekasi, 2 Desember 2026",
+        f"versi terbit {summary['published_version']}",
+        summary["fingerprint"],
+        control["file_name"],
+        "Halaman 2 dari 2",
+    ):
         assert words in text, words
-    checksum = query(url, "select checksum from meta.load_manifest where file_name = %s and status = 'LOADED'",
-                     (control["file_name"],))[0][0]
+    checksum = query(
+        url,
+        "select checksum from meta.load_manifest where file_name = %s and status = 'LOADED'",
+        (control["file_name"],),
+    )[0][0]
     assert checksum in text
     assert not set(NIK_PATTERN.findall(text))
 
@@ -336,17 +420,22 @@ def test_rendered_report_reads_in_indonesian_and_shows_the_marts_totals(warehous
     for kind, text in rendered["text"].items():
         assert not ENGLISH.findall(text), (kind, sorted(set(ENGLISH.findall(text))))
     workbook_text = rendered["text"]["xlsx"]
-    totals = query_one(url, """select sum(persons) as persons, sum(expected_idr) as expected, sum(paid_idr) as paid,
+    totals = query_one(
+        url,
+        """select sum(persons) as persons, sum(expected_idr) as expected, sum(paid_idr) as paid,
                                       sum(difference_idr) as difference
                                from marts.reconciliation_summary where to_char(period, 'YYYY-MM') = %s""",
-                       (streak_period,))
+        (streak_period,),
+    )
     for amount in ("expected", "paid", "difference"):  # the SUM formulas, computed by LibreOffice
         assert rupiah(totals[amount]) in workbook_text, amount
         assert rupiah(totals[amount]) in rendered["text"]["pdf"], amount
-    control = query_one(url, "select * from ops.payment_control_totals where to_char(period, 'YYYY-MM') = %s",
-                        (streak_period,))
-    assert re.search(rf"Iuran dibayar neto = pembayaran - restitusi\s+{re.escape(rupiah(control['net_paid_idr']))}",
-                     workbook_text)
+    control = query_one(
+        url, "select * from ops.payment_control_totals where to_char(period, 'YYYY-MM') = %s", (streak_period,)
+    )
+    assert re.search(
+        rf"Iuran dibayar neto = pembayaran - restitusi\s+{re.escape(rupiah(control['net_paid_idr']))}", workbook_text
+    )
     assert re.search(r"Baris seimbang \(file = dimuat \+ dikarantina\)\s+Ya", workbook_text)
     assert "TIDAK" not in workbook_text.replace("TIDAK SEIMBANG", "")
     assert month_id(dt.date.fromisoformat(streak_period + "-01")) in workbook_text
@@ -364,8 +453,9 @@ def test_hostile_text_stays_text_masked_and_printable(warehouse, hostile_report)
         assert found, hostile
         assert all(cell.data_type == "s" and cell.quotePrefix for cell in found), hostile
     formulas = [cell.value for _, cell in cells if cell.data_type == "f"]
-    assert formulas and all(re.fullmatch(r'=(SUM\([A-Z]+2:[A-Z]+[0-9]+\)|B[0-9]+[+-]B[0-9]+|IF\(.*\))', f)
-                            for f in formulas)
+    assert formulas and all(
+        re.fullmatch(r"=(SUM\([A-Z]+2:[A-Z]+[0-9]+\)|B[0-9]+[+-]B[0-9]+|IF\(.*\))", f) for f in formulas
+    )
     joined = "\n".join(values)
     assert "\x07" not in joined and '"ANI"' not in joined and "NURHALIZA" not in joined and "SANTOSO" not in joined
     assert "Sit* An* Nur*" in joined and "Bud* San*" in joined
@@ -378,15 +468,18 @@ def test_hostile_text_stays_text_masked_and_printable(warehouse, hostile_report)
     assert "NURHALIZA" not in rendered["text"]["xlsx"] + rendered["text"]["pdf"]
 
 
-@pytest.mark.parametrize(("name", "masked"), [
-    ('SITI "ANI" NURHALIZA', "Sit* An* Nur*"),
-    ("MA'RUF AMIN", "Mar* Ami*"),
-    ("SUKARNO", "Suk*"),
-    ("AN NUR", "A* Nu*"),
-    ("siti\x07nurhaliza", "Sit* Nur*"),
-    ("=HYPERLINK(1)", "Hyp*"),
-    ("12345", "*"),
-])
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ('SITI "ANI" NURHALIZA', "Sit* An* Nur*"),
+        ("MA'RUF AMIN", "Mar* Ami*"),
+        ("SUKARNO", "Suk*"),
+        ("AN NUR", "A* Nu*"),
+        ("siti\x07nurhaliza", "Sit* Nur*"),
+        ("=HYPERLINK(1)", "Hyp*"),
+        ("12345", "*"),
+    ],
+)
 def test_every_name_is_masked(name, masked):
     assert mask_name(name) == masked
 
@@ -408,12 +501,14 @@ def test_a_failed_write_keeps_the_earlier_files(warehouse, streak_period, signat
     with pytest.raises(ReportWriteError, match=r"could not write .*earlier files are unchanged"):
         build(url, streak_period, tmp_path, signatories=signatories)
     assert {path: path.read_bytes() for path in first["paths"].values()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*(p.name for p in first["paths"].values()),
-                                                                 blocker.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [*(p.name for p in first["paths"].values()), blocker.name]
+    )
 
 
-def test_a_wrong_signatories_file_is_one_sentence_before_any_work(warehouse, streak_period, tmp_path, monkeypatch,
-                                                                  capsys):
+def test_a_wrong_signatories_file_is_one_sentence_before_any_work(
+    warehouse, streak_period, tmp_path, monkeypatch, capsys
+):
     _, url = warehouse
     bad = tmp_path / "penandatangan.yml"
     bad.write_text(SIGNATORIES.replace("198002022006042002", "12345"))
@@ -460,8 +555,9 @@ def test_print_period_summary_prints_the_month(warehouse, streak_period, capsys)
     with connect(url) as conn:
         print_period_summary(conn, streak_period)
     out = capsys.readouterr().out
-    paid = query(url, "select paid_idr from marts.budget_monthly where to_char(period, 'YYYY-MM') = %s",
-                 (streak_period,))[0][0]
+    paid = query(
+        url, "select paid_idr from marts.budget_monthly where to_char(period, 'YYYY-MM') = %s", (streak_period,)
+    )[0][0]
     assert "Sesuai" in out and "Belum dibayar" in out and rupiah(paid) in out and "headroom" not in out
 
 
@@ -479,8 +575,8 @@ def test_period_for_run(warehouse):
 
 def test_report_dag_runs_monthly_and_on_the_marts_asset():
     from airflow.dag_processing.dagbag import DagBag
-    from rentan.assets import MARTS_ASSET
-    from rentan.dag_policy import REPORT_SCHEDULE
+    from rentan.pipeline.assets import MARTS_ASSET
+    from rentan.pipeline.dag_policy import REPORT_SCHEDULE
 
     dag = DagBag(dag_folder=str(DAGS_DIR / "rentan_report.py")).dags["rentan_report"]
     assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"
@@ -498,8 +594,9 @@ def test_report_task_reports_the_latest_month_when_triggered_by_the_marts(wareho
     monkeypatch.setenv("RENTAN_REPORTS", str(tmp_path))
     dag = DagBag(dag_folder=str(DAGS_DIR / "rentan_report.py")).dags["rentan_report"]
     task = dag.get_task("build_report")
-    result = task.python_callable(params={"period": ""}, dag_run=SimpleNamespace(run_type="asset_triggered"),
-                                  logical_date=None, dag=dag)
+    result = task.python_callable(
+        params={"period": ""}, dag_run=SimpleNamespace(run_type="asset_triggered"), logical_date=None, dag=dag
+    )
     assert result["summary"]["period"] == max(truth["payments"])
     assert all(Path(p).parent == tmp_path for p in result["paths"].values())
 
@@ -513,4 +610,6 @@ def test_report_dag_writes_the_month_through_airflow(warehouse, streak_period, t
     # (DagRun.update_state looks the alerts up by their serialized form): judge by the task.
     assert outcome.success or ("Done. Returned value was" in log and "DeadlineAlertModel.get_by_id" in log), log[-3000:]
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
-        f"laporan_rekonsiliasi_{streak_period}.xlsx", f"ringkasan_rekonsiliasi_{streak_period}.pdf"]
+        f"laporan_rekonsiliasi_{streak_period}.xlsx",
+        f"ringkasan_rekonsiliasi_{streak_period}.pdf",
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rentan.parameters import load_parameters
-from rentan.retention import purge
+from rentan.warehouse.retention import purge
 
 from tests.factories import DTSEN_HEADER, DTSEN_ROW, GOOD_NIK, PAYMENT_HEADER, load_all, write
 
@@ -30,7 +30,9 @@ def test_purge_removes_exactly_the_old_unused_batches(conn, landing):
     assert remaining == [(batch["20251201"], 2), (batch["20260301"], 2)]
     assert conn.execute("select count(*) from raw.bpjs_iuran").fetchone()[0] == 1
     assert {b for (b,) in conn.execute("select distinct batch_id from meta.quarantine")} == {
-        batch["20251201"], batch["20260301"]}
+        batch["20251201"],
+        batch["20260301"],
+    }
     statuses = dict(conn.execute("select batch_id, status from meta.load_manifest").fetchall())
     assert [b for b, s in statuses.items() if s == "PURGED"] == sorted(result["purged_batches"])
     log = conn.execute("select before_date, batch_ids, raw_rows from meta.purge_log").fetchone()
@@ -65,7 +67,8 @@ def test_dry_run_names_each_file_and_changes_nothing(conn, landing, fresh_url, m
     assert out[1:] == [
         "  would purge bpjs_iuran/bpjs_iuran_202511.csv (snapshot 2025-11-01, LOADED): 1 raw rows, 0 quarantined rows",
         "  would purge dtsen/dtsen_20250601.csv (snapshot 2025-06-01, LOADED): 2 raw rows, 1 quarantined rows",
-        "  kept dtsen/dtsen_20251201.csv (snapshot 2025-12-01): snapshot of the selection date"]
+        "  kept dtsen/dtsen_20251201.csv (snapshot 2025-12-01): snapshot of the selection date",
+    ]
     assert (conn.execute(manifest).fetchall(), conn.execute(quarantine).fetchone()) == before
     assert conn.execute("select count(*) from raw.dtsen").fetchone() == (4,)
     assert conn.execute("select count(*) from raw.bpjs_iuran").fetchone() == (2,)

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from psycopg import sql
-from rentan import migrate as migrations
 from rentan.warehouse import connect
+from rentan.warehouse import migrate as migrations
 
 SCHEMAS = ["raw", "meta", "staging", "intermediate", "ops", "marts", "audit"]
 # marts.md: who may read which schema (the etl role owns them all).
@@ -30,8 +30,11 @@ def login_url(fresh_url, conn):
     def make(group: str) -> str:
         name, password = f"t_{group}_{secrets.token_hex(4)}", secrets.token_urlsafe(12)
         conn.execute(sql.SQL("reset role"))
-        conn.execute(sql.SQL("create role {} login password {} in role {}").format(
-            sql.Identifier(name), sql.Literal(password), sql.Identifier(group)))
+        conn.execute(
+            sql.SQL("create role {} login password {} in role {}").format(
+                sql.Identifier(name), sql.Literal(password), sql.Identifier(group)
+            )
+        )
         made.append(name)
         parts = urlsplit(fresh_url)
         return parts._replace(netloc=f"{name}:{password}@{parts.hostname}:{parts.port}").geturl()
@@ -91,8 +94,11 @@ def test_upgrading_takes_back_the_old_table_grants(server_url, tmp_path, monkeyp
             conn.execute("create schema ops_build")  # a failed build's leftovers
             tables = [*SCHEMAS, "secret", "ops_build"]
             for schema in tables:
-                conn.execute(sql.SQL("create table {} as select '3275011201900001'::text as nik").format(
-                    sql.Identifier(schema, "old")))
+                conn.execute(
+                    sql.SQL("create table {} as select '3275011201900001'::text as nik").format(
+                        sql.Identifier(schema, "old")
+                    )
+                )
             conn.execute("analyze")
             monkeypatch.undo()
             assert "V013__least_privilege" in migrations.migrate(conn)
@@ -100,9 +106,14 @@ def test_upgrading_takes_back_the_old_table_grants(server_url, tmp_path, monkeyp
                 """select n.nspname, r.rolname from pg_class as c join pg_namespace as n on c.relnamespace = n.oid
                    cross join pg_roles as r
                    where r.rolname in ('rentan_engineer', 'rentan_officer', 'rentan_bi')
-                     and c.relname = 'old' and has_table_privilege(r.oid, c.oid, 'select')""").fetchall()
-        assert sorted(granted) == [("audit", "rentan_engineer"), ("marts", "rentan_bi"),
-                                   ("meta", "rentan_engineer"), ("ops", "rentan_officer")]
+                     and c.relname = 'old' and has_table_privilege(r.oid, c.oid, 'select')"""
+            ).fetchall()
+        assert sorted(granted) == [
+            ("audit", "rentan_engineer"),
+            ("marts", "rentan_bi"),
+            ("meta", "rentan_engineer"),
+            ("ops", "rentan_officer"),
+        ]
     finally:
         with psycopg.connect(server_url, autocommit=True) as admin:
             admin.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(name)))

@@ -15,8 +15,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SCANNED = [REPO / "dbt_project" / "models", REPO / "dbt_project" / "macros",
-           REPO / "plugins" / "rentan" / "migrations"]
+SCANNED = [
+    REPO / "dbt_project" / "models",
+    REPO / "dbt_project" / "macros",
+    REPO / "plugins" / "rentan" / "warehouse" / "migrations",
+]
 
 # feature -> pattern over the SQL with comments and string literals removed
 FEATURES = {
@@ -25,8 +28,10 @@ FEATURES = {
     "window function": r"\bover\s*\(|\bover\s+\w+\b|\bwindow\s+\w+\s+as\s*\(",
     "distinct on": r"\bdistinct\s+on\s*\(",
     "lateral join": r"\blateral\b",
-    "set-returning function": (r"\b(unnest|generate_series|regexp_split_to_table|string_to_table|regexp_matches"
-                               r"|jsonb?_array_elements(_text)?|jsonb?_each(_text)?|jsonb?_object_keys)\s*\("),
+    "set-returning function": (
+        r"\b(unnest|generate_series|regexp_split_to_table|string_to_table|regexp_matches"
+        r"|jsonb?_array_elements(_text)?|jsonb?_each(_text)?|jsonb?_object_keys)\s*\("
+    ),
     "exists subquery": r"\bexists\s*\(\s*select\b",
     "in subquery": r"\bin\s*\(\s*select\b",
     "outer join": r"\b(left|right|full)\s+(outer\s+)?join\b",
@@ -55,8 +60,17 @@ MATERIALIZATION = re.compile(r"materialized\s*=\s*['\"](\w+)['\"]")
 DBT_MATERIALIZATIONS = {"materialized_view": "materialized view"}
 
 # Supported on distributed tables without conditions (Citus docs, "SQL Support and Workarounds").
-SUPPORTED = {"cte", "set-returning function", "bigint sequence", "identity column", "view",
-             "user-defined function", "do block", "declarative partitioning", "advisory lock"}
+SUPPORTED = {
+    "cte",
+    "set-returning function",
+    "bigint sequence",
+    "identity column",
+    "view",
+    "user-defined function",
+    "do block",
+    "declarative partitioning",
+    "advisory lock",
+}
 # Supported, with a condition the scan cannot check: pushed down to the workers when joined,
 # partitioned or correlated on the distribution column (NIK); otherwise planned on the
 # coordinator (recursive planning / row gather), or valid only between co-located or
@@ -118,8 +132,13 @@ def inventory() -> dict[str, list[str]]:
 def report() -> str:
     lines = []
     for feature, files in inventory().items():
-        verdict = ("UNSUPPORTED: " + UNSUPPORTED[feature] if feature in UNSUPPORTED
-                   else "conditional: " + CONDITIONAL[feature] if feature in CONDITIONAL else "supported")
+        verdict = (
+            "UNSUPPORTED: " + UNSUPPORTED[feature]
+            if feature in UNSUPPORTED
+            else "conditional: " + CONDITIONAL[feature]
+            if feature in CONDITIONAL
+            else "supported"
+        )
         lines.append(f"{feature:<32}{len(files):>3} file(s)  {verdict}")
     return "\n".join(lines)
 
@@ -139,32 +158,37 @@ def test_the_warehouse_uses_only_sql_that_citus_distributes():
     found = inventory()
     unsupported = {f: files for f, files in found.items() if f not in ALLOWED}
     assert not unsupported, "SQL features Citus does not support on distributed tables:\n" + "\n".join(
-        f"  {f} ({UNSUPPORTED.get(f, 'unclassified')}): {', '.join(files)}" for f, files in unsupported.items())
+        f"  {f} ({UNSUPPORTED.get(f, 'unclassified')}): {', '.join(files)}" for f, files in unsupported.items()
+    )
 
 
-@pytest.mark.parametrize(("sql", "expected"), [
-    ("with recursive tree as (select 1) select * from tree", {"recursive cte"}),
-    ("with ranked as (select nik, row_number() over (order by desil) from t) select * from ranked",
-     {"cte", "window function"}),
-    ("select distinct on (nik) nik from t order by nik, batch_id desc", {"distinct on"}),
-    ("select * from t, lateral (select 1) x", {"lateral join"}),
-    ("select reason from t, unnest(string_to_array(reasons, ',')) as reason", {"set-returning function"}),
-    ("select * from t where not exists (select 1 from q where q.id = t.id)", {"exists subquery"}),
-    ("select a, b, sum(x) from t group by grouping sets ((a), (b))", {"grouping sets"}),
-    ("select * from t for update", {"row locking (for update/share)"}),
-    ("create table t (id serial primary key)", {"int sequence (serial)"}),
-    ("create table t (id bigint generated always as identity)", {"identity column"}),
-    ("create materialized view m as select 1", {"materialized view"}),
-    ("{{ config(materialized='materialized_view') }} select 1", {"materialized view"}),
-    ("create trigger t before insert on x for each row execute function f()", {"trigger"}),
-    ("select percentile_cont(0.5) within group (order by x) from t", {"ordered-set aggregate"}),
-    ("select a from t left join u on t.nik = u.nik", {"outer join"}),
-    # not features: words in comments, strings and identifiers
-    ("-- with recursive, for update, over (\nselect 'for update' as note, overlap from t /* lateral */",
-     set()),
-    ("{# rollup(a) and create trigger #} select windowed, serial_no from t", set()),
-    ("select * from t where status in ('LOADED') order by 1", set()),
-])
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("with recursive tree as (select 1) select * from tree", {"recursive cte"}),
+        (
+            "with ranked as (select nik, row_number() over (order by desil) from t) select * from ranked",
+            {"cte", "window function"},
+        ),
+        ("select distinct on (nik) nik from t order by nik, batch_id desc", {"distinct on"}),
+        ("select * from t, lateral (select 1) x", {"lateral join"}),
+        ("select reason from t, unnest(string_to_array(reasons, ',')) as reason", {"set-returning function"}),
+        ("select * from t where not exists (select 1 from q where q.id = t.id)", {"exists subquery"}),
+        ("select a, b, sum(x) from t group by grouping sets ((a), (b))", {"grouping sets"}),
+        ("select * from t for update", {"row locking (for update/share)"}),
+        ("create table t (id serial primary key)", {"int sequence (serial)"}),
+        ("create table t (id bigint generated always as identity)", {"identity column"}),
+        ("create materialized view m as select 1", {"materialized view"}),
+        ("{{ config(materialized='materialized_view') }} select 1", {"materialized view"}),
+        ("create trigger t before insert on x for each row execute function f()", {"trigger"}),
+        ("select percentile_cont(0.5) within group (order by x) from t", {"ordered-set aggregate"}),
+        ("select a from t left join u on t.nik = u.nik", {"outer join"}),
+        # not features: words in comments, strings and identifiers
+        ("-- with recursive, for update, over (\nselect 'for update' as note, overlap from t /* lateral */", set()),
+        ("{# rollup(a) and create trigger #} select windowed, serial_no from t", set()),
+        ("select * from t where status in ('LOADED') order by 1", set()),
+    ],
+)
 def test_the_scanner_recognises_features(sql, expected):
     assert features_of(sql) == expected
 

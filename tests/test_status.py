@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from rentan.status import print_status
+from rentan.pipeline.status import print_status
 
 
 def add_batch(conn, feed, file_name, status, snapshot, loaded, quarantined, finished, reasons=()) -> int:
@@ -14,11 +14,26 @@ def add_batch(conn, feed, file_name, status, snapshot, loaded, quarantined, fini
                rows_read, rows_loaded, rows_quarantined, error, run_id, started_at, finished_at)
            values (%s, %s, '/landing/' || %s, md5(%s), %s, %s, %s, %s, %s, %s, 'manual__1', %s, %s)
            returning batch_id""",
-        (feed, file_name, file_name, file_name, snapshot, status, loaded + quarantined, loaded, quarantined,
-         "line 3: bad quoting" if status == "REJECTED" else None, finished, finished)).fetchone()[0]
+        (
+            feed,
+            file_name,
+            file_name,
+            file_name,
+            snapshot,
+            status,
+            loaded + quarantined,
+            loaded,
+            quarantined,
+            "line 3: bad quoting" if status == "REJECTED" else None,
+            finished,
+            finished,
+        ),
+    ).fetchone()[0]
     for line_no, reason in enumerate(reasons, start=2):
-        conn.execute("insert into meta.quarantine values (%s, %s, %s, 'nik', %s, 'raw,line')",
-                     (batch_id, line_no, reason, reason))
+        conn.execute(
+            "insert into meta.quarantine values (%s, %s, %s, 'nik', %s, 'raw,line')",
+            (batch_id, line_no, reason, reason),
+        )
     return batch_id
 
 
@@ -26,32 +41,50 @@ def add_batch(conn, feed, file_name, status, snapshot, loaded, quarantined, fini
 def history(conn):
     """Two ingest runs, one rejected file, and two dbt builds of which the last failed."""
     add_batch(conn, "dtsen", "dtsen_2025-11-30.csv", "REPLACED", "2025-11-30", 900, 10, "2025-12-01 01:00Z")
-    add_batch(conn, "dtsen", "dtsen_2025-12-10.csv", "LOADED", "2025-12-10", 1000, 3, "2025-12-11 01:00Z",
-              reasons=["INVALID_NIK", "INVALID_NIK", "DUPLICATE_NIK"])
+    add_batch(
+        conn,
+        "dtsen",
+        "dtsen_2025-12-10.csv",
+        "LOADED",
+        "2025-12-10",
+        1000,
+        3,
+        "2025-12-11 01:00Z",
+        reasons=["INVALID_NIK", "INVALID_NIK", "DUPLICATE_NIK"],
+    )
     add_batch(conn, "dukcapil", "dukcapil_2025-12-10.csv", "LOADED", "2025-12-10", 5000, 0, "2025-12-11 01:05Z")
     add_batch(conn, "dukcapil", "dukcapil_2025-12-12.csv", "REJECTED", None, 0, 0, "2025-12-12 01:05Z")
     for run_id, finished in [("scheduled__1", "2025-12-11 01:10Z"), ("scheduled__2", "2025-12-12 01:10Z")]:
-        conn.execute("insert into meta.run_log values (%s, 'rentan_ingest', %s, %s)",
-                     (run_id, finished, json.dumps({"dtsen": {"files_loaded": 1}})))
+        conn.execute(
+            "insert into meta.run_log values (%s, 'rentan_ingest', %s, %s)",
+            (run_id, finished, json.dumps({"dtsen": {"files_loaded": 1}})),
+        )
     builds = {
         "asset_triggered__1": [("model.rentan.eligibility", "model", "success", 4.0)],
-        "asset_triggered__2": [("model.rentan.stg_dtsen__individuals", "model", "success", 12.5),
-                               ("model.rentan.eligibility", "model", "error", 0.4),
-                               ("test.rentan.unique_eligibility_nik", "test", "fail", 0.2),
-                               ("test.rentan.not_null_eligibility_nik", "test", "pass", 0.1)],
+        "asset_triggered__2": [
+            ("model.rentan.stg_dtsen__individuals", "model", "success", 12.5),
+            ("model.rentan.eligibility", "model", "error", 0.4),
+            ("test.rentan.unique_eligibility_nik", "test", "fail", 0.2),
+            ("test.rentan.not_null_eligibility_nik", "test", "pass", 0.1),
+        ],
     }
     for i, (run_id, nodes) in enumerate(builds.items()):
         for unique_id, kind, status, seconds in nodes:
             conn.execute(
                 """insert into audit.dbt_results (run_id, unique_id, resource_type, status, seconds, message,
                        recorded_at) values (%s, %s, %s, %s, %s, %s, %s)""",
-                (run_id, unique_id, kind, status, seconds, f"{status} in {unique_id}", f"2025-12-1{i + 1} 02:00Z"))
+                (run_id, unique_id, kind, status, seconds, f"{status} in {unique_id}", f"2025-12-1{i + 1} 02:00Z"),
+            )
     return conn
 
 
 def test_pipeline_health_has_a_row_per_dag_feed_and_the_last_dbt_run(history):
-    rows = {(r[0], r[1]): r[2:] for r in history.execute(
-        "select component, name, status, rows_loaded, rows_quarantined, detail from audit.pipeline_health")}
+    rows = {
+        (r[0], r[1]): r[2:]
+        for r in history.execute(
+            "select component, name, status, rows_loaded, rows_quarantined, detail from audit.pipeline_health"
+        )
+    }
     assert rows[("dag", "rentan_ingest")][0] == "SUCCESS"
     assert rows[("dag", "rentan_ingest")][3] == "scheduled__2"
     assert rows[("dag", "rentan_transform")][0] == "FAILED"
@@ -67,9 +100,11 @@ def test_pipeline_health_has_a_row_per_dag_feed_and_the_last_dbt_run(history):
 def test_the_last_dbt_run_lists_failures_and_slowest_models(history):
     rows = history.execute("""select unique_id, is_failure, is_slowest_model from audit.health_dbt_last_run
                               order by unique_id""").fetchall()
-    assert rows == [("model.rentan.eligibility", True, True),
-                    ("model.rentan.stg_dtsen__individuals", False, True),
-                    ("test.rentan.unique_eligibility_nik", True, False)]
+    assert rows == [
+        ("model.rentan.eligibility", True, True),
+        ("model.rentan.stg_dtsen__individuals", False, True),
+        ("test.rentan.unique_eligibility_nik", True, False),
+    ]
 
 
 def test_status_prints_runs_feeds_quarantine_and_dbt_on_one_screen(history, capsys):

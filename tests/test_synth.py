@@ -1,4 +1,4 @@
-"""Tests of rentan.synth: determinism, file layouts, NIK structure, the injected defects, and the
+"""Tests of rentan_dev.synth: determinism, file layouts, NIK structure, the injected defects, and the
 truth re-derived from the written files by a second, deliberately plain implementation of the rules."""
 
 from __future__ import annotations
@@ -18,20 +18,64 @@ from pathlib import Path
 import pytest
 import rentan
 from rentan.paths import SEEDS_DIR
-from rentan.synth import generate
+from rentan_dev.synth import generate
 
 PEOPLE = 3000
 SEED = 11
 COLUMNS = {
-    "dtsen": ["id_keluarga", "nik", "no_kk", "nama", "hubungan_keluarga", "jenis_kelamin", "tanggal_lahir",
-              "kode_wilayah", "desil", "pekerjaan_utama"],
-    "dukcapil": ["nik", "no_kk", "nama_lengkap", "jenis_kelamin", "tempat_lahir", "tanggal_lahir",
-                 "status_kawin", "jenis_pekerjaan", "kode_wilayah", "alamat", "rt", "rw", "status_hidup",
-                 "tanggal_kematian", "tanggal_update"],
-    "bpjs_kepesertaan": ["nik", "kpj", "nama", "segmen", "sumber_iuran", "status_kepesertaan",
-                         "tgl_kepesertaan", "tgl_nonaktif"],
-    "bpjs_iuran": ["kode_iuran", "periode", "kpj", "nik", "nama", "penghasilan", "iuran_jkk", "iuran_jkm",
-                   "total_iuran", "tgl_bayar", "no_referensi", "jenis_transaksi"],
+    "dtsen": [
+        "id_keluarga",
+        "nik",
+        "no_kk",
+        "nama",
+        "hubungan_keluarga",
+        "jenis_kelamin",
+        "tanggal_lahir",
+        "kode_wilayah",
+        "desil",
+        "pekerjaan_utama",
+    ],
+    "dukcapil": [
+        "nik",
+        "no_kk",
+        "nama_lengkap",
+        "jenis_kelamin",
+        "tempat_lahir",
+        "tanggal_lahir",
+        "status_kawin",
+        "jenis_pekerjaan",
+        "kode_wilayah",
+        "alamat",
+        "rt",
+        "rw",
+        "status_hidup",
+        "tanggal_kematian",
+        "tanggal_update",
+    ],
+    "bpjs_kepesertaan": [
+        "nik",
+        "kpj",
+        "nama",
+        "segmen",
+        "sumber_iuran",
+        "status_kepesertaan",
+        "tgl_kepesertaan",
+        "tgl_nonaktif",
+    ],
+    "bpjs_iuran": [
+        "kode_iuran",
+        "periode",
+        "kpj",
+        "nik",
+        "nama",
+        "penghasilan",
+        "iuran_jkk",
+        "iuran_jkm",
+        "total_iuran",
+        "tgl_bayar",
+        "no_referensi",
+        "jenis_transaksi",
+    ],
 }
 DTSEN = "dtsen/dtsen_20251201.csv"
 MONTH_ENDS = [(dt.date(2026, m + 1, 1) - dt.timedelta(days=1)).strftime("%Y%m%d") for m in range(1, 11)]
@@ -47,7 +91,7 @@ AMOUNTS = ("penghasilan", "iuran_jkk", "iuran_jkm", "total_iuran")
 CHILD_JOBS = {"PELAJAR/MAHASISWA", "BELUM/TIDAK BEKERJA"}
 
 
-# --- plain helpers (independent of rentan.synth) ------------------------------------------------
+# --- plain helpers (independent of rentan_dev.synth) ------------------------------------------------
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """Raw header and rows keyed by trimmed lower-case header, as the loader matches columns."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -66,8 +110,12 @@ def valid_nik(nik: str) -> bool:
     if not re.fullmatch(r"[0-9]{16}", nik):
         return False
     day = int(nik[6:8])
-    return (11 <= int(nik[:2]) <= 94 and (1 <= day <= 31 or 41 <= day <= 71) and 1 <= int(nik[8:10]) <= 12
-            and nik[12:] != "0000")
+    return (
+        11 <= int(nik[:2]) <= 94
+        and (1 <= day <= 31 or 41 <= day <= 71)
+        and 1 <= int(nik[8:10]) <= 12
+        and nik[12:] != "0000"
+    )
 
 
 def iso_date(value: str) -> dt.date | None:
@@ -157,8 +205,7 @@ def recompute(files: dict[str, list[dict[str, str]]], params: dict) -> dict:
             failed.add("NOT_INFORMAL_WORKER")
         if key[0] > params["max_desil"]:
             failed.add("DESIL_ABOVE_MAX")
-        if any(c["status_kepesertaan"].strip() == "AKTIF" and c["sumber_iuran"].strip() != payer
-               for c in cover[nik]):
+        if any(c["status_kepesertaan"].strip() == "AKTIF" and c["sumber_iuran"].strip() != payer for c in cover[nik]):
             failed.add("ALREADY_COVERED")
         reasons.update(failed)
         if not failed:
@@ -166,8 +213,7 @@ def recompute(files: dict[str, list[dict[str, str]]], params: dict) -> dict:
     ranked = [e[3] for e in sorted(eligible)]
     capacity = capacity_of(params)
     selected = ranked[:capacity]
-    result = {"candidates": len(best), "reasons": reasons, "ranked": ranked, "capacity": capacity,
-              "selected": selected}
+    result = {"candidates": len(best), "reasons": reasons, "ranked": ranked, "capacity": capacity, "selected": selected}
     result.update(enrolment(files, params, ranked, capacity, start))
     result["payments"] = payments(files, params, result["participants"], result["deaths"])
     return result
@@ -206,7 +252,8 @@ def enrolment(files, params, ranked: list[str], capacity: int, start: dt.date) -
     exits = sorted((deaths[n].replace(day=1), rank[n], n) for n in participants if n in deaths)
     headroom = params["budget_idr"] - sum(
         monthly * months_between(month, deaths[n].replace(day=1) if n in deaths else end)
-        for n, month in participants.items())
+        for n, month in participants.items()
+    )
 
     def still_eligible(nik: str) -> bool:
         d = latest.get(nik)
@@ -224,18 +271,32 @@ def enrolment(files, params, ranked: list[str], capacity: int, start: dt.date) -
         if cost > headroom:
             break
         headroom -= cost
-        calls.append({"call_order": len(calls) + 1, "nik": nik, "waitlist_rank": waitlist_rank,
-                      "replaces_nik": gone, "slot_start_month": f"{slot_start:%Y-%m}", "is_registered": nik in kpjs})
+        calls.append(
+            {
+                "call_order": len(calls) + 1,
+                "nik": nik,
+                "waitlist_rank": waitlist_rank,
+                "replaces_nik": gone,
+                "slot_start_month": f"{slot_start:%Y-%m}",
+                "is_registered": nik in kpjs,
+            }
+        )
         if nik in kpjs:
             participants[nik] = enrolled(nik, slot_start)
     last_called = max((c["waitlist_rank"] for c in calls), default=0)
-    return {"participants": participants, "deaths": deaths, "calls": calls,
-            "skipped": [nik for nik in waitlist[:last_called] if not still_eligible(nik)],
-            "enrollment": {"participants": len(selected) + len(calls), "registered": len(participants),
-                           "never_registered": len(selected) + len(calls) - len(participants),
-                           "multiple_kpj": sum(1 for n in participants if len(kpjs[n]) > 1),
-                           "died_2026": sum(1 for n in participants if n in deaths
-                                            and deaths[n].year == params["program_year"])}}
+    return {
+        "participants": participants,
+        "deaths": deaths,
+        "calls": calls,
+        "skipped": [nik for nik in waitlist[:last_called] if not still_eligible(nik)],
+        "enrollment": {
+            "participants": len(selected) + len(calls),
+            "registered": len(participants),
+            "never_registered": len(selected) + len(calls) - len(participants),
+            "multiple_kpj": sum(1 for n in participants if len(kpjs[n]) > 1),
+            "died_2026": sum(1 for n in participants if n in deaths and deaths[n].year == params["program_year"]),
+        },
+    }
 
 
 def payments(files, params, participants: dict[str, dt.date], deaths: dict[str, dt.date]) -> dict:
@@ -255,8 +316,9 @@ def payments(files, params, participants: dict[str, dt.date], deaths: dict[str, 
             if not refund:
                 entry[1] += 1
                 entry[2] = max(filter(None, (entry[2], iso_date(r["tgl_bayar"]))))
-        expected = {n for n, month in participants.items()
-                    if month <= first and not (n in deaths and deaths[n] < first)}
+        expected = {
+            n for n, month in participants.items() if month <= first and not (n in deaths and deaths[n] < first)
+        }
         categories = Counter()
         for nik in set(paid) | expected:
             amount, lines, last = paid[nik]
@@ -301,8 +363,10 @@ def python_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path, **extra}
 
 
-GENERATE = "import sys; from pathlib import Path; from rentan.synth import generate; " \
-           "generate(Path(sys.argv[1]), seed=int(sys.argv[2]), people=1500, params={'quota': 60})"
+GENERATE = (
+    "import sys; from pathlib import Path; from rentan_dev.synth import generate; "
+    "generate(Path(sys.argv[1]), seed=int(sys.argv[2]), people=1500, params={'quota': 60})"
+)
 
 
 def test_same_seed_same_bytes_different_seed_different(tmp_path):
@@ -310,8 +374,12 @@ def test_same_seed_same_bytes_different_seed_different(tmp_path):
     truth = generate(tmp_path / "a", seed=5, people=1500, params={"quota": 60})
     assert truth["lifecycle"]["replacements_called"] > 0
     # another process with another hash seed: no set- or hash-order dependence
-    subprocess.run([sys.executable, "-c", GENERATE, str(tmp_path / "b"), "5"], check=True, timeout=120,
-                   env=python_env(PYTHONHASHSEED="4242"))
+    subprocess.run(
+        [sys.executable, "-c", GENERATE, str(tmp_path / "b"), "5"],
+        check=True,
+        timeout=120,
+        env=python_env(PYTHONHASHSEED="4242"),
+    )
     generate(tmp_path / "c", seed=6, people=1500, params={"quota": 60})
     a, b, c = (snapshot_bytes(tmp_path / x) for x in "abc")
     assert a == b
@@ -340,12 +408,13 @@ def test_layout_variety(landing):
     assert any(not data.startswith(b"\xef\xbb\xbf") for data in raw.values())
     assert any(b"\r\n" in data for data in raw.values())
     assert any(b"\r\n" not in data for data in raw.values())
-    spec_order = [name for name, h in headers.items()
-                  if [x.strip().lower() for x in h] == COLUMNS[name.split("/")[0]]]
+    spec_order = [name for name, h in headers.items() if [x.strip().lower() for x in h] == COLUMNS[name.split("/")[0]]]
     assert 0 < len(spec_order) < len(headers), "some files in spec order, some not"
     assert any("keterangan" in [x.strip().lower() for x in h] for h in headers.values())
-    assert any(any(x != x.strip() for x in h) and any(x.strip() not in (x.lower(), x.upper()) for x in h)
-               for h in headers.values()), "mixed-case header names with surrounding spaces"
+    assert any(
+        any(x != x.strip() for x in h) and any(x.strip() not in (x.lower(), x.upper()) for x in h)
+        for h in headers.values()
+    ), "mixed-case header names with surrounding spaces"
     assert b'"16,800"' in b"".join(raw.values()) or b'"10,000"' in b"".join(raw.values()), "quoted commas"
 
 
@@ -443,8 +512,12 @@ def test_dtsen_defects(landing):
     assert all(len({r["id_keluarga"] for r in rs}) == 2 for rs in twice.values())
     assert any(len({r["desil"] for r in rs}) == 2 for rs in twice.values())
     born = {norm_id(r["nik"]): iso_date(r["tanggal_lahir"]) for r in files[DUK_FIRST]}
-    differ = [r for r in rows if born.get(norm_id(r["nik"]))
-              and dt.datetime.strptime(r["tanggal_lahir"], "%d-%m-%Y").date() != born[norm_id(r["nik"])]]
+    differ = [
+        r
+        for r in rows
+        if born.get(norm_id(r["nik"]))
+        and dt.datetime.strptime(r["tanggal_lahir"], "%d-%m-%Y").date() != born[norm_id(r["nik"])]
+    ]
     assert len(differ) >= 10, "DTSEN birth dates sometimes differ from Dukcapil's"
 
 
@@ -507,13 +580,14 @@ def test_bpjs_kepesertaan(landing):
     columns = COLUMNS["bpjs_kepesertaan"]
     assert [[r[c] for c in columns] for r in first] == [[r[c] for c in columns] for r in latest[: len(first)]]
     selected = set(again["selected"])
-    own = [r for r in latest[len(first):] if r["nik"] in selected]
+    own = [r for r in latest[len(first) :] if r["nik"] in selected]
     assert all(r["sumber_iuran"] == payer and r["status_kepesertaan"] == "AKTIF" for r in own)
     starts = [iso_date(r["tgl_kepesertaan"]) for r in own]
     assert {d.month for d in starts} == {1, 2, 3} and any(d.day > 1 for d in starts)
     for earlier, later in itertools.pairwise([BPJS_FIRST, *BPJS_MONTHLY]):  # each check adds to the last
-        assert ([[r[c] for c in columns] for r in files[later][:len(files[earlier])]]
-                == [[r[c] for c in columns] for r in files[earlier]]), later
+        assert [[r[c] for c in columns] for r in files[later][: len(files[earlier])]] == [
+            [r[c] for c in columns] for r in files[earlier]
+        ], later
     assert truth["enrollment"] == {**truth["enrollment"], **again["enrollment"]}
     assert truth["enrollment"]["never_registered"] >= 2 and truth["enrollment"]["multiple_kpj"] >= 2
 
@@ -531,8 +605,16 @@ def test_payment_files(landing):
     for period, categories in truth["payments"].items():
         assert categories == {**dict.fromkeys(categories, 0), **again["payments"][period]}, period
         totals.update(categories)
-    for category in ("UNPAID", "LATE", "DUPLICATE", "UNDERPAID", "OVERPAID", "PAID_AFTER_DEATH",
-                     "NOT_A_PARTICIPANT", "MATCHED"):
+    for category in (
+        "UNPAID",
+        "LATE",
+        "DUPLICATE",
+        "UNDERPAID",
+        "OVERPAID",
+        "PAID_AFTER_DEATH",
+        "NOT_A_PARTICIPANT",
+        "MATCHED",
+    ):
         assert totals[category] > 0, category
     assert truth["unpaid_streaks"]["2"] >= 2 and truth["unpaid_streaks"]["3+"] >= 2
 
@@ -580,8 +662,10 @@ def test_truth_is_consistent(landing):
     assert eligibility["eligible"] == eligibility["reason_sets"][""]
     assert sum(eligibility["reason_sets"].values()) == eligibility["candidates"]
     assert all(n > 0 for n in eligibility["reasons"].values()), eligibility["reasons"]
-    assert eligibility["candidates"] == PEOPLE - truth["files"][DTSEN]["quarantined"]["BAD_NIK"] - truth[
-        "dtsen_duplicate_niks"]
+    assert (
+        eligibility["candidates"]
+        == PEOPLE - truth["files"][DTSEN]["quarantined"]["BAD_NIK"] - truth["dtsen_duplicate_niks"]
+    )
     assert 0 < eligibility["eligible"] < truth["capacity"]
 
 
@@ -625,7 +709,7 @@ def test_deaths_among_participants_are_spread_over_the_year_and_recorded_monthly
     assert truth["lifecycle"]["deaths_by_month"] == dict(sorted(Counter(f"{d:%Y-%m}" for d in dead.values()).items()))
     for nik, died in dead.items():
         shown = [name for name in DUK_MONTHLY if dukcapil_present(files[name])[nik]["status_hidup"] == "MATI"]
-        assert shown == DUK_MONTHLY[DUK_MONTHLY.index(shown[0]):], "once recorded, every later snapshot shows it"
+        assert shown == DUK_MONTHLY[DUK_MONTHLY.index(shown[0]) :], "once recorded, every later snapshot shows it"
         assert dt.datetime.strptime(shown[0][-12:-4], "%Y%m%d").date() >= died
         assert dukcapil_present(files[DUK_FIRST])[nik]["status_hidup"] == "HIDUP"
 
@@ -648,7 +732,7 @@ def test_replacements_are_registered_only_after_being_called(story):
     lifecycle = truth["lifecycle"]
     calls = {r["nik"]: r for r in lifecycle["replacement_list"]}
     uncalled = {r["nik"] for r in lifecycle["uncalled_registered"]}
-    waitlisted = set(again["ranked"][truth["capacity"]:])
+    waitlisted = set(again["ranked"][truth["capacity"] :])
     first_shown: dict[str, str] = {}
     for name in BPJS_MONTHLY:
         snapshot_day = dt.datetime.strptime(name[-12:-4], "%Y%m%d").date()
@@ -687,14 +771,20 @@ def test_replacements_are_paid_from_their_registration(story):
 
 
 def test_call_replacements_stops_when_the_headroom_runs_out():
-    from rentan.synth import Slot, call_replacements
+    from rentan_dev.synth import Slot, call_replacements
 
-    slots = [Slot(5, 9, "c", dt.date(2026, 6, 30)), Slot(2, 7, "b", dt.date(2026, 3, 31)),
-             Slot(2, 3, "a", dt.date(2026, 3, 31))]
+    slots = [
+        Slot(5, 9, "c", dt.date(2026, 6, 30)),
+        Slot(2, 7, "b", dt.date(2026, 3, 31)),
+        Slot(2, 3, "a", dt.date(2026, 3, 31)),
+    ]
     candidates = [(1, "x"), (3, "y"), (4, "z")]
     # slots a and b (exit index 2) cost 9 months each, c (exit 5) costs 6
     assert [(s.nik, rank) for s, rank, _ in call_replacements(slots, candidates, 24 * 100, 100, 12)] == [
-        ("a", 1), ("b", 3), ("c", 4)]
+        ("a", 1),
+        ("b", 3),
+        ("c", 4),
+    ]
     assert [s.nik for s, _, _ in call_replacements(slots, candidates, 23 * 100, 100, 12)] == ["a", "b"]
     assert [s.nik for s, _, _ in call_replacements(slots, candidates[:1], 24 * 100, 100, 12)] == ["a"]
 
@@ -703,7 +793,7 @@ def test_call_replacements_stops_when_the_headroom_runs_out():
 MEASURE = textwrap.dedent("""
     import resource, sys
     from pathlib import Path
-    from rentan.synth import generate
+    from rentan_dev.synth import generate
 
     def peak_kb():
         # ru_maxrss survives exec on Linux, so a child of pytest would report pytest's own peak;
@@ -724,11 +814,19 @@ def test_memory_stays_bounded(tmp_path):
     """Streaming: 150,000 people add about 17 MB on top of the imports (about 80 MB, mostly Faker).
     Merely holding the DTSEN and Dukcapil rows of 150,000 people as lists adds about 260 MB."""
     people = 150_000
-    result = subprocess.run([sys.executable, "-c", MEASURE, str(tmp_path), str(people)], capture_output=True,
-                            text=True, check=True, timeout=300, env=python_env())
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(tmp_path), str(people)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        env=python_env(),
+    )
     base_kb, peak_kb, maxrss_kb = map(int, result.stdout.split())
     growth_mb = (peak_kb - base_kb) / 1024
-    print(f"\ngenerate({people:,} people): peak RSS {peak_kb / 1024:.0f} MB (after imports "
-          f"{base_kb / 1024:.0f} MB, growth {growth_mb:.0f} MB; ru_maxrss {maxrss_kb / 1024:.0f} MB)")
+    print(
+        f"\ngenerate({people:,} people): peak RSS {peak_kb / 1024:.0f} MB (after imports "
+        f"{base_kb / 1024:.0f} MB, growth {growth_mb:.0f} MB; ru_maxrss {maxrss_kb / 1024:.0f} MB)"
+    )
     assert growth_mb < 100
     assert peak_kb / 1024 < 250

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from rentan import validate
-from rentan.airflow_runner import test_dag as run_dag
-from rentan.assets import MARTS_ASSET
 from rentan.parameters import load_parameters
 from rentan.paths import DAGS_DIR
+from rentan.pipeline.assets import MARTS_ASSET
+from rentan.pipeline.runner import test_dag as run_dag
+from rentan.validate import suites as validate
 from rentan.warehouse import connect
 
 from tests.helpers_dbt import load_landing, migrated_database
 from tests.test_validation import PEOPLE, reader_logins
 
-synth = pytest.importorskip("rentan.synth")
+synth = pytest.importorskip("rentan_dev.synth")
 
 
 def test_the_dag_builds_then_validates_then_publishes_and_only_publish_emits_the_marts_asset():
@@ -38,8 +38,11 @@ def test_the_dag_builds_then_validates_then_publishes_and_only_publish_emits_the
 def marts_events() -> list[dict]:
     """The `rentan.marts` asset events in the Airflow metadata database of this test session."""
     with sqlite3.connect(Path(os.environ["AIRFLOW_HOME"]) / "airflow.db") as db:
-        rows = db.execute("""select e.extra from asset_event as e join asset as a on a.id = e.asset_id
-                             where a.name = ? order by e.id""", (MARTS_ASSET.name,)).fetchall()
+        rows = db.execute(
+            """select e.extra from asset_event as e join asset as a on a.id = e.asset_id
+                             where a.name = ? order by e.id""",
+            (MARTS_ASSET.name,),
+        ).fetchall()
     return [json.loads(extra) for (extra,) in rows]
 
 
@@ -62,22 +65,23 @@ def test_a_passing_run_publishes_and_emits_the_marts_asset(first_run):
         assert conn.execute("select count(*) from ops.eligibility").fetchone()[0] > 0
         (summary,) = conn.execute("select summary from meta.run_log where dag_id = 'rentan_transform'").fetchone()
         assert summary["published_version"] == version and set(summary["seconds"]) == {"build", "validate", "publish"}
-        checks = conn.execute("select count(*) from audit.validation_results where run_id = %s and suite <> 'dbt'",
-                              (run_id,)).fetchone()[0]
+        checks = conn.execute(
+            "select count(*) from audit.validation_results where run_id = %s and suite <> 'dbt'", (run_id,)
+        ).fetchone()[0]
     assert marts_events()[-1] == {"version": version, "run_id": run_id}
     log = outcome.log_file.read_text()
     assert f"validation: {checks} checks" in log and "published version 1" in log
     assert "Calculating Metrics" not in log  # GX's progress bars stay out of the task log
 
 
-def test_a_budget_cut_below_what_was_paid_fails_the_run_naming_check_and_month_and_keeps_the_last_version(
-        first_run):
+def test_a_budget_cut_below_what_was_paid_fails_the_run_naming_check_and_month_and_keeps_the_last_version(first_run):
     url, _ = first_run
     events_before = marts_events()
     with connect(url) as conn:
         paid, last_month = conn.execute(
             """select sum(case when jenis_transaksi = 'RESTITUSI' then -total_iuran_idr else total_iuran_idr end),
-                      max(period) from staging.stg_bpjs__payments""").fetchone()
+                      max(period) from staging.stg_bpjs__payments"""
+        ).fetchone()
     budget = int(paid) - 1  # the last month's cumulative payments go one rupiah over
     with reader_logins(url) as logins, psycopg.connect(logins["rentan_bi"], autocommit=True) as bi:
         before = bi.execute("select budget_idr, capacity from marts.program_capacity").fetchone()
@@ -86,7 +90,7 @@ def test_a_budget_cut_below_what_was_paid_fails_the_run_naming_check_and_month_a
     assert not outcome.success
     assert any("budget.cumulative_paid_within_budget" in line for line in outcome.errors), outcome.errors
     log = outcome.log_file.read_text()
-    assert f"FAILED budget.cumulative_paid_within_budget (1 unexpected: [{{\"period\": \"{last_month}\"" in log
+    assert f'FAILED budget.cumulative_paid_within_budget (1 unexpected: [{{"period": "{last_month}"' in log
     with connect(url) as conn:
         assert conn.execute("select max(version) from meta.publish_log").fetchone() == (1,)
     assert marts_events() == events_before

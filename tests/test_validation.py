@@ -16,14 +16,18 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from psycopg import sql
-from rentan import cohort, transform, validate
 from rentan.parameters import load_parameters
-from rentan.status import print_status
+from rentan.pipeline.status import print_status
+from rentan.publish import steps as publish_step
+from rentan.transform import TransformFailed, cohort
+from rentan.transform import steps as transform_step
+from rentan.validate import steps as validate_step
+from rentan.validate import suites as validate
 from rentan.warehouse import connect
 
 from tests.helpers_dbt import load_landing, migrated_database, publish_run
 
-synth = pytest.importorskip("rentan.synth")
+synth = pytest.importorskip("rentan_dev.synth")
 
 PEOPLE = 2500  # the generator's smallest population with every defect class
 CANDIDATE = "candidate"
@@ -41,8 +45,11 @@ def reader_logins(url: str):
     with psycopg.connect(url, autocommit=True) as admin:
         for group in READS:
             name, password = f"t_{group}_{secrets.token_hex(4)}", secrets.token_urlsafe(12)
-            admin.execute(sql.SQL("create role {} login password {} in role {}").format(
-                sql.Identifier(name), sql.Literal(password), sql.Identifier(group)))
+            admin.execute(
+                sql.SQL("create role {} login password {} in role {}").format(
+                    sql.Identifier(name), sql.Literal(password), sql.Identifier(group)
+                )
+            )
             names[group] = (name, parts._replace(netloc=f"{name}:{password}@{parts.hostname}:{parts.port}").geturl())
         try:
             yield {group: login_url for group, (_, login_url) in names.items()}
@@ -69,7 +76,7 @@ def warehouse(server_url, tmp_path_factory):
         env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
         load_landing(url, landing)
         publish_run("first")
-        transform.build(CANDIDATE, {}, unit_tests=False)
+        transform_step.build(CANDIDATE, {}, unit_tests=False)
         with reader_logins(url) as logins:
             yield url, logins, what_readers_see(logins)
 
@@ -80,8 +87,11 @@ def tampered(url: str, relation: str, *statements: str):
     schema, name = relation.split(".")
     aside = sql.Identifier(schema, f"{name}__original")
     with connect(url) as conn:
-        conn.execute(sql.SQL("alter table {} rename to {}").format(sql.Identifier(schema, name),
-                                                                   sql.Identifier(f"{name}__original")))
+        conn.execute(
+            sql.SQL("alter table {} rename to {}").format(
+                sql.Identifier(schema, name), sql.Identifier(f"{name}__original")
+            )
+        )
         conn.execute(sql.SQL("create table {} as select * from {}").format(sql.Identifier(schema, name), aside))
         for statement in statements:
             conn.execute(sql.SQL(statement).format(t=sql.Identifier(schema, name)))
@@ -96,23 +106,26 @@ def tampered(url: str, relation: str, *statements: str):
 def assert_run_fails_on(warehouse, check: str, named: str | None = None) -> None:
     """Validation fails naming `check` (and `named`, e.g. a month); publish is refused; readers see the old version."""
     url, logins, seen = warehouse
-    with pytest.raises(transform.TransformFailed, match=re.escape(check)):
-        transform.validate(CANDIDATE, {})
+    with pytest.raises(TransformFailed, match=re.escape(check)):
+        validate_step.validate(CANDIDATE, {})
     with connect(url) as conn:
         success, details = conn.execute(
             """select success, details from audit.validation_results
-               where run_id = %s and suite || '.' || check_name = %s""", (CANDIDATE, check)).fetchone()
+               where run_id = %s and suite || '.' || check_name = %s""",
+            (CANDIDATE, check),
+        ).fetchone()
         assert success is False
         if named:
             assert named in str(details["unexpected"])
-    with pytest.raises(transform.TransformFailed, match=f"not published: .*{re.escape(check)}"):
-        transform.publish(CANDIDATE)
+    with pytest.raises(TransformFailed, match=f"not published: .*{re.escape(check)}"):
+        publish_step.publish(CANDIDATE)
     with connect(url) as conn:
         assert conn.execute("select max(version), count(*) from meta.publish_log").fetchone() == (1, 1)
     assert what_readers_see(logins) == seen
 
 
 # -- the suites as config ---------------------------------------------------------------------
+
 
 def test_every_family_has_a_suite_and_every_placeholder_is_a_schema_or_a_parameter():
     suites = validate.load_suites()
@@ -132,13 +145,15 @@ def test_every_family_has_a_suite_and_every_placeholder_is_a_schema_or_a_paramet
 def test_a_malformed_check_is_refused_when_the_suites_load(tmp_path):
     (tmp_path / "bad.yml").write_text(
         "suite: bad\nbatches:\n  - name: b\n    query: select 1 as x\n    checks:\n"
-        "      - {name: c, severity: fatal, unexpected_rows: 'select x from {batch}'}\n")
+        "      - {name: c, severity: fatal, unexpected_rows: 'select x from {batch}'}\n"
+    )
     with pytest.raises(ValueError, match="bad.c: severity must be one of fail, warn"):
         validate.load_suites(tmp_path)
 
 
 def test_a_model_not_in_the_dbt_project_is_skipped_with_a_note_and_a_missing_build_relation_fails(
-        warehouse, monkeypatch):
+    warehouse, monkeypatch
+):
     url, _, _ = warehouse
     monkeypatch.setattr(validate, "model_in_project", lambda model: model != "enrollment")
     with psycopg.connect(url, autocommit=True) as conn:
@@ -152,12 +167,16 @@ def test_a_model_not_in_the_dbt_project_is_skipped_with_a_note_and_a_missing_bui
 
 # -- a passing run ----------------------------------------------------------------------------
 
+
 def test_the_first_run_passed_every_suite_and_was_published_readably(warehouse, capsys):
     url, logins, seen = warehouse
     with connect(url) as conn:
-        suites = dict(conn.execute(
-            """select suite, bool_and(success is not false or severity = 'warn') from audit.validation_results
-               where run_id = 'first' group by suite""").fetchall())
+        suites = dict(
+            conn.execute(
+                """select suite, bool_and(success is not false or severity = 'warn') from audit.validation_results
+               where run_id = 'first' group by suite"""
+            ).fetchall()
+        )
         assert suites == {s: True for s in [*validate.suite_names(), validate.DBT_SUITE, cohort.SUITE]}
         assert conn.execute("select version, run_id from meta.publish_log").fetchall() == [(1, "first")]
         assert conn.execute("""select status, detail from audit.pipeline_health
@@ -176,6 +195,7 @@ def test_the_first_run_passed_every_suite_and_was_published_readably(warehouse, 
 
 # -- each invariant family, broken on purpose -------------------------------------------------
 
+
 def test_a_duplicated_enrollment_row_fails_deduplication(warehouse):
     url, _, _ = warehouse
     with tampered(url, "ops_build.enrollment", "insert into {t} select * from {t} where status = 'ACTIVE' limit 1"):
@@ -185,8 +205,9 @@ def test_a_duplicated_enrollment_row_fails_deduplication(warehouse):
 def test_more_active_participants_than_the_quota_fails_naming_the_month(warehouse):
     url, _, _ = warehouse
     over = load_parameters()["quota"] + 1
-    with tampered(url, "marts_build.budget_monthly",
-                  f"update {{t}} set active_participants = {over} where period = '2026-03-01'"):
+    with tampered(
+        url, "marts_build.budget_monthly", f"update {{t}} set active_participants = {over} where period = '2026-03-01'"
+    ):
         assert_run_fails_on(warehouse, "quota.active_within_quota", named="2026-03-01")
 
 
@@ -215,25 +236,28 @@ def test_a_model_that_breaks_its_contract_fails_with_the_query_error(warehouse):
     with tampered(url, "marts_build.budget_monthly", renamed):
         assert_run_fails_on(warehouse, "budget.monthly_cumulative_paid_within_budget")
         with connect(url) as conn:
-            (error,) = conn.execute("""select details->>'error' from audit.validation_results where run_id = %s
+            (error,) = conn.execute(
+                """select details->>'error' from audit.validation_results where run_id = %s
                                        and check_name = 'monthly_cumulative_paid_within_budget'""",
-                                    (CANDIDATE,)).fetchone()
+                (CANDIDATE,),
+            ).fetchone()
         assert "cumulative_paid_idr" in error
 
 
 def test_a_warning_is_reported_but_does_not_block(warehouse):
     url, _, _ = warehouse
     with tampered(url, "marts_build.budget_monthly", "update {t} set projected_year_end_idr = budget_idr + 1"):
-        outcome = transform.validate(CANDIDATE, {})
+        outcome = validate_step.validate(CANDIDATE, {})
     assert "budget.projected_year_end_within_budget" in outcome["warned"]
 
 
 # -- and once the data is right again, it publishes -------------------------------------------
 
+
 def test_the_candidate_publishes_once_every_fail_level_check_passes(warehouse):
     url, logins, seen = warehouse
-    transform.validate(CANDIDATE, {})
-    published = transform.publish(CANDIDATE)
+    validate_step.validate(CANDIDATE, {})
+    published = publish_step.publish(CANDIDATE)
     assert published["version"] == 2
     assert {"ops.eligibility", "ops.enrollment", "marts.program_capacity"} <= set(published["relations"])
     with connect(url) as conn:

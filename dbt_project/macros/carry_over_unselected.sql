@@ -1,5 +1,5 @@
 {#
-    Incremental builds (plugins/rentan/incremental.py): an ops or marts model that this
+    Incremental builds (plugins/rentan/transform/incremental.py): an ops or marts model that this
     run does not rebuild is carried over from the published schema as a view in the build
     schema (ops_build.x reads ops.x), so the run's models and checks see one whole build;
     the publish step then keeps the published table. Only when var('carry_over') is true.

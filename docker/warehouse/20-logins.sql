@@ -1,6 +1,6 @@
 -- Logins of the warehouse, one per group role of marts.md, with passwords from .env.
 -- The postgres image runs this once, on an empty data directory, after 10-roles.sql
--- (the project's plugins/rentan/migrations/roles.sql, which creates the group roles).
+-- (the project's plugins/rentan/warehouse/migrations/roles.sql, which creates the group roles).
 -- Re-running it with psql (same environment) resets the passwords: that is how they are
 -- rotated. The names match rentan.warehouse.LOGINS.
 \set ON_ERROR_STOP on

@@ -18,7 +18,6 @@ from pathlib import Path
 import psycopg
 import yaml
 
-from rentan.locks import StageBusy
 from rentan.paths import REPO_ROOT
 from rentan.warehouse import (
     LOGINS,
@@ -29,6 +28,7 @@ from rentan.warehouse import (
     one_line,
     warehouse_url,
 )
+from rentan.warehouse.locks import StageBusy
 
 DEFAULT_LANDING = REPO_ROOT / ".landing"
 DEMO_SEED = 2026
@@ -57,22 +57,26 @@ def cmd_warehouse(args) -> int:
 
 
 def cmd_generate(args) -> int:
+    from rentan_dev.synth import generate
+
     from rentan.parameters import load_parameters
-    from rentan.synth import generate
 
     started = time.time()
     truth = generate(Path(args.out), seed=args.seed, people=args.people, params=load_parameters(args.params))
     rows = sum(f["rows"] for f in truth["files"].values())
-    print(f"wrote {len(truth['files'])} files, {rows:,} rows for {args.people:,} people under {args.out} "
-          f"in {time.time() - started:.1f}s (seed {args.seed})")
+    print(
+        f"wrote {len(truth['files'])} files, {rows:,} rows for {args.people:,} people under {args.out} "
+        f"in {time.time() - started:.1f}s (seed {args.seed})"
+    )
     return 0
 
 
 def cmd_run(args) -> int:
     """Ingest, then transform, each through `airflow dags test`; non-zero if any task failed."""
-    from rentan import airflow_runner, summary
-    from rentan.migrate import migrate
     from rentan.parameters import load_parameters
+    from rentan.pipeline import runner as airflow_runner
+    from rentan.pipeline import summary
+    from rentan.warehouse.migrate import migrate
 
     overrides = yaml.safe_load(Path(args.params).read_text()) or {} if args.params else {}
     load_parameters(overrides)  # an unknown parameter fails here, before anything runs
@@ -80,16 +84,23 @@ def cmd_run(args) -> int:
     with connect(url) as conn:
         migrate(conn)
     started = time.time()
-    steps = [("rentan_ingest", {"landing": str(Path(args.landing).resolve())}),
-             ("rentan_transform", {"program_parameters": overrides, "reselect": args.reselect})]
+    steps = [
+        ("rentan_ingest", {"landing": str(Path(args.landing).resolve())}),
+        ("rentan_transform", {"program_parameters": overrides, "reselect": args.reselect}),
+    ]
     for dag_id, conf in steps:
         print(f"running {dag_id} ...", flush=True)
         outcome = airflow_runner.test_dag(dag_id, conf, url)
         with connect(url) as conn:
             summary.print_dag_summary(conn, dag_id, since=started)
         if not outcome.success:
-            print(f"\n{dag_id} FAILED. Errors:", *outcome.errors[-10:], f"Full Airflow log: {outcome.log_file}",
-                  sep="\n  ", file=sys.stderr)
+            print(
+                f"\n{dag_id} FAILED. Errors:",
+                *outcome.errors[-10:],
+                f"Full Airflow log: {outcome.log_file}",
+                sep="\n  ",
+                file=sys.stderr,
+            )
             return 1
     # The report DAG's task, called directly: Airflow 3.3.2's `dags test` exits 1 on any DAG
     # with a deadline alert even when every task succeeded (docs/decisions.md).
@@ -100,7 +111,7 @@ def cmd_run(args) -> int:
 def cmd_demo(args) -> int:
     """Generate the synthetic landing area (deterministic) and run the pipeline on it."""
     from rentan.ingest.landing import SETTLE_SECONDS_VARIABLE
-    from rentan.pseudonym import create_demo_key
+    from rentan.warehouse.pseudonym import create_demo_key
 
     create_demo_key()
     cmd_generate(argparse.Namespace(out=str(args.landing), seed=DEMO_SEED, people=args.people, params=None))
@@ -124,16 +135,20 @@ def cmd_report(args) -> int:
     for path in result["paths"].values():
         print(f"  {path}")
     summary = result["summary"]
-    print(f"  dari data versi terbit {summary['published_version'] or '-'}, {summary['input_files']} file masukan, "
-          f"sidik {summary['fingerprint']}")
+    print(
+        f"  dari data versi terbit {summary['published_version'] or '-'}, {summary['input_files']} file masukan, "
+        f"sidik {summary['fingerprint']}"
+    )
     if summary["signatories_are_example"]:
-        print(f"  penandatangan: CONTOH ({summary['signatories_file']}); set RENTAN_REPORT_SIGNATORIES or "
-              "--signatories to the real signatories file")
+        print(
+            f"  penandatangan: CONTOH ({summary['signatories_file']}); set RENTAN_REPORT_SIGNATORIES or "
+            "--signatories to the real signatories file"
+        )
     return 0
 
 
 def cmd_export(args) -> int:
-    from rentan.exports import export_registration
+    from rentan.reports.exports import export_registration
 
     use_warehouse()
     with connect() as conn:
@@ -143,9 +158,9 @@ def cmd_export(args) -> int:
 
 
 def cmd_purge(args) -> int:
-    from rentan.migrate import migrate
     from rentan.parameters import load_parameters
-    from rentan.retention import purge
+    from rentan.warehouse.migrate import migrate
+    from rentan.warehouse.retention import purge
 
     try:
         before = dt.date.fromisoformat(args.before)
@@ -156,12 +171,16 @@ def cmd_purge(args) -> int:
         migrate(conn)
         result = purge(conn, before, load_parameters(), dry_run=args.dry_run)
     verb = "would purge" if args.dry_run else "purged"
-    print(f"{verb} {len(result['purged_files'])} file(s): {result['raw_rows']:,} raw rows, "
-          f"{result['quarantine_rows']:,} quarantined rows"
-          + (" (dry run: nothing changed)" if args.dry_run else " (logged in meta.purge_log)"))
+    print(
+        f"{verb} {len(result['purged_files'])} file(s): {result['raw_rows']:,} raw rows, "
+        f"{result['quarantine_rows']:,} quarantined rows"
+        + (" (dry run: nothing changed)" if args.dry_run else " (logged in meta.purge_log)")
+    )
     for f in result["purged_files"]:  # file_name is feed/file as delivered
-        print(f"  {verb} {f['file_name']} (snapshot {f['snapshot_date'] or '-'}, {f['status']}): "
-              f"{f['raw_rows']:,} raw rows, {f['quarantine_rows']:,} quarantined rows")
+        print(
+            f"  {verb} {f['file_name']} (snapshot {f['snapshot_date'] or '-'}, {f['status']}): "
+            f"{f['raw_rows']:,} raw rows, {f['quarantine_rows']:,} quarantined rows"
+        )
     for f in result["kept_files"]:
         print(f"  kept {f['file_name']} (snapshot {f['snapshot_date'] or '-'}): {f['reason']}")
     return 0
@@ -169,7 +188,7 @@ def cmd_purge(args) -> int:
 
 def cmd_explain(args) -> int:
     """One person's whole story from the published version, read (and recorded) as a programme officer."""
-    from rentan import explain
+    from rentan.reports import explain
 
     nik = explain.normalize_nik(args.nik)
     with explain.connect_officer() as conn:
@@ -183,8 +202,8 @@ def cmd_explain(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from rentan.migrate import migrate
-    from rentan.status import print_status
+    from rentan.pipeline.status import print_status
+    from rentan.warehouse.migrate import migrate
 
     use_warehouse()
     with connect() as conn:
@@ -194,13 +213,13 @@ def cmd_status(args) -> int:
 
 
 def cmd_airflow(args) -> int:
-    from rentan.local_airflow import serve
+    from rentan_dev.local_airflow import serve
 
     return serve(use_warehouse(), port=args.port)
 
 
 def cmd_bench(args) -> int:
-    from rentan.bench import print_bench, run_bench
+    from rentan_dev.bench import print_bench, run_bench
 
     print_bench(run_bench(args.people, Path(args.out)))
     print(f"\nwrote {args.out}")
@@ -209,17 +228,19 @@ def cmd_bench(args) -> int:
 
 def _reason(text: str) -> str:
     if not text.strip():
-        raise argparse.ArgumentTypeError("give the reason for the decision, e.g. --reselect \"APBD-P 2026 revision\"")
+        raise argparse.ArgumentTypeError('give the reason for the decision, e.g. --reselect "APBD-P 2026 revision"')
     return text.strip()
 
 
 def cmd_bi(args) -> int:
     """Superset with the repository's dashboards, on localhost, against the warehouse's BI login."""
-    from rentan import bi
+    from rentan_dev import bi
 
     superset, process = bi.start(args.port)
-    print(f"\nSuperset: http://127.0.0.1:{args.port}/  login {bi.ADMIN} / {superset.admin_password} "
-          f"(kept in {superset.home / 'admin_password'})")
+    print(
+        f"\nSuperset: http://127.0.0.1:{args.port}/  login {bi.ADMIN} / {superset.admin_password} "
+        f"(kept in {superset.home / 'admin_password'})"
+    )
     for path in sorted((bi.ASSETS_DIR / "dashboards").glob("*.yaml")):
         slug = yaml.safe_load(path.read_text())["slug"]
         print(f"  http://127.0.0.1:{args.port}/superset/dashboard/{slug}/")
@@ -235,8 +256,8 @@ def cmd_bench_bi(args) -> int:
     """How long each dashboard takes to render, in a real browser, against the current warehouse."""
     import json
 
-    from rentan import bi
-    from rentan.bi_browser import bench
+    from rentan_dev import bi
+    from rentan_dev.bi_browser import bench
 
     port = bi.free_port()
     superset, process = bi.start(port)
@@ -271,8 +292,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the pipeline's DAGs through Airflow on a landing area")
     run.add_argument("--landing", required=True)
     run.add_argument("--params", help="YAML file of programme parameter overrides")
-    run.add_argument("--reselect", metavar="REASON", type=_reason,
-                     help="decide to change the selected cohort although participants are enrolled (kept in audit)")
+    run.add_argument(
+        "--reselect",
+        metavar="REASON",
+        type=_reason,
+        help="decide to change the selected cohort although participants are enrolled (kept in audit)",
+    )
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="generate synthetic data and run the whole pipeline on it")
@@ -283,8 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="the monthly reconciliation workbook and PDF for the finance office")
     report.add_argument("--period", help="YYYY-MM (default: the latest month with payment data)")
     report.add_argument("--out", help="default: $RENTAN_REPORTS or .reports/")
-    report.add_argument("--signatories", help="YAML of who signs the PDF (default: $RENTAN_REPORT_SIGNATORIES, "
-                                              "else the example with placeholder names)")
+    report.add_argument(
+        "--signatories",
+        help="YAML of who signs the PDF (default: $RENTAN_REPORT_SIGNATORIES, else the example with placeholder names)",
+    )
     report.set_defaults(func=cmd_report)
 
     export = sub.add_parser("export", help="export an operational list (restricted: holds NIK)")
@@ -344,8 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # a bug: still one line; RENTAN_DEBUG=1 shows the traceback
         if os.environ.get("RENTAN_DEBUG"):
             raise
-        print(f"rentan: unexpected {type(err).__name__}: {one_line(err)} (a bug: RENTAN_DEBUG=1 shows where)",
-              file=sys.stderr)
+        print(
+            f"rentan: unexpected {type(err).__name__}: {one_line(err)} (a bug: RENTAN_DEBUG=1 shows where)",
+            file=sys.stderr,
+        )
         return 3
     return 2
 

@@ -4,10 +4,10 @@
 -- freed by called replacements who later die are added by the allocation
 -- (int_enrollment_slot_allocation), which consumes this model in slot order (freed_month,
 -- freed_rank). A budget revision (APBD-P) that changes the capacity of a decided cohort
--- (rentan.cohort, docs/decisions.md): a raise adds capacity - cohort_size slots from the
+-- (rentan.transform.cohort, docs/decisions.md): a raise adds capacity - cohort_size slots from the
 -- month after the latest month with payment data (frees_nik null, after that month's
 -- exits). A cut is accepted only while it covers every participant holding a slot
--- (rentan.cohort's capacity check), so it changes no slot here.
+-- (rentan.transform.cohort's capacity check), so it changes no slot here.
 with
 
 selected as (

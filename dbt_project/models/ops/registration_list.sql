@@ -1,7 +1,7 @@
 -- What BPJS Ketenagakerjaan needs to register each selected person as a BPU member
 -- paid by the city: identity and address from Dukcapil (the civil registry is
 -- authoritative), occupation from DTSEN, in priority order. Exported as CSV by
--- rentan.exports.export_registration.
+-- rentan.reports.exports.export_registration.
 with
 
 selected as (

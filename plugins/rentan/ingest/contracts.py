@@ -22,12 +22,22 @@ KIND_CHECKS: dict[str, tuple[tuple[str, str], ...]] = {
     "date_ymd": (("BAD_DATE", "not (meta.is_date_ymd({column}) or meta.is_date_ymd(meta.normalize_text({column})))"),),
     "date_dmy": (("BAD_DATE", "not (meta.is_date_dmy({column}) or meta.is_date_dmy(meta.normalize_text({column})))"),),
     "integer": (("BAD_INTEGER", "meta.parse_integer({column}) is null"),),
-    "decile": (("BAD_INTEGER", "{column} not in ({deciles}) "
-                               "and coalesce(meta.normalize_text({column}), '') not in ({deciles})"),),
-    "amount": (("AMOUNT_FORMAT", "not meta.is_integer_text({column})"),
-               ("AMOUNT_OUT_OF_RANGE", "meta.is_integer_text({column}) and meta.parse_amount({column}) is null")),
-    "enum": (("BAD_ENUM", "{column} not in ({values}) "
-                          "and coalesce(upper(meta.normalize_text({column})), '') not in ({values})"),),
+    "decile": (
+        (
+            "BAD_INTEGER",
+            "{column} not in ({deciles}) and coalesce(meta.normalize_text({column}), '') not in ({deciles})",
+        ),
+    ),
+    "amount": (
+        ("AMOUNT_FORMAT", "not meta.is_integer_text({column})"),
+        ("AMOUNT_OUT_OF_RANGE", "meta.is_integer_text({column}) and meta.parse_amount({column}) is null"),
+    ),
+    "enum": (
+        (
+            "BAD_ENUM",
+            "{column} not in ({values}) and coalesce(upper(meta.normalize_text({column})), '') not in ({values})",
+        ),
+    ),
 }
 DECILES = tuple(str(d) for d in range(1, 11))
 
@@ -126,9 +136,11 @@ CONTRACTS: dict[str, Contract] = {
                 Column("tanggal_update", "date_ymd"),
             ),
             row_checks=(
-                RowCheck("MISSING_VALUE", "tanggal_kematian",
-                         "meta.normalize_label({status_hidup}) = 'MATI' "
-                         "and meta.normalize_text({tanggal_kematian}) is null"),
+                RowCheck(
+                    "MISSING_VALUE",
+                    "tanggal_kematian",
+                    "meta.normalize_label({status_hidup}) = 'MATI' and meta.normalize_text({tanggal_kematian}) is null",
+                ),
             ),
             unique_nik=True,
         ),
@@ -166,9 +178,12 @@ CONTRACTS: dict[str, Contract] = {
                 Column("jenis_transaksi", "enum", values=("PEMBAYARAN", "RESTITUSI")),
             ),
             row_checks=(
-                RowCheck("TOTAL_MISMATCH", "total_iuran",
-                         "meta.parse_amount({total_iuran}) <> "
-                         "meta.parse_amount({iuran_jkk}) + meta.parse_amount({iuran_jkm})"),
+                RowCheck(
+                    "TOTAL_MISMATCH",
+                    "total_iuran",
+                    "meta.parse_amount({total_iuran}) <> "
+                    "meta.parse_amount({iuran_jkk}) + meta.parse_amount({iuran_jkm})",
+                ),
                 # A refund is a positive amount in a RESTITUSI line: no line carries a sign.
                 RowCheck("NON_POSITIVE_AMOUNT", "total_iuran", "meta.parse_amount({total_iuran}) <= 0"),
                 RowCheck("PERIOD_MISMATCH", "periode", "meta.normalize_text({periode}) <> {file_period}"),

@@ -69,8 +69,13 @@ def _latest_per_snapshot(candidates: list[tuple[str, Path]]) -> list[tuple[str, 
         key = (feed, snapshot) if snapshot else (feed, path.name)
         if key in chosen:
             older, newer = sorted([chosen[key][1], path], key=lambda p: (p.stat().st_mtime_ns, p.name))
-            log.warning("%s/%s: superseded by %s/%s, a later file for the same snapshot date; not loaded",
-                        feed, older.name, feed, newer.name)
+            log.warning(
+                "%s/%s: superseded by %s/%s, a later file for the same snapshot date; not loaded",
+                feed,
+                older.name,
+                feed,
+                newer.name,
+            )
             path = newer
         chosen[key] = (feed, path)
     return sorted(chosen.values(), key=lambda c: (list(CONTRACTS).index(c[0]), c[1].name))
@@ -83,8 +88,9 @@ def _sidecar_verdict(path: Path, checksum: str) -> bool | None:
         words = announced.read_text(errors="replace").split()
         if words and words[0].lower() == checksum:
             return True
-        log.warning("%s: its checksum does not match %s (incomplete or damaged); left for a later run",
-                    path, announced.name)
+        log.warning(
+            "%s: its checksum does not match %s (incomplete or damaged); left for a later run", path, announced.name
+        )
         return False
     return True if path.with_name(path.name + ".done").is_file() else None
 
@@ -110,8 +116,9 @@ def scan(landing: Path, settle_seconds: float | None = None) -> list[LandingFile
         stat = path.stat()
         checksum = file_checksum(path)
         found.append((feed, path, stat, checksum, _sidecar_verdict(path, checksum)))
-    young = [stat.st_mtime for _, _, stat, _, verdict in found
-             if verdict is None and time.time() - stat.st_mtime < settle]
+    young = [
+        stat.st_mtime for _, _, stat, _, verdict in found if verdict is None and time.time() - stat.st_mtime < settle
+    ]
     if young:
         time.sleep(min(settle, max(0.0, settle - (time.time() - max(young)))))
     files = []
@@ -123,8 +130,16 @@ def scan(landing: Path, settle_seconds: float | None = None) -> list[LandingFile
                 log.warning("%s: still being written (it changed in the last %g s); left for a later run", path, settle)
         if verdict:
             snapshot = CONTRACTS[feed].snapshot_date(path.name)
-            files.append(LandingFile(feed, str(path.resolve()), f"{feed}/{path.name}", checksum, stat.st_size,
-                                     snapshot.isoformat() if snapshot else None))
+            files.append(
+                LandingFile(
+                    feed,
+                    str(path.resolve()),
+                    f"{feed}/{path.name}",
+                    checksum,
+                    stat.st_size,
+                    snapshot.isoformat() if snapshot else None,
+                )
+            )
     return files
 
 
@@ -144,7 +159,8 @@ def split_new_and_loaded(conn: psycopg.Connection, files: list[LandingFile]) -> 
             """select distinct on (feed, snapshot_date) feed, snapshot_date, checksum
                from meta.load_manifest
                where status <> 'REJECTED' and snapshot_date is not null
-               order by feed, snapshot_date, batch_id desc""")
+               order by feed, snapshot_date, batch_id desc"""
+        )
     }
     new = [f for f in files if (f.feed, f.snapshot_date, f.checksum) not in in_force]
     skipped = [f for f in files if (f.feed, f.snapshot_date, f.checksum) in in_force]

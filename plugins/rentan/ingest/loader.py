@@ -39,11 +39,11 @@ def read_header(path: str, label: str) -> list[str]:
     with open(path, "rb") as f:
         first = f.readline()
     if first.startswith(codecs.BOM_UTF8):
-        first = first[len(codecs.BOM_UTF8):]
+        first = first[len(codecs.BOM_UTF8) :]
     try:
         text = first.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise FileRejected(_not_utf8_message(label, 1, first[:err.start], first[err.start:err.end], [])) from None
+        raise FileRejected(_not_utf8_message(label, 1, first[: err.start], first[err.start : err.end], [])) from None
     return next(csv.reader([text]), [])
 
 
@@ -52,8 +52,10 @@ def _not_utf8_message(label: str, line: int, before: bytes, bad: bytes, header: 
     fields = next(csv.reader([before.decode("utf-8", errors="replace")]), [])
     position = max(1, len(fields))
     column = header[position - 1].strip() if position <= len(header) else str(position)
-    return (f"{label}: line {line}, column {column}: byte {' '.join(f'0x{b:02x}' for b in bad)} is not UTF-8 "
-            "(extracts are UTF-8; re-export the file as UTF-8)")
+    return (
+        f"{label}: line {line}, column {column}: byte {' '.join(f'0x{b:02x}' for b in bad)} is not UTF-8 "
+        "(extracts are UTF-8; re-export the file as UTF-8)"
+    )
 
 
 def match_header(contract: Contract, header: list[str], label: str) -> HeaderMatch:
@@ -96,8 +98,9 @@ def _fill(template: str, contract: Contract, file_period: str | None) -> sql.Com
     return sql.Composed(out)
 
 
-def failure_checks(contract: Contract, file_period: str | None,
-                   duplicates: sql.Identifier | None = None) -> list[tuple]:
+def failure_checks(
+    contract: Contract, file_period: str | None, duplicates: sql.Identifier | None = None
+) -> list[tuple]:
     """(label 'REASON:column', SQL true when the row fails) for every check of the contract.
 
     `duplicates` is a table of the NIKs that occur more than once in the file, for the
@@ -110,22 +113,29 @@ def failure_checks(contract: Contract, file_period: str | None,
         if column.required:
             checks.append((f"MISSING_VALUE:{column.name}", sql.SQL("not ({})").format(present)))
         for reason, template in KIND_CHECKS[column.kind]:
-            template = (template.replace("{values}", ", ".join("'" + v + "'" for v in column.values))
-                        .replace("{deciles}", ", ".join("'" + d + "'" for d in DECILES)))
+            template = template.replace("{values}", ", ".join("'" + v + "'" for v in column.values)).replace(
+                "{deciles}", ", ".join("'" + d + "'" for d in DECILES)
+            )
             fails = _fill(template.replace("{column}", "{" + column.name + "}"), contract, file_period)
             # An unknown outcome (null) on a present value counts as a failure.
             checks.append((f"{reason}:{column.name}", sql.SQL("({} and coalesce({}, true))").format(present, fails)))
     for row_check in contract.row_checks:
-        checks.append((f"{row_check.reason}:{row_check.column}",
-                       sql.SQL("coalesce({}, false)").format(_fill(row_check.sql, contract, file_period))))
+        checks.append(
+            (
+                f"{row_check.reason}:{row_check.column}",
+                sql.SQL("coalesce({}, false)").format(_fill(row_check.sql, contract, file_period)),
+            )
+        )
     if duplicates is not None:
-        checks.append(("DUPLICATE_NIK:nik",
-                       sql.SQL("meta.normalize_id(nik) in (select nik from {})").format(duplicates)))
+        checks.append(
+            ("DUPLICATE_NIK:nik", sql.SQL("meta.normalize_id(nik) in (select nik from {})").format(duplicates))
+        )
     return checks
 
 
-def quarantine(conn: psycopg.Connection, contract: Contract, batch_id: int, file_columns: list[str],
-               file_period: str | None) -> int:
+def quarantine(
+    conn: psycopg.Connection, contract: Contract, batch_id: int, file_columns: list[str], file_period: str | None
+) -> int:
     """Quarantine the rows of a batch that fail a check; return how many.
 
     Two passes: a parallel scan finds the failing lines with a chain of cheap booleans
@@ -139,24 +149,33 @@ def quarantine(conn: psycopg.Connection, contract: Contract, batch_id: int, file
         # One hash of all NIKs in work_mem is faster here than a parallel plan's partial
         # hashes, sorts and merge (2.5 s vs 5 s for 2.6 M NIKs).
         conn.execute("set local max_parallel_workers_per_gather = 0")
-        conn.execute(sql.SQL("""create table {} as select meta.normalize_id(nik) as nik from {}
-                                group by 1 having count(*) > 1""").format(duplicates, table))
+        conn.execute(
+            sql.SQL("""create table {} as select meta.normalize_id(nik) as nik from {}
+                                group by 1 having count(*) > 1""").format(duplicates, table)
+        )
         conn.execute("reset max_parallel_workers_per_gather")
     checks = failure_checks(contract, file_period, duplicates)
-    conn.execute(sql.SQL("create temp table failing_lines on commit drop as select line_no from {} where {}").format(
-        table, sql.SQL(" or ").join(fails for _, fails in checks)))
+    conn.execute(
+        sql.SQL("create temp table failing_lines on commit drop as select line_no from {} where {}").format(
+            table, sql.SQL(" or ").join(fails for _, fails in checks)
+        )
+    )
     conn.execute("analyze failing_lines")
     raw_line = sql.SQL(", ").join(sql.SQL("meta.csv_field({})").format(sql.Identifier(c)) for c in file_columns)
-    labels = sql.SQL(", ").join(sql.SQL("case when {} then {} end").format(fails, sql.Literal(label))
-                                for label, fails in checks)
-    quarantined = conn.execute(sql.SQL("""
+    labels = sql.SQL(", ").join(
+        sql.SQL("case when {} then {} end").format(fails, sql.Literal(label)) for label, fails in checks
+    )
+    quarantined = conn.execute(
+        sql.SQL("""
         insert into meta.quarantine (batch_id, line_no, reason_code, column_name, failures, raw_line)
         select batch_id, line_no, split_part(failures[1], ':', 1), split_part(failures[1], ':', 2),
                array_to_string(failures, ', '), raw_line
         from (select r.batch_id, r.line_no, array_remove(array[{labels}]::text[], null) as failures,
                      concat_ws(',', {raw_line}) as raw_line
               from {table} r join failing_lines using (line_no)) failing""").format(
-        labels=labels, raw_line=raw_line, table=table)).rowcount
+            labels=labels, raw_line=raw_line, table=table
+        )
+    ).rowcount
     conn.execute("drop table failing_lines")
     if duplicates is not None:
         conn.execute(sql.SQL("drop table {}").format(duplicates))
@@ -201,8 +220,8 @@ def _first_byte_not_utf8(path: str) -> tuple[int, bytes, bytes] | None:
             try:
                 block.decode("utf-8")
             except UnicodeDecodeError as err:
-                before = block[:err.start]
-                return (line + before.count(b"\n"), before[before.rfind(b"\n") + 1:], block[err.start:err.end])
+                before = block[: err.start]
+                return (line + before.count(b"\n"), before[before.rfind(b"\n") + 1 :], block[err.start : err.end])
             line += block.count(b"\n")
     return None
 
@@ -237,8 +256,10 @@ def _reject_if_cut_short(path: str, label: str) -> None:
             return
         f.seek(0)
         lines = 1 + sum(block.count(b"\n") for block in iter(lambda: f.read(CHUNK_BYTES), b""))
-    raise FileRejected(f"{label}: line {lines}: the last record is cut short (no line end at the end of the "
-                       "file): the file is incomplete; it will be tried again when it is complete")
+    raise FileRejected(
+        f"{label}: line {lines}: the last record is cut short (no line end at the end of the "
+        "file): the file is incomplete; it will be tried again when it is complete"
+    )
 
 
 def load_file(conn: psycopg.Connection, landing_file: LandingFile, run_id: str | None = None) -> dict:
@@ -252,8 +273,7 @@ def load_file(conn: psycopg.Connection, landing_file: LandingFile, run_id: str |
         raise
 
 
-def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id: str | None,
-          started: float) -> dict:
+def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id: str | None, started: float) -> dict:
     label = lf.name
     snapshot = contract.snapshot_date(lf.path.rsplit("/", 1)[-1])
     if snapshot is None:
@@ -278,17 +298,28 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
             table = partition_name(contract.feed, batch_id)
             extras = [t for t in header.targets if t.startswith("_extra_")]
             conn.execute(sql.SQL("create table {} (like {})").format(table, parent))
-            conn.execute(sql.SQL(
-                "alter table {t} alter batch_id set default {b}, add check (batch_id = {b}), "
-                "alter line_no add generated always as identity (start with 2){extras}").format(
-                t=table, b=sql.Literal(batch_id),
-                extras=sql.SQL("").join(sql.SQL(", add column {} text").format(sql.Identifier(e)) for e in extras)))
+            conn.execute(
+                sql.SQL(
+                    "alter table {t} alter batch_id set default {b}, add check (batch_id = {b}), "
+                    "alter line_no add generated always as identity (start with 2){extras}"
+                ).format(
+                    t=table,
+                    b=sql.Literal(batch_id),
+                    extras=sql.SQL("").join(sql.SQL(", add column {} text").format(sql.Identifier(e)) for e in extras),
+                )
+            )
             rows_read = _copy_file(conn, table, header.targets, lf, label)
             file_columns = [t for t in header.targets if not t.startswith("_extra_")]
-            conn.execute(sql.SQL("alter table {} alter line_no drop identity, alter batch_id drop default{}").format(
-                table, sql.SQL("").join(sql.SQL(", drop column {}").format(sql.Identifier(e)) for e in extras)))
-            conn.execute(sql.SQL("alter table {} attach partition {} for values in ({})").format(
-                parent, table, sql.Literal(batch_id)))
+            conn.execute(
+                sql.SQL("alter table {} alter line_no drop identity, alter batch_id drop default{}").format(
+                    table, sql.SQL("").join(sql.SQL(", drop column {}").format(sql.Identifier(e)) for e in extras)
+                )
+            )
+            conn.execute(
+                sql.SQL("alter table {} attach partition {} for values in ({})").format(
+                    parent, table, sql.Literal(batch_id)
+                )
+            )
             quarantined = quarantine(conn, contract, batch_id, file_columns, file_period)
             amounts = _amount_totals(conn, contract, table, batch_id)
             replaced = _replace_earlier_snapshot(conn, contract.feed, snapshot, batch_id)
@@ -298,37 +329,51 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
                        amount_total_idr = %s, amount_loaded_idr = %s, amount_quarantined_idr = %s,
                        amount_unparsed_rows = %s, finished_at = clock_timestamp(), seconds = %s
                    where batch_id = %s""",
-                (rows_read, rows_read - quarantined, quarantined, *amounts, seconds, batch_id))
-            by_reason = dict(conn.execute(
-                "select reason_code, count(*) from meta.quarantine where batch_id = %s group by 1 order by 1",
-                (batch_id,)).fetchall())
+                (rows_read, rows_read - quarantined, quarantined, *amounts, seconds, batch_id),
+            )
+            by_reason = dict(
+                conn.execute(
+                    "select reason_code, count(*) from meta.quarantine where batch_id = %s group by 1 order by 1",
+                    (batch_id,),
+                ).fetchall()
+            )
     except psycopg.errors.DataError as err:
         # Structural CSV errors (ragged rows, bad quoting, bad encoding) surface from COPY.
         raise FileRejected(_locate_copy_error(lf.path, label, names, err)) from None
     return {
-        "feed": contract.feed, "file": lf.name, "batch_id": batch_id, "status": "LOADED",
-        "snapshot_date": snapshot.isoformat(), "rows_read": rows_read, "rows_loaded": rows_read - quarantined,
-        "rows_quarantined": quarantined, "quarantined_by_reason": by_reason, "replaced_batches": replaced,
-        "warnings": header.warnings, "seconds": seconds,
+        "feed": contract.feed,
+        "file": lf.name,
+        "batch_id": batch_id,
+        "status": "LOADED",
+        "snapshot_date": snapshot.isoformat(),
+        "rows_read": rows_read,
+        "rows_loaded": rows_read - quarantined,
+        "rows_quarantined": quarantined,
+        "quarantined_by_reason": by_reason,
+        "replaced_batches": replaced,
+        "warnings": header.warnings,
+        "seconds": seconds,
     }
 
 
-def _copy_file(conn: psycopg.Connection, table: sql.Identifier, targets: list[str], lf: LandingFile,
-               label: str) -> int:
+def _copy_file(conn: psycopg.Connection, table: sql.Identifier, targets: list[str], lf: LandingFile, label: str) -> int:
     """Stream the file into COPY, checking on the way that it is the file that was scanned."""
     digest = hashlib.sha256()
     columns = sql.SQL(", ").join(sql.Identifier(t) for t in targets)
     with conn.cursor() as cur:
         # FREEZE: the table is new in this transaction, so its rows can be written frozen, with
         # their hint bits set: the check pass then reads the pages without dirtying them again.
-        with cur.copy(sql.SQL("copy {} ({}) from stdin (format csv, header true, encoding 'UTF8', freeze true)")
-                      .format(table, columns)) as copy:
+        with cur.copy(
+            sql.SQL("copy {} ({}) from stdin (format csv, header true, encoding 'UTF8', freeze true)").format(
+                table, columns
+            )
+        ) as copy:
             with open(lf.path, "rb") as f:
                 first = True
                 while chunk := f.read(CHUNK_BYTES):
                     digest.update(chunk)
                     if first and chunk.startswith(codecs.BOM_UTF8):
-                        chunk = chunk[len(codecs.BOM_UTF8):]
+                        chunk = chunk[len(codecs.BOM_UTF8) :]
                     first = False
                     copy.write(chunk)
         rows = cur.rowcount
@@ -341,26 +386,34 @@ def _amount_totals(conn, contract: Contract, table: sql.Identifier, batch_id: in
     """Rupiah control totals: file = loaded + quarantined, over every amount that parses."""
     if contract.amount_column is None:
         return (None, None, None, None)
-    return conn.execute(sql.SQL("""
+    return conn.execute(
+        sql.SQL("""
         select coalesce(sum(amount), 0),
                coalesce(sum(amount) filter (where q.line_no is null), 0),
                coalesce(sum(amount) filter (where q.line_no is not null), 0),
                count(*) filter (where amount is null)
         from (select line_no, meta.parse_amount({column}) as amount from {table}) r
         left join meta.quarantine q on q.batch_id = {batch} and q.line_no = r.line_no""").format(
-        column=sql.Identifier(contract.amount_column), table=table, batch=sql.Literal(batch_id))).fetchone()
+            column=sql.Identifier(contract.amount_column), table=table, batch=sql.Literal(batch_id)
+        )
+    ).fetchone()
 
 
 def _replace_earlier_snapshot(conn, feed: str, snapshot, batch_id: int) -> list[int]:
     """A corrected re-delivery replaces the rows of the same snapshot; the manifest keeps both."""
-    older = [row[0] for row in conn.execute(
-        """select batch_id from meta.load_manifest
+    older = [
+        row[0]
+        for row in conn.execute(
+            """select batch_id from meta.load_manifest
            where feed = %s and snapshot_date = %s and status = 'LOADED' and batch_id <> %s""",
-        (feed, snapshot, batch_id))]
+            (feed, snapshot, batch_id),
+        )
+    ]
     for old in older:
         conn.execute(sql.SQL("drop table if exists {}").format(partition_name(feed, old)))
-        conn.execute("update meta.load_manifest set status = 'REPLACED', replaced_by = %s where batch_id = %s",
-                     (batch_id, old))
+        conn.execute(
+            "update meta.load_manifest set status = 'REPLACED', replaced_by = %s where batch_id = %s", (batch_id, old)
+        )
     return older
 
 
@@ -370,5 +423,15 @@ def _record_rejection(conn, lf: LandingFile, contract: Contract, error: str, run
             """insert into meta.load_manifest (feed, file_name, file_path, checksum, snapshot_date, status,
                    error, run_id, started_at, finished_at, seconds)
                values (%s, %s, %s, %s, %s, 'REJECTED', %s, %s, to_timestamp(%s), clock_timestamp(), %s)""",
-            (lf.feed, lf.name, lf.path, lf.checksum, contract.snapshot_date(lf.path.rsplit("/", 1)[-1]),
-             error, run_id, started, round(time.time() - started, 3)))
+            (
+                lf.feed,
+                lf.name,
+                lf.path,
+                lf.checksum,
+                contract.snapshot_date(lf.path.rsplit("/", 1)[-1]),
+                error,
+                run_id,
+                started,
+                round(time.time() - started, 3),
+            ),
+        )

@@ -10,9 +10,9 @@ from pathlib import Path
 from rentan.ingest.contracts import CONTRACTS
 from rentan.ingest.landing import LandingFile, scan, split_new_and_loaded
 from rentan.ingest.loader import load_file
-from rentan.locks import stage_lock
-from rentan.migrate import migrate
 from rentan.warehouse import connect, warehouse_url
+from rentan.warehouse.locks import stage_lock
+from rentan.warehouse.migrate import migrate
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,14 @@ def load(landing_file: dict, run_id: str) -> dict:
         result = load_file(conn, landing, run_id)
     for warning in result["warnings"]:
         log.warning(warning)
-    log.info("%s: %d read, %d loaded, %d quarantined %s", result["file"], result["rows_read"],
-             result["rows_loaded"], result["rows_quarantined"], result["quarantined_by_reason"])
+    log.info(
+        "%s: %d read, %d loaded, %d quarantined %s",
+        result["file"],
+        result["rows_read"],
+        result["rows_loaded"],
+        result["rows_quarantined"],
+        result["quarantined_by_reason"],
+    )
     return result
 
 
@@ -67,21 +73,33 @@ def summarize(results: list[dict], discovered: dict, run_id: str, dag_id: str) -
     for f in discovered["skipped"]:
         feeds[f["feed"]]["files_skipped"] += 1
     with connect() as conn:
-        errors = dict(conn.execute("select file_name, error from meta.load_manifest "
-                                   "where run_id = %s and status = 'REJECTED'", (run_id,)).fetchall())
+        errors = dict(
+            conn.execute(
+                "select file_name, error from meta.load_manifest where run_id = %s and status = 'REJECTED'", (run_id,)
+            ).fetchall()
+        )
         for f in discovered["new"]:
             if f["name"] not in done:
                 feeds[f["feed"]]["files_not_loaded"].append(
-                    {"file": f["name"], "error": errors.get(f["name"]) or "its load_file task failed: see its log"})
-        summary = {feed: {"files_loaded": s["files_loaded"], "files_skipped": s["files_skipped"],
-                          "rows_loaded": s["rows_loaded"], "rows_quarantined": s["rows_quarantined"],
-                          "batch_ids": s["batch_ids"], "files_not_loaded": s["files_not_loaded"]}
-                   for feed, s in feeds.items()}
+                    {"file": f["name"], "error": errors.get(f["name"]) or "its load_file task failed: see its log"}
+                )
+        summary = {
+            feed: {
+                "files_loaded": s["files_loaded"],
+                "files_skipped": s["files_skipped"],
+                "rows_loaded": s["rows_loaded"],
+                "rows_quarantined": s["rows_quarantined"],
+                "batch_ids": s["batch_ids"],
+                "files_not_loaded": s["files_not_loaded"],
+            }
+            for feed, s in feeds.items()
+        }
         conn.execute(
             """insert into meta.run_log (run_id, dag_id, summary) values (%s, %s, %s)
                on conflict (run_id, dag_id) do update set summary = excluded.summary,
                    finished_at = clock_timestamp()""",
-            (run_id, dag_id, json.dumps(summary)))
+            (run_id, dag_id, json.dumps(summary)),
+        )
     log.info("ingest summary: %s", json.dumps(summary))
     return summary
 
@@ -91,5 +109,7 @@ def not_loaded(summary: dict) -> str | None:
     files = [f"{f['file']} ({f['error']})" for feed in summary.values() for f in feed["files_not_loaded"]]
     if not files:
         return None
-    return (f"{len(files)} file(s) not loaded, tried again on the next run once fixed: {'; '.join(files)}. "
-            "The other files were loaded and their feeds sent on to the transform.")
+    return (
+        f"{len(files)} file(s) not loaded, tried again on the next run once fixed: {'; '.join(files)}. "
+        "The other files were loaded and their feeds sent on to the transform."
+    )

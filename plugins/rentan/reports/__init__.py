@@ -16,5 +16,14 @@ from rentan.reports.build import (
 from rentan.reports.data import NoPaymentData
 from rentan.reports.signatories import SignatoryConfigError
 
-__all__ = ["NoPaymentData", "ReportWriteError", "SignatoryConfigError", "build_report", "latest_period",
-           "period_for_run", "print_period_summary", "report_for_run", "reports_dir"]
+__all__ = [
+    "NoPaymentData",
+    "ReportWriteError",
+    "SignatoryConfigError",
+    "build_report",
+    "latest_period",
+    "period_for_run",
+    "print_period_summary",
+    "report_for_run",
+    "reports_dir",
+]

@@ -40,8 +40,13 @@ def latest_period(conn: psycopg.Connection) -> str | None:
     return period_text(month) if month else None
 
 
-def build_report(conn: psycopg.Connection, period: str, out_dir: Path, signatories: str | Path | None = None,
-                 report_date: dt.date | None = None) -> dict:
+def build_report(
+    conn: psycopg.Connection,
+    period: str,
+    out_dir: Path,
+    signatories: str | Path | None = None,
+    report_date: dt.date | None = None,
+) -> dict:
     """Write the month's workbook and PDF into out_dir, replacing that month's earlier files.
 
     `signatories` is the signatories YAML (default: $RENTAN_REPORT_SIGNATORIES, else the example);
@@ -57,10 +62,12 @@ def build_report(conn: psycopg.Connection, period: str, out_dir: Path, signatori
     data = report_data.load(conn, month)
     out_dir = Path(out_dir)
     paths = {"xlsx": out_dir / WORKBOOK_NAME.format(period=period), "pdf": out_dir / PDF_NAME.format(period=period)}
-    write_atomically({
-        paths["xlsx"]: (lambda tmp: write_workbook(data, tmp, report_date), WORKBOOK_MODE),
-        paths["pdf"]: (lambda tmp: write_pdf(data, tmp, signers, report_date), None),
-    })
+    write_atomically(
+        {
+            paths["xlsx"]: (lambda tmp: write_workbook(data, tmp, report_date), WORKBOOK_MODE),
+            paths["pdf"]: (lambda tmp: write_pdf(data, tmp, signers, report_date), None),
+        }
+    )
     return {"paths": paths, "summary": summarize(data, signers)}
 
 
@@ -82,8 +89,10 @@ def write_atomically(files: dict) -> None:
             partial.replace(path)
     except Exception as err:
         names = ", ".join(path.name for path in files)
-        raise ReportWriteError(f"could not write {names} in {next(iter(files)).parent}: "
-                               f"{type(err).__name__}: {err}; the month's earlier files are unchanged") from err
+        raise ReportWriteError(
+            f"could not write {names} in {next(iter(files)).parent}: "
+            f"{type(err).__name__}: {err}; the month's earlier files are unchanged"
+        ) from err
     finally:
         for partial in partials.values():
             if partial.is_file():
@@ -107,8 +116,9 @@ def summarize(data: report_data.ReportData, signers: Signatories) -> dict:
         "exceptions": len(data.exceptions),
         "unpaid_streaks": len(data.unpaid_streaks),
         "quarantined_lines": len(data.quarantined),
-        "control_totals_balance": bool(control and control["rows_balance"] and control["amounts_balance"]
-                                       and control["warehouse_matches_file"]),
+        "control_totals_balance": bool(
+            control and control["rows_balance"] and control["amounts_balance"] and control["warehouse_matches_file"]
+        ),
         "published_version": data.publication["version"] if data.publication else None,
         "input_files": len(data.input_files),
         "fingerprint": data.fingerprint,
@@ -117,8 +127,9 @@ def summarize(data: report_data.ReportData, signers: Signatories) -> dict:
     }
 
 
-def period_for_run(requested: str | None, run_type: str | None, logical_date: dt.datetime | None,
-                   conn: psycopg.Connection) -> str | None:
+def period_for_run(
+    requested: str | None, run_type: str | None, logical_date: dt.datetime | None, conn: psycopg.Connection
+) -> str | None:
     """The month a DAG run reports on.
 
     An explicit `period` wins (backfill any month). A scheduled or backfill run reports the
@@ -133,8 +144,9 @@ def period_for_run(requested: str | None, run_type: str | None, logical_date: dt
     return latest_period(conn)
 
 
-def report_for_run(requested: str | None, run_type: str | None, logical_date: dt.datetime | None,
-                   out_dir: Path | None = None) -> dict | None:
+def report_for_run(
+    requested: str | None, run_type: str | None, logical_date: dt.datetime | None, out_dir: Path | None = None
+) -> dict | None:
     """What a report DAG run does: pick its month, build it into reports_dir(); None before any data.
 
     Returns build_report's result with the paths as text (for XCom).
@@ -153,19 +165,25 @@ def print_period_summary(conn: psycopg.Connection, period: str) -> None:
     month = parse_period(period)
     categories = conn.execute(
         """select category_label, category, persons, expected_idr, paid_idr, difference_idr
-           from marts.reconciliation_summary where period = %s order by category_precedence""", (month,)).fetchall()
+           from marts.reconciliation_summary where period = %s order by category_precedence""",
+        (month,),
+    ).fetchall()
     budget = conn.execute(
         """select active_participants, expected_idr, paid_idr, cumulative_paid_idr, budget_remaining_idr,
                   projected_year_end_idr, headroom_idr from marts.budget_monthly where period = %s""",
-        (month,)).fetchone()
+        (month,),
+    ).fetchone()
     print(f"  rekonsiliasi {month_id(month)}:")
     print(f"  {'kategori':<28}{'orang':>8}{'seharusnya':>18}{'dibayar':>18}{'selisih':>16}")
     for label, _, persons, expected, paid, difference in categories:
         print(f"  {label:<28}{number(persons):>8}{rupiah(expected):>18}{rupiah(paid):>18}{rupiah(difference):>16}")
     totals = [sum(row[i] for row in categories) for i in range(2, 6)]
-    print(f"  {'jumlah':<28}{number(totals[0]):>8}{rupiah(totals[1]):>18}{rupiah(totals[2]):>18}"
-          f"{rupiah(totals[3]):>16}")
+    print(
+        f"  {'jumlah':<28}{number(totals[0]):>8}{rupiah(totals[1]):>18}{rupiah(totals[2]):>18}{rupiah(totals[3]):>16}"
+    )
     if budget:
         active, expected, paid, cumulative, remaining, projected, headroom = budget
-        print(f"  peserta aktif {number(active)}; terpakai s.d. bulan ini {rupiah(cumulative)}, "
-              f"sisa {rupiah(remaining)}; proyeksi akhir tahun {rupiah(projected)}, ruang anggaran {rupiah(headroom)}")
+        print(
+            f"  peserta aktif {number(active)}; terpakai s.d. bulan ini {rupiah(cumulative)}, "
+            f"sisa {rupiah(remaining)}; proyeksi akhir tahun {rupiah(projected)}, ruang anggaran {rupiah(headroom)}"
+        )

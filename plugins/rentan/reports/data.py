@@ -69,12 +69,19 @@ REPLACEMENT_LINES = (
     ("unfilled_slots", "Slot yang belum terisi", "count"),
     ("latest_payment_period", "Bulan data pembayaran terakhir", "month"),
     ("remaining_months", "Sisa bulan program setelah bulan itu", "count"),
-    ("headroom_before_replacements_idr", "Ruang anggaran sebelum pengganti = anggaran - proyeksi belanja peserta "
-                                         "terpilih", "rupiah"),
+    (
+        "headroom_before_replacements_idr",
+        "Ruang anggaran sebelum pengganti = anggaran - proyeksi belanja peserta terpilih",
+        "rupiah",
+    ),
     ("replacements_cost_idr", "Biaya iuran pengganti yang dipanggil, untuk bulan-bulan slotnya", "rupiah"),
     ("cost_per_replacement_idr", "Biaya iuran satu pengganti lagi untuk sisa bulan program", "rupiah"),
-    ("budget_slots", "Pengganti tambahan yang masih dapat dibiayai = sisa ruang anggaran / biaya satu pengganti "
-                     "(dibulatkan ke bawah)", "count"),
+    (
+        "budget_slots",
+        "Pengganti tambahan yang masih dapat dibiayai = sisa ruang anggaran / biaya satu pengganti "
+        "(dibulatkan ke bawah)",
+        "count",
+    ),
     ("eligible_waitlist_count", "Kandidat daftar tunggu yang masih memenuhi syarat (orang)", "count"),
     ("replacement_limit", "Yang membatasi pengisian slot", "limit"),
 )
@@ -122,11 +129,17 @@ class ReportData:
             return None
         refunds = (c["staged_total_idr"] - c["net_paid_idr"]) // 2
         return {
-            "file_name": c["file_name"], "rows_in_file": c["rows_in_file"], "rows_loaded": c["rows_loaded"],
-            "rows_quarantined": c["rows_quarantined"], "file_total_idr": c["file_total_idr"],
-            "loaded_total_idr": c["loaded_total_idr"], "quarantined_total_idr": c["quarantined_total_idr"],
-            "unparsed_amount_rows": c["unparsed_amount_rows"], "refund_lines": c["refund_lines"],
-            "payments_idr": c["staged_total_idr"] - refunds, "refunds_idr": refunds,
+            "file_name": c["file_name"],
+            "rows_in_file": c["rows_in_file"],
+            "rows_loaded": c["rows_loaded"],
+            "rows_quarantined": c["rows_quarantined"],
+            "file_total_idr": c["file_total_idr"],
+            "loaded_total_idr": c["loaded_total_idr"],
+            "quarantined_total_idr": c["quarantined_total_idr"],
+            "unparsed_amount_rows": c["unparsed_amount_rows"],
+            "refund_lines": c["refund_lines"],
+            "payments_idr": c["staged_total_idr"] - refunds,
+            "refunds_idr": refunds,
             "net_paid_idr": c["net_paid_idr"],
             "balanced": bool(c["rows_balance"] and c["amounts_balance"] and c["warehouse_matches_file"]),
         }
@@ -151,14 +164,17 @@ def latest_period(conn: psycopg.Connection) -> dt.date | None:
 def load(conn: psycopg.Connection, period: dt.date) -> ReportData:
     """Read the month's report from the published relations; NoPaymentData if the month has none."""
     with conn.cursor(row_factory=dict_row) as cur:
+
         def rows(query: str, *args) -> list[dict]:
             return cur.execute(query, args).fetchall()
 
         categories = rows(CATEGORIES, period)
         budget_months = rows(BUDGET)
         if not categories or not any(row["period"] == period for row in budget_months):
-            raise NoPaymentData(f"no published reconciliation for {period:%Y-%m} in the programme year: "
-                                "is its BPJS payment file loaded and the transform published?")
+            raise NoPaymentData(
+                f"no published reconciliation for {period:%Y-%m} in the programme year: "
+                "is its BPJS payment file loaded and the transform published?"
+            )
         replacements = rows(REPLACEMENTS)
         publication = (rows(PUBLICATION) or [None])[0]
         published_at = publication["published_at"] if publication else None

@@ -16,8 +16,20 @@ from zoneinfo import ZoneInfo
 
 # Bekasi's clock (WIB): the date above the signatures and the publication time shown.
 BEKASI_TIME = ZoneInfo("Asia/Jakarta")
-MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-             "Oktober", "November", "Desember")
+MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 BINDING_ID = {"QUOTA": "KUOTA", "BUDGET": "ANGGARAN"}
 REPLACEMENT_LIMIT_ID = {"FREE_SLOTS": "slot kosong", "BUDGET": "anggaran", "WAITING_LIST": "daftar tunggu"}
 # Why the loader quarantined a payment line (rentan.ingest.contracts / loader reason codes).

@@ -57,8 +57,10 @@ def load_signatories(path: str | Path | None = None) -> Signatories:
     try:
         document = yaml.safe_load(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SignatoryConfigError(f"{where} does not exist: set {SIGNATORIES_ENV} or --signatories to the "
-                                   f"YAML file of the officials who sign (example: {EXAMPLE_FILE})") from None
+        raise SignatoryConfigError(
+            f"{where} does not exist: set {SIGNATORIES_ENV} or --signatories to the "
+            f"YAML file of the officials who sign (example: {EXAMPLE_FILE})"
+        ) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise SignatoryConfigError(f"{where} cannot be read as YAML: {err}".replace("\n", " ")) from None
     if not isinstance(document, dict):
@@ -78,9 +80,14 @@ def load_signatories(path: str | Path | None = None) -> Signatories:
         nip = re.sub(r"\s", "", _text(entry.get("nip"), f"{at} 'nip'"))
         if not re.fullmatch(rf"[0-9]{{{NIP_DIGITS}}}", nip):
             raise SignatoryConfigError(f"{at} 'nip' must be {NIP_DIGITS} digits (spaces allowed), got {nip!r}")
-        signers.append(Signer(role=_text(entry.get("peran"), f"{at} 'peran'"),
-                              title=_text(entry.get("jabatan"), f"{at} 'jabatan'"),
-                              name=_text(entry.get("nama"), f"{at} 'nama'"), nip=nip))
+        signers.append(
+            Signer(
+                role=_text(entry.get("peran"), f"{at} 'peran'"),
+                title=_text(entry.get("jabatan"), f"{at} 'jabatan'"),
+                name=_text(entry.get("nama"), f"{at} 'nama'"),
+                nip=nip,
+            )
+        )
     return Signatories(place=place, signers=tuple(signers), source=source)
 
 

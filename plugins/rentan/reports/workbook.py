@@ -75,10 +75,16 @@ def write_workbook(data: ReportData, path: Path, report_date: dt.date) -> None:
     wb = Workbook()
     wb.remove(wb.active)
     sheets = [
-        ("Ringkasan", summary_sheet), ("Per Kategori", category_sheet), ("Per Kecamatan", kecamatan_sheet),
-        ("Daftar Pengecualian", exception_sheet), ("Tunggakan Berturut", streak_sheet),
-        ("Baris Karantina", quarantine_sheet), ("Total Kontrol", control_sheet),
-        ("Anggaran Bulanan", budget_sheet), ("Sumber Data", source_sheet), ("Keterangan Kode", glossary_sheet),
+        ("Ringkasan", summary_sheet),
+        ("Per Kategori", category_sheet),
+        ("Per Kecamatan", kecamatan_sheet),
+        ("Daftar Pengecualian", exception_sheet),
+        ("Tunggakan Berturut", streak_sheet),
+        ("Baris Karantina", quarantine_sheet),
+        ("Total Kontrol", control_sheet),
+        ("Anggaran Bulanan", budget_sheet),
+        ("Sumber Data", source_sheet),
+        ("Keterangan Kode", glossary_sheet),
     ]
     for title, fill in sheets:
         ws = wb.create_sheet(title)
@@ -103,47 +109,71 @@ def summary_sheet(ws: Worksheet, data: ReportData, report_date: dt.date) -> None
     basis = budget["projection_basis_period"]
     published = data.publication["published_at"] if data.publication else None
     sections = [
-        ("Dokumen", [
-            ("Periode laporan", month_id(data.period)),
-            ("Dibuat dari data terbit", data.version_text),
-            ("Data diterbitkan pada", date_id(published.date()) if published else "-"),
-            ("Sidik gabungan file masukan (lihat lembar Sumber Data)", data.fingerprint),
-            ("Tanggal laporan", date_id(report_date)),
-        ]),
-        ("Bulan ini", [
-            ("Peserta aktif", budget["active_participants"]),
-            ("Iuran seharusnya", budget["expected_idr"], "rupiah"),
-            ("Iuran dibayar (neto, restitusi dikurangkan)", budget["paid_idr"], "rupiah"),
-            ("Selisih (dibayar - seharusnya)", budget["difference_idr"], "rupiah",
-             "negatif: kurang dibayar; positif: lebih dibayar"),
-            ("Orang dalam daftar pengecualian", len(data.exceptions)),
-            (f"Peserta menunggak {data.budget['unpaid_flag_months']} bulan berturut-turut atau lebih",
-             len(data.unpaid_streaks)),
-            ("Baris dikarantina di file BPJS", len(data.quarantined)),
-        ]),
-        ("Anggaran", [
-            ("Anggaran (APBD)", budget["budget_idr"], "rupiah"),
-            ("Anggaran terpakai s.d. bulan ini", budget["cumulative_paid_idr"], "rupiah"),
-            ("Sisa anggaran", budget["budget_remaining_idr"], "rupiah"),
-            ("Proyeksi belanja akhir tahun", budget["projected_year_end_idr"], "rupiah"),
-            ("Dasar proyeksi (bulan data terakhir)", month_id(basis) if basis else "-"),
-            ("Ruang anggaran (anggaran - proyeksi)", budget["headroom_idr"], "rupiah"),
-            ("Status proyeksi", "MELEBIHI ANGGARAN" if over else "Dalam anggaran"),
-        ]),
-        ("Kapasitas (aturan program bagian 2)", [
-            ("Kuota", budget["quota"]),
-            ("Anggaran", budget["budget_idr"], "rupiah"),
-            ("Iuran per bulan", budget["monthly_premium_idr"], "rupiah"),
-            (f"Iuran per tahun ({budget['months_covered']} bulan)", budget["annual_premium_idr"], "rupiah"),
-            ("Kapasitas menurut anggaran (anggaran / iuran per tahun, dibulatkan ke bawah)",
-             budget["budget_capacity"]),
-            ("Kapasitas = min(kuota, kapasitas menurut anggaran)", budget["capacity"]),
-            ("Batasan yang mengikat", BINDING_ID.get(budget["binding_constraint"], budget["binding_constraint"])),
-        ]),
+        (
+            "Dokumen",
+            [
+                ("Periode laporan", month_id(data.period)),
+                ("Dibuat dari data terbit", data.version_text),
+                ("Data diterbitkan pada", date_id(published.date()) if published else "-"),
+                ("Sidik gabungan file masukan (lihat lembar Sumber Data)", data.fingerprint),
+                ("Tanggal laporan", date_id(report_date)),
+            ],
+        ),
+        (
+            "Bulan ini",
+            [
+                ("Peserta aktif", budget["active_participants"]),
+                ("Iuran seharusnya", budget["expected_idr"], "rupiah"),
+                ("Iuran dibayar (neto, restitusi dikurangkan)", budget["paid_idr"], "rupiah"),
+                (
+                    "Selisih (dibayar - seharusnya)",
+                    budget["difference_idr"],
+                    "rupiah",
+                    "negatif: kurang dibayar; positif: lebih dibayar",
+                ),
+                ("Orang dalam daftar pengecualian", len(data.exceptions)),
+                (
+                    f"Peserta menunggak {data.budget['unpaid_flag_months']} bulan berturut-turut atau lebih",
+                    len(data.unpaid_streaks),
+                ),
+                ("Baris dikarantina di file BPJS", len(data.quarantined)),
+            ],
+        ),
+        (
+            "Anggaran",
+            [
+                ("Anggaran (APBD)", budget["budget_idr"], "rupiah"),
+                ("Anggaran terpakai s.d. bulan ini", budget["cumulative_paid_idr"], "rupiah"),
+                ("Sisa anggaran", budget["budget_remaining_idr"], "rupiah"),
+                ("Proyeksi belanja akhir tahun", budget["projected_year_end_idr"], "rupiah"),
+                ("Dasar proyeksi (bulan data terakhir)", month_id(basis) if basis else "-"),
+                ("Ruang anggaran (anggaran - proyeksi)", budget["headroom_idr"], "rupiah"),
+                ("Status proyeksi", "MELEBIHI ANGGARAN" if over else "Dalam anggaran"),
+            ],
+        ),
+        (
+            "Kapasitas (aturan program bagian 2)",
+            [
+                ("Kuota", budget["quota"]),
+                ("Anggaran", budget["budget_idr"], "rupiah"),
+                ("Iuran per bulan", budget["monthly_premium_idr"], "rupiah"),
+                (f"Iuran per tahun ({budget['months_covered']} bulan)", budget["annual_premium_idr"], "rupiah"),
+                (
+                    "Kapasitas menurut anggaran (anggaran / iuran per tahun, dibulatkan ke bawah)",
+                    budget["budget_capacity"],
+                ),
+                ("Kapasitas = min(kuota, kapasitas menurut anggaran)", budget["capacity"]),
+                ("Batasan yang mengikat", BINDING_ID.get(budget["binding_constraint"], budget["binding_constraint"])),
+            ],
+        ),
     ]
     if data.replacements:
-        sections.append(("Penggantian peserta yang keluar (aturan program bagian 5)",
-                         [replacement_line(*line) for line in data.replacements]))
+        sections.append(
+            (
+                "Penggantian peserta yang keluar (aturan program bagian 5)",
+                [replacement_line(*line) for line in data.replacements],
+            )
+        )
     row = 3
     for heading, lines in sections:
         row += 1
@@ -189,130 +219,324 @@ def control_block(ws: Worksheet, data: ReportData, row: int) -> None:
     line("rows", "Baris di file", r["rows_in_file"])
     line("loaded", "Baris dimuat", r["rows_loaded"])
     line("quarantined", "Baris dikarantina", r["rows_quarantined"])
-    line("rows_check", "Pemeriksaan baris: dimuat + dikarantina",
-         Formula(f"={at['loaded']}+{at['quarantined']}", r["rows_loaded"] + r["rows_quarantined"]))
-    line("rows_ok", "Baris seimbang (file = dimuat + dikarantina)",
-         Formula(f'=IF({at["rows"]}={at["rows_check"]},"Ya","TIDAK")', "Ya"), "text")
-    line("file_total", "Total rupiah file (setiap total_iuran yang terbaca sebagai angka)", r["file_total_idr"],
-         "rupiah")
-    line("q_total", "Rupiah di baris dikarantina (tidak dihitung sebagai pembayaran)", r["quarantined_total_idr"],
-         "rupiah")
+    line(
+        "rows_check",
+        "Pemeriksaan baris: dimuat + dikarantina",
+        Formula(f"={at['loaded']}+{at['quarantined']}", r["rows_loaded"] + r["rows_quarantined"]),
+    )
+    line(
+        "rows_ok",
+        "Baris seimbang (file = dimuat + dikarantina)",
+        Formula(f'=IF({at["rows"]}={at["rows_check"]},"Ya","TIDAK")', "Ya"),
+        "text",
+    )
+    line(
+        "file_total", "Total rupiah file (setiap total_iuran yang terbaca sebagai angka)", r["file_total_idr"], "rupiah"
+    )
+    line(
+        "q_total",
+        "Rupiah di baris dikarantina (tidak dihitung sebagai pembayaran)",
+        r["quarantined_total_idr"],
+        "rupiah",
+    )
     line("l_total", "Rupiah di baris dimuat", r["loaded_total_idr"], "rupiah")
-    line("amount_check", "Pemeriksaan rupiah: dimuat + dikarantina",
-         Formula(f"={at['l_total']}+{at['q_total']}", r["loaded_total_idr"] + r["quarantined_total_idr"]),
-         "rupiah")
-    line("amount_ok", "Rupiah seimbang (file = dimuat + dikarantina)",
-         Formula(f'=IF({at["file_total"]}={at["amount_check"]},"Ya","TIDAK")', "Ya"), "text")
+    line(
+        "amount_check",
+        "Pemeriksaan rupiah: dimuat + dikarantina",
+        Formula(f"={at['l_total']}+{at['q_total']}", r["loaded_total_idr"] + r["quarantined_total_idr"]),
+        "rupiah",
+    )
+    line(
+        "amount_ok",
+        "Rupiah seimbang (file = dimuat + dikarantina)",
+        Formula(f'=IF({at["file_total"]}={at["amount_check"]},"Ya","TIDAK")', "Ya"),
+        "text",
+    )
     line("payments", "Baris dimuat: pembayaran (PEMBAYARAN)", r["payments_idr"], "rupiah")
     line("refunds", f"Baris dimuat: restitusi (RESTITUSI, {r['refund_lines']} baris)", r["refunds_idr"], "rupiah")
-    line("net", "Iuran dibayar neto = pembayaran - restitusi",
-         Formula(f"={at['payments']}-{at['refunds']}", r["net_paid_idr"]), "rupiah")
-    line("unparsed", "Baris dikarantina yang jumlahnya tidak terbaca (tidak masuk total rupiah)",
-         r["unparsed_amount_rows"])
+    line(
+        "net",
+        "Iuran dibayar neto = pembayaran - restitusi",
+        Formula(f"={at['payments']}-{at['refunds']}", r["net_paid_idr"]),
+        "rupiah",
+    )
+    line(
+        "unparsed",
+        "Baris dikarantina yang jumlahnya tidak terbaca (tidak masuk total rupiah)",
+        r["unparsed_amount_rows"],
+    )
     line("status", "Status total kontrol", "Seimbang" if r["balanced"] else "TIDAK SEIMBANG", "text")
 
 
 def category_sheet(ws: Worksheet, data: ReportData) -> None:
-    rows = [[c["category_label"], c["category"], c["persons"], c["expected_idr"], c["paid_idr"],
-             c["difference_idr"], c["payment_lines"], c["refunded_idr"], CATEGORY_ACTION_ID.get(c["category"], "")]
-            for c in data.categories]
-    table(ws, [Col("Kategori", width=26), Col("Kode kategori", width=20), Col("Orang", "count", 9),
-               Col("Iuran seharusnya", "rupiah", 16), Col("Dibayar (neto)", "rupiah", 16),
-               Col("Selisih (dibayar - seharusnya)", "rupiah", 17), Col("Baris pembayaran", "count", 11),
-               Col("Restitusi", "rupiah", 13), Col("Tindak lanjut", "wrap", 44)],
-          rows, total_columns=(3, 4, 5, 6, 7, 8))
+    rows = [
+        [
+            c["category_label"],
+            c["category"],
+            c["persons"],
+            c["expected_idr"],
+            c["paid_idr"],
+            c["difference_idr"],
+            c["payment_lines"],
+            c["refunded_idr"],
+            CATEGORY_ACTION_ID.get(c["category"], ""),
+        ]
+        for c in data.categories
+    ]
+    table(
+        ws,
+        [
+            Col("Kategori", width=26),
+            Col("Kode kategori", width=20),
+            Col("Orang", "count", 9),
+            Col("Iuran seharusnya", "rupiah", 16),
+            Col("Dibayar (neto)", "rupiah", 16),
+            Col("Selisih (dibayar - seharusnya)", "rupiah", 17),
+            Col("Baris pembayaran", "count", 11),
+            Col("Restitusi", "rupiah", 13),
+            Col("Tindak lanjut", "wrap", 44),
+        ],
+        rows,
+        total_columns=(3, 4, 5, 6, 7, 8),
+    )
 
 
 def kecamatan_sheet(ws: Worksheet, data: ReportData) -> None:
-    rows = [[k["kode_kecamatan"] or "-", k["nama_kecamatan"] or UNKNOWN_KECAMATAN, k["persons"], k["expected_idr"],
-             k["paid_idr"], k["difference_idr"], k["exceptions"] or 0] for k in data.kecamatan]
-    table(ws, [Col("Kode kecamatan", width=12), Col("Kecamatan", width=36), Col("Orang", "count", 10),
-               Col("Iuran seharusnya", "rupiah", 17), Col("Dibayar (neto)", "rupiah", 17),
-               Col("Selisih (dibayar - seharusnya)", "rupiah", 17), Col("Pengecualian (orang, bukan Sesuai)",
-                                                                        "count", 16)],
-          rows, total_columns=(3, 4, 5, 6, 7))
+    rows = [
+        [
+            k["kode_kecamatan"] or "-",
+            k["nama_kecamatan"] or UNKNOWN_KECAMATAN,
+            k["persons"],
+            k["expected_idr"],
+            k["paid_idr"],
+            k["difference_idr"],
+            k["exceptions"] or 0,
+        ]
+        for k in data.kecamatan
+    ]
+    table(
+        ws,
+        [
+            Col("Kode kecamatan", width=12),
+            Col("Kecamatan", width=36),
+            Col("Orang", "count", 10),
+            Col("Iuran seharusnya", "rupiah", 17),
+            Col("Dibayar (neto)", "rupiah", 17),
+            Col("Selisih (dibayar - seharusnya)", "rupiah", 17),
+            Col("Pengecualian (orang, bukan Sesuai)", "count", 16),
+        ],
+        rows,
+        total_columns=(3, 4, 5, 6, 7),
+    )
 
 
 def exception_sheet(ws: Worksheet, data: ReportData) -> None:
-    rows = [[i, e["kpj"] or NO_KPJ, mask_name(e["nama"]), e["nama_kecamatan"] or UNKNOWN_KECAMATAN,
-             e["category_label"], e["category"], e["expected_idr"], e["paid_idr"], e["difference_idr"],
-             e["payment_lines"], e["last_paid_date"], e["died_on"], e["kode_iuran_list"] or "-"]
-            for i, e in enumerate(data.exceptions, 1)]
-    table(ws, [Col("No", "count", 6), Col("KPJ", "wrap", 14), Col("Nama (disamarkan)", width=20),
-               Col("Kecamatan", width=18), Col("Kategori", width=22), Col("Kode kategori", width=19),
-               Col("Iuran seharusnya", "rupiah", 12), Col("Dibayar (neto)", "rupiah", 12),
-               Col("Selisih (dibayar - seharusnya)", "rupiah", 13), Col("Baris pembayaran", "count", 10),
-               Col("Tanggal bayar terakhir", "date", 12), Col("Tanggal meninggal", "date", 12),
-               Col("Kode iuran", "wrap", 16)],
-          rows, total_columns=(7, 8, 9))
+    rows = [
+        [
+            i,
+            e["kpj"] or NO_KPJ,
+            mask_name(e["nama"]),
+            e["nama_kecamatan"] or UNKNOWN_KECAMATAN,
+            e["category_label"],
+            e["category"],
+            e["expected_idr"],
+            e["paid_idr"],
+            e["difference_idr"],
+            e["payment_lines"],
+            e["last_paid_date"],
+            e["died_on"],
+            e["kode_iuran_list"] or "-",
+        ]
+        for i, e in enumerate(data.exceptions, 1)
+    ]
+    table(
+        ws,
+        [
+            Col("No", "count", 6),
+            Col("KPJ", "wrap", 14),
+            Col("Nama (disamarkan)", width=20),
+            Col("Kecamatan", width=18),
+            Col("Kategori", width=22),
+            Col("Kode kategori", width=19),
+            Col("Iuran seharusnya", "rupiah", 12),
+            Col("Dibayar (neto)", "rupiah", 12),
+            Col("Selisih (dibayar - seharusnya)", "rupiah", 13),
+            Col("Baris pembayaran", "count", 10),
+            Col("Tanggal bayar terakhir", "date", 12),
+            Col("Tanggal meninggal", "date", 12),
+            Col("Kode iuran", "wrap", 16),
+        ],
+        rows,
+        total_columns=(7, 8, 9),
+    )
 
 
 def streak_sheet(ws: Worksheet, data: ReportData) -> None:
-    rows = [[s["kpj"] or NO_KPJ, mask_name(s["nama"]), s["nama_kecamatan"] or UNKNOWN_KECAMATAN,
-             s["first_unpaid_period"], s["consecutive_unpaid_months"],
-             "Ya" if s["is_bpjs_deactivation_due"] else "Belum", s["unpaid_idr"]] for s in data.unpaid_streaks]
-    table(ws, [Col("KPJ", "wrap", 14), Col("Nama (disamarkan)", width=22), Col("Kecamatan", width=24),
-               Col("Menunggak sejak", "month", 16), Col("Bulan berturut-turut", "count", 12),
-               Col(f"Dinonaktifkan BPJS ({data.budget['bpjs_lapse_months']} bulan)", width=15),
-               Col("Tunggakan", "rupiah", 15)],
-          rows, total_columns=(7,))
+    rows = [
+        [
+            s["kpj"] or NO_KPJ,
+            mask_name(s["nama"]),
+            s["nama_kecamatan"] or UNKNOWN_KECAMATAN,
+            s["first_unpaid_period"],
+            s["consecutive_unpaid_months"],
+            "Ya" if s["is_bpjs_deactivation_due"] else "Belum",
+            s["unpaid_idr"],
+        ]
+        for s in data.unpaid_streaks
+    ]
+    table(
+        ws,
+        [
+            Col("KPJ", "wrap", 14),
+            Col("Nama (disamarkan)", width=22),
+            Col("Kecamatan", width=24),
+            Col("Menunggak sejak", "month", 16),
+            Col("Bulan berturut-turut", "count", 12),
+            Col(f"Dinonaktifkan BPJS ({data.budget['bpjs_lapse_months']} bulan)", width=15),
+            Col("Tunggakan", "rupiah", 15),
+        ],
+        rows,
+        total_columns=(7,),
+    )
 
 
 def quarantine_sheet(ws: Worksheet, data: ReportData) -> None:
-    rows = [[q["file_name"], q["line_no"], q["reason_code"], reason_label(q["reason_code"]), q["column_name"] or "-",
-             q["total_iuran_text"] or "", q["total_iuran_idr"], "Ya" if q["amount_parses"] else "Tidak (teks asli)",
-             mask_raw_line(q["raw_line"], q["nik_as_delivered"], q["nama"])] for q in data.quarantined]
-    table(ws, [Col("File", width=32), Col("Baris", "count", 7), Col("Kode alasan", width=17),
-               Col("Alasan", "wrap", 24), Col("Kolom", width=12), Col("total_iuran (teks asli)", width=13),
-               Col("total_iuran (Rp)", "rupiah", 13), Col("Masuk total rupiah file", width=12),
-               Col("Teks asli (NIK dan nama disamarkan)", "wrap", 60)],
-          rows, total_columns=(7,))
+    rows = [
+        [
+            q["file_name"],
+            q["line_no"],
+            q["reason_code"],
+            reason_label(q["reason_code"]),
+            q["column_name"] or "-",
+            q["total_iuran_text"] or "",
+            q["total_iuran_idr"],
+            "Ya" if q["amount_parses"] else "Tidak (teks asli)",
+            mask_raw_line(q["raw_line"], q["nik_as_delivered"], q["nama"]),
+        ]
+        for q in data.quarantined
+    ]
+    table(
+        ws,
+        [
+            Col("File", width=32),
+            Col("Baris", "count", 7),
+            Col("Kode alasan", width=17),
+            Col("Alasan", "wrap", 24),
+            Col("Kolom", width=12),
+            Col("total_iuran (teks asli)", width=13),
+            Col("total_iuran (Rp)", "rupiah", 13),
+            Col("Masuk total rupiah file", width=12),
+            Col("Teks asli (NIK dan nama disamarkan)", "wrap", 60),
+        ],
+        rows,
+        total_columns=(7,),
+    )
 
 
 def control_sheet(ws: Worksheet, data: ReportData) -> None:
     rows = []
     for n, c in enumerate(data.control_totals, 2):
-        rows.append([
-            c["period"], c["file_name"], c["rows_in_file"], c["rows_loaded"], c["rows_quarantined"],
-            Formula(f'=IF(C{n}=D{n}+E{n},"Ya","TIDAK")', "Ya" if c["rows_balance"] else "TIDAK"),
-            c["file_total_idr"], c["loaded_total_idr"], c["quarantined_total_idr"],
-            Formula(f'=IF(G{n}=H{n}+I{n},"Ya","TIDAK")', "Ya" if c["amounts_balance"] else "TIDAK"),
-            c["unparsed_amount_rows"], "Ya" if c["warehouse_matches_file"] else "TIDAK", c["net_paid_idr"]])
-    table(ws, [Col("Periode", "month", 15), Col("File", width=32), Col("Baris di file", "count", 10),
-               Col("Baris dimuat", "count", 10), Col("Baris dikarantina", "count", 11),
-               Col("Baris seimbang", width=10), Col("Total rupiah file", "rupiah", 15),
-               Col("Rupiah dimuat", "rupiah", 15), Col("Rupiah dikarantina", "rupiah", 13),
-               Col("Rupiah seimbang", width=10), Col("Baris jumlah tak terbaca", "count", 11),
-               Col("Gudang data = file", width=10), Col("Dibayar neto", "rupiah", 15)],
-          rows, total_columns=(3, 4, 5, 7, 8, 9, 11, 13))
+        rows.append(
+            [
+                c["period"],
+                c["file_name"],
+                c["rows_in_file"],
+                c["rows_loaded"],
+                c["rows_quarantined"],
+                Formula(f'=IF(C{n}=D{n}+E{n},"Ya","TIDAK")', "Ya" if c["rows_balance"] else "TIDAK"),
+                c["file_total_idr"],
+                c["loaded_total_idr"],
+                c["quarantined_total_idr"],
+                Formula(f'=IF(G{n}=H{n}+I{n},"Ya","TIDAK")', "Ya" if c["amounts_balance"] else "TIDAK"),
+                c["unparsed_amount_rows"],
+                "Ya" if c["warehouse_matches_file"] else "TIDAK",
+                c["net_paid_idr"],
+            ]
+        )
+    table(
+        ws,
+        [
+            Col("Periode", "month", 15),
+            Col("File", width=32),
+            Col("Baris di file", "count", 10),
+            Col("Baris dimuat", "count", 10),
+            Col("Baris dikarantina", "count", 11),
+            Col("Baris seimbang", width=10),
+            Col("Total rupiah file", "rupiah", 15),
+            Col("Rupiah dimuat", "rupiah", 15),
+            Col("Rupiah dikarantina", "rupiah", 13),
+            Col("Rupiah seimbang", width=10),
+            Col("Baris jumlah tak terbaca", "count", 11),
+            Col("Gudang data = file", width=10),
+            Col("Dibayar neto", "rupiah", 15),
+        ],
+        rows,
+        total_columns=(3, 4, 5, 7, 8, 9, 11, 13),
+    )
 
 
 def budget_sheet(ws: Worksheet, data: ReportData) -> None:
-    rows = [[b["period"], b["active_participants"], b["expected_idr"], b["paid_idr"], b["cumulative_paid_idr"],
-             b["budget_remaining_idr"], b["projected_year_end_idr"], b["headroom_idr"],
-             "Ya" if b["has_payment_data"] else "Belum"]
-            for b in data.budget_months if b["period"] <= data.period]  # the report's months, none after
-    table(ws, [Col("Bulan", "month", 16), Col("Peserta aktif", "count", 10), Col("Iuran seharusnya", "rupiah", 15),
-               Col("Dibayar (neto)", "rupiah", 15), Col("Terpakai kumulatif", "rupiah", 16),
-               Col("Sisa anggaran", "rupiah", 17), Col("Proyeksi belanja akhir tahun", "rupiah", 17),
-               Col("Ruang anggaran (anggaran - proyeksi)", "rupiah", 17), Col("Ada data pembayaran", width=11)],
-          rows, total_columns=(3, 4))
+    rows = [
+        [
+            b["period"],
+            b["active_participants"],
+            b["expected_idr"],
+            b["paid_idr"],
+            b["cumulative_paid_idr"],
+            b["budget_remaining_idr"],
+            b["projected_year_end_idr"],
+            b["headroom_idr"],
+            "Ya" if b["has_payment_data"] else "Belum",
+        ]
+        for b in data.budget_months
+        if b["period"] <= data.period
+    ]  # the report's months, none after
+    table(
+        ws,
+        [
+            Col("Bulan", "month", 16),
+            Col("Peserta aktif", "count", 10),
+            Col("Iuran seharusnya", "rupiah", 15),
+            Col("Dibayar (neto)", "rupiah", 15),
+            Col("Terpakai kumulatif", "rupiah", 16),
+            Col("Sisa anggaran", "rupiah", 17),
+            Col("Proyeksi belanja akhir tahun", "rupiah", 17),
+            Col("Ruang anggaran (anggaran - proyeksi)", "rupiah", 17),
+            Col("Ada data pembayaran", width=11),
+        ],
+        rows,
+        total_columns=(3, 4),
+    )
 
 
 def source_sheet(ws: Worksheet, data: ReportData) -> None:
     """Which published version and which delivered files the report was made from."""
-    rows = [[FEED_ID.get(f["feed"], f["feed"]), f["file_name"], f["snapshot_date"], f["rows_read"], f["checksum"]]
-            for f in data.input_files]
-    table(ws, [Col("Sumber data", width=34), Col("File", width=48), Col("Tanggal data", "date", 12),
-               Col("Baris dibaca", "count", 11), Col("Checksum SHA-256 file", width=68)], rows)
+    rows = [
+        [FEED_ID.get(f["feed"], f["feed"]), f["file_name"], f["snapshot_date"], f["rows_read"], f["checksum"]]
+        for f in data.input_files
+    ]
+    table(
+        ws,
+        [
+            Col("Sumber data", width=34),
+            Col("File", width=48),
+            Col("Tanggal data", "date", 12),
+            Col("Baris dibaca", "count", 11),
+            Col("Checksum SHA-256 file", width=68),
+        ],
+        rows,
+    )
     row = ws.max_row + 2
     published = data.publication
     notes = [
         ("Versi data terbit", data.version_text, "meta.publish_log: versi ops dan marts yang dibaca laporan ini"),
         ("Diterbitkan pada", f"{published['published_at']:%Y-%m-%d %H:%M:%S %z}" if published else "-", ""),
         ("Run transformasi", published["run_id"] if published else "-", ""),
-        ("Sidik gabungan", data.fingerprint,
-         "16 karakter awal SHA-256 atas jenis, nama dan checksum setiap file di atas"),
+        (
+            "Sidik gabungan",
+            data.fingerprint,
+            "16 karakter awal SHA-256 atas jenis, nama dan checksum setiap file di atas",
+        ),
     ]
     for offset, (label, value, note) in enumerate(notes):
         put(ws, row + offset, 1, label).font = BOLD
@@ -322,10 +546,14 @@ def source_sheet(ws: Worksheet, data: ReportData) -> None:
 
 def glossary_sheet(ws: Worksheet, data: ReportData) -> None:
     """What each code in the workbook means, in Bahasa Indonesia."""
-    rows = [["Kategori rekonsiliasi", c["category"], c["category_label"], CATEGORY_ACTION_ID.get(c["category"], "")]
-            for c in data.categories]
-    rows += [["Alasan karantina", code, label, "Baris tidak dimuat; lihat lembar Baris Karantina"]
-             for code, label in QUARANTINE_REASON_ID.items()]
+    rows = [
+        ["Kategori rekonsiliasi", c["category"], c["category_label"], CATEGORY_ACTION_ID.get(c["category"], "")]
+        for c in data.categories
+    ]
+    rows += [
+        ["Alasan karantina", code, label, "Baris tidak dimuat; lihat lembar Baris Karantina"]
+        for code, label in QUARANTINE_REASON_ID.items()
+    ]
     rows += [
         ["Tanda", "Selisih", "Selisih = dibayar - seharusnya", "Negatif: kurang dibayar; positif: lebih dibayar"],
         ["Jenis transaksi", "PEMBAYARAN", "Pembayaran iuran", "Dijumlahkan sebagai pembayaran"],
@@ -334,8 +562,16 @@ def glossary_sheet(ws: Worksheet, data: ReportData) -> None:
         ["Singkatan", "APBD", "Anggaran Pendapatan dan Belanja Daerah Kota Bekasi", ""],
         ["Singkatan", "NIK", "Nomor Induk Kependudukan (tidak dicantumkan; nama disamarkan)", ""],
     ]
-    table(ws, [Col("Jenis", width=22), Col("Kode", width=20), Col("Arti", "wrap", 50),
-               Col("Tindak lanjut / catatan", "wrap", 50)], rows)
+    table(
+        ws,
+        [
+            Col("Jenis", width=22),
+            Col("Kode", width=20),
+            Col("Arti", "wrap", 50),
+            Col("Tindak lanjut / catatan", "wrap", 50),
+        ],
+        rows,
+    )
 
 
 # --- cells, tables and printing ---------------------------------------------------------------------
@@ -390,8 +626,9 @@ def table(ws: Worksheet, columns: list[Col], rows: list[list], total_columns=())
         for c in total_columns:
             letter = get_column_letter(c)
             value = sum(row[c - 1] or 0 for row in rows)
-            put(ws, total_row, c, Formula(f"=SUM({letter}2:{letter}{total_row - 1})", value),
-                columns[c - 1].kind).font = BOLD
+            put(
+                ws, total_row, c, Formula(f"=SUM({letter}2:{letter}{total_row - 1})", value), columns[c - 1].kind
+            ).font = BOLD
 
 
 def lines_needed(columns: list[Col], values: list, wrap_all: bool = False) -> int:

@@ -67,9 +67,17 @@ CONNECT_ATTEMPTS = 3
 CONNECT_TIMEOUT_SECONDS = 5
 # What libpq says when nothing answered (yet): worth another try. Anything else (a
 # refused login, a missing database or role, a malformed URL) is a configuration error.
-_UNREACHABLE = ("connection refused", "no such file or directory", "timeout expired", "starting up",
-                "shutting down", "server closed the connection", "connection reset", "no route to host",
-                "network is unreachable")
+_UNREACHABLE = (
+    "connection refused",
+    "no such file or directory",
+    "timeout expired",
+    "starting up",
+    "shutting down",
+    "server closed the connection",
+    "connection reset",
+    "no route to host",
+    "network is unreachable",
+)
 
 
 class WarehouseError(RuntimeError):
@@ -102,8 +110,19 @@ class EmbeddedWarehouse:
             self.socket_dir.mkdir(mode=0o777, exist_ok=True)
             self.socket_dir.chmod(0o777)
             options = f"-h 127.0.0.1 -p {port} -k {self.socket_dir}"
-            self._pg("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-o", options,
-                     "-l", str(self.pgdata / "server.log"), "start")
+            self._pg(
+                "pg_ctl",
+                "-D",
+                str(self.pgdata),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                options,
+                "-l",
+                str(self.pgdata / "server.log"),
+                "start",
+            )
             self.port_file.write_text(str(port))
             self._create_database()
             self._ensure_logins()
@@ -126,8 +145,9 @@ class EmbeddedWarehouse:
     def url(self, login: str | None = None) -> str:
         """The TCP URL of the superuser, or of one of the LOGINS."""
         if not self.is_running():
-            raise WarehouseError(f"the embedded warehouse under {self.home} is not running: "
-                                 "run `rentan warehouse start`")
+            raise WarehouseError(
+                f"the embedded warehouse under {self.home} is not running: run `rentan warehouse start`"
+            )
         if login is None:
             user, password = SUPERUSER, self.password_file.read_text().strip()
         else:
@@ -151,8 +171,18 @@ class EmbeddedWarehouse:
             ensure_prefix_permissions(self.pgdata)
             for path in (self.pgdata, pwfile):
                 subprocess.run(["chown", f"{user}:{user}", str(path)], check=True)
-        self._pg("initdb", "-D", str(self.pgdata), "-U", SUPERUSER, f"--pwfile={pwfile}",
-                 "--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C")
+        self._pg(
+            "initdb",
+            "-D",
+            str(self.pgdata),
+            "-U",
+            SUPERUSER,
+            f"--pwfile={pwfile}",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--encoding=UTF8",
+            "--locale=C",
+        )
         pwfile.unlink()
         with (self.pgdata / "postgresql.auto.conf").open("a") as conf:
             for name, value in SERVER_SETTINGS.items():
@@ -168,15 +198,20 @@ class EmbeddedWarehouse:
             return sock.getsockname()[1]
 
     def _create_database(self) -> None:
-        admin = dict(host=str(self.socket_dir), port=self.port_file.read_text().strip(), user=SUPERUSER,
-                     dbname="postgres", autocommit=True)
+        admin = dict(
+            host=str(self.socket_dir),
+            port=self.port_file.read_text().strip(),
+            user=SUPERUSER,
+            dbname="postgres",
+            autocommit=True,
+        )
         with psycopg.connect(**admin) as conn:
             if not conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone():
                 conn.execute(sql.SQL("create database {}").format(sql.Identifier(DATABASE)))
 
     def _ensure_logins(self) -> None:
         """Migrate (which creates the group roles), then give each group a login."""
-        from rentan.migrate import migrate
+        from rentan.warehouse.migrate import migrate
 
         passwords = json.loads(self.logins_file.read_text()) if self.logins_file.exists() else {}
         with psycopg.connect(self.url(), autocommit=True) as conn:
@@ -185,15 +220,17 @@ class EmbeddedWarehouse:
                 password = passwords.setdefault(login, secrets.token_urlsafe(18))
                 exists = conn.execute("select 1 from pg_roles where rolname = %s", (login,)).fetchone()
                 verb = sql.SQL("alter" if exists else "create")
-                conn.execute(sql.SQL("{} role {} login password {}").format(
-                    verb, sql.Identifier(login), sql.Literal(password)))
+                conn.execute(
+                    sql.SQL("{} role {} login password {}").format(verb, sql.Identifier(login), sql.Literal(password))
+                )
                 conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(group), sql.Identifier(login)))
         self.logins_file.write_text(json.dumps(passwords, indent=2))
         self.logins_file.chmod(0o600)
 
     def _pg(self, program: str, *args: str) -> None:
-        result = subprocess.run([str(_bin_dir() / program), *args], user=_server_user(),
-                                capture_output=True, text=True, cwd="/")
+        result = subprocess.run(
+            [str(_bin_dir() / program), *args], user=_server_user(), capture_output=True, text=True, cwd="/"
+        )
         if result.returncode != 0:
             log = self.pgdata / "server.log"
             tail = log.read_text()[-2000:] if log.exists() else ""
@@ -254,7 +291,8 @@ def warehouse_url(start: bool = False) -> str:
     if not start:
         raise ConfigurationError(
             f"no warehouse is configured: set {WAREHOUSE_ENV} or the Airflow connection {AIRFLOW_CONN_ID} "
-            f"(AIRFLOW_CONN_{AIRFLOW_CONN_ID.upper()}); only the rentan CLI starts an embedded warehouse")
+            f"(AIRFLOW_CONN_{AIRFLOW_CONN_ID.upper()}); only the rentan CLI starts an embedded warehouse"
+        )
     return EmbeddedWarehouse().start()
 
 
@@ -292,18 +330,23 @@ def open_connection(url: str, **kwargs) -> psycopg.Connection:
         except psycopg.OperationalError as err:
             cause = one_line(err)
             if not any(marker in str(err).lower() for marker in _UNREACHABLE):
-                raise ConfigurationError(f"the warehouse at {describe(url)} refused the connection: {cause} "
-                                         f"(check {WAREHOUSE_ENV} or the {AIRFLOW_CONN_ID} connection)") from None
+                raise ConfigurationError(
+                    f"the warehouse at {describe(url)} refused the connection: {cause} "
+                    f"(check {WAREHOUSE_ENV} or the {AIRFLOW_CONN_ID} connection)"
+                ) from None
             if attempt == CONNECT_ATTEMPTS:
-                raise WarehouseError(f"cannot reach the warehouse at {describe(url)} ({CONNECT_ATTEMPTS} tries): "
-                                     f"{cause}") from None
+                raise WarehouseError(
+                    f"cannot reach the warehouse at {describe(url)} ({CONNECT_ATTEMPTS} tries): {cause}"
+                ) from None
             time.sleep(attempt)
     version = conn.info.server_version // 10000
     if version < MIN_SERVER_VERSION:
         conn.close()
-        raise ConfigurationError(f"the warehouse at {describe(url)} runs PostgreSQL {version}; rentan needs "
-                                 f"PostgreSQL {MIN_SERVER_VERSION} or newer (the loader's checks use "
-                                 "pg_input_is_valid): upgrade the server or point the URL at another")
+        raise ConfigurationError(
+            f"the warehouse at {describe(url)} runs PostgreSQL {version}; rentan needs "
+            f"PostgreSQL {MIN_SERVER_VERSION} or newer (the loader's checks use "
+            "pg_input_is_valid): upgrade the server or point the URL at another"
+        )
     return conn
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import psycopg
 
-REGISTRATION_QUERY = ("copy (select * from ops.registration_list order by priority_rank) "
-                      "to stdout with (format csv, header)")
+REGISTRATION_QUERY = (
+    "copy (select * from ops.registration_list order by priority_rank) to stdout with (format csv, header)"
+)
 
 
 def export_registration(conn: psycopg.Connection, out_path: Path | str) -> int:

@@ -28,14 +28,16 @@ class DagRunOutcome:
 def airflow_env(warehouse_url: str) -> dict[str, str]:
     home = Path(os.environ.get("AIRFLOW_HOME", REPO_ROOT / ".airflow"))
     env = dict(os.environ)
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": os.environ.get("AIRFLOW__CORE__DAGS_FOLDER", str(DAGS_DIR)),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "WAREHOUSE_URL": warehouse_url,
-        "PYTHONWARNINGS": "ignore",
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": os.environ.get("AIRFLOW__CORE__DAGS_FOLDER", str(DAGS_DIR)),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "WAREHOUSE_URL": warehouse_url,
+            "PYTHONWARNINGS": "ignore",
+        }
+    )
     return env
 
 
@@ -62,7 +64,12 @@ def test_dag(dag_id: str, conf: dict, warehouse_url: str) -> DagRunOutcome:
     log_file = Path(env["AIRFLOW_HOME"]) / "logs" / f"{dag_id}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     code = _airflow(env, "dags", "test", dag_id, "-c", json.dumps(conf), log_file=log_file)
-    errors = [line.strip() for line in log_file.read_text(errors="replace").splitlines()
-              if "AirflowFailException" in line or "FileRejected" in line or "TransformFailed" in line
-              or line.startswith(("ValueError", "RuntimeError"))]
+    errors = [
+        line.strip()
+        for line in log_file.read_text(errors="replace").splitlines()
+        if "AirflowFailException" in line
+        or "FileRejected" in line
+        or "TransformFailed" in line
+        or line.startswith(("ValueError", "RuntimeError"))
+    ]
     return DagRunOutcome(dag_id, code == 0, log_file, errors)

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from rentan.locks import StageBusy
 from rentan.warehouse import WarehouseError, one_line
+from rentan.warehouse.locks import StageBusy
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,12 @@ def post_alert(message: dict) -> bool:
     try:
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError("the webhook must be an http(s) URL")
-        request = urllib.request.Request(url, data=json.dumps(message, default=str).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(message, default=str).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
         with urllib.request.urlopen(request, timeout=ALERT_TIMEOUT_SECONDS):
             return True
     except (OSError, ValueError) as err:  # URLError, HTTPError, timeouts, a malformed URL
@@ -77,7 +81,10 @@ def notify_failure(context) -> None:
     message = {
         "text": f"rentan: {what} failed (run {run_id}, try {try_number}): {error}".strip(),
         "kind": "task_failed",
-        "dag_id": dag_id, "task_id": task_id, "run_id": run_id, "try_number": try_number,
+        "dag_id": dag_id,
+        "task_id": task_id,
+        "run_id": run_id,
+        "try_number": try_number,
         "map_index": getattr(ti, "map_index", None),
         "log_url": getattr(ti, "log_url", None),
         "error": error,
@@ -124,12 +131,20 @@ async def deadline_missed(context: dict | None = None, **kwargs) -> bool:
     dag_run = (context or {}).get("dag_run") or {}
     deadline = (context or {}).get("deadline") or {}
     what = kwargs.get("what", "a run")
-    text = (f"rentan: {what} is late: {dag_run.get('dag_id')} run {dag_run.get('dag_run_id')} "
-            f"(state {dag_run.get('state')}) was due by {deadline.get('deadline_time')}")
+    text = (
+        f"rentan: {what} is late: {dag_run.get('dag_id')} run {dag_run.get('dag_run_id')} "
+        f"(state {dag_run.get('state')}) was due by {deadline.get('deadline_time')}"
+    )
     log.error("%s", text)
-    message = {"text": text, "kind": "deadline_missed", "dag_id": dag_run.get("dag_id"),
-               "run_id": dag_run.get("dag_run_id"), "state": dag_run.get("state"),
-               "deadline": deadline.get("deadline_time"), **kwargs}
+    message = {
+        "text": text,
+        "kind": "deadline_missed",
+        "dag_id": dag_run.get("dag_id"),
+        "run_id": dag_run.get("dag_run_id"),
+        "state": dag_run.get("state"),
+        "deadline": deadline.get("deadline_time"),
+        **kwargs,
+    }
     return await asyncio.to_thread(post_alert, message)
 
 
@@ -145,8 +160,12 @@ def due_after_schedule(schedule: str, due_day: int, due_hour: int) -> timedelta:
     return interval
 
 
-def report_deadline(schedule: str = REPORT_SCHEDULE, due_day: int = REPORT_DUE_DAY,
-                    due_hour: int = REPORT_DUE_HOUR, what: str = "the monthly report"):
+def report_deadline(
+    schedule: str = REPORT_SCHEDULE,
+    due_day: int = REPORT_DUE_DAY,
+    due_hour: int = REPORT_DUE_HOUR,
+    what: str = "the monthly report",
+):
     """An Airflow Deadline Alert: warn when a monthly run has not finished by its due day.
 
     Pass it as `@dag(schedule=schedule, deadline=report_deadline(schedule), ...)`. The

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
-
-from rentan.synth import generate
 from rentan.warehouse import EmbeddedWarehouse, connect
+
+from rentan_dev.synth import generate
 
 PANDAS_SAMPLE_ROWS = 50_000
 SEED = 2026
@@ -65,10 +65,13 @@ def pandas_rows_per_s(url: str, path: str) -> float:
 def rentan(*args: str, url: str) -> float:
     """Run the CLI as a user would; return its wall seconds."""
     started = time.perf_counter()
-    done = subprocess.run([str(Path(sys.executable).parent / "rentan"), *args],
-                          # the bench wrote its landing files whole before this: no settle wait
-                          env={"RENTAN_LANDING_SETTLE_SECONDS": "0", **os.environ, "WAREHOUSE_URL": url},
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "rentan"), *args],
+        # the bench wrote its landing files whole before this: no settle wait
+        env={"RENTAN_LANDING_SETTLE_SECONDS": "0", **os.environ, "WAREHOUSE_URL": url},
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"rentan {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return time.perf_counter() - started
@@ -97,22 +100,32 @@ def run_bench(people: int, out: Path) -> dict:
             conn.execute("reset role")
             loads = conn.execute(
                 """select distinct on (feed) feed, file_path, rows_read, seconds from meta.load_manifest
-                   where status = 'LOADED' order by feed, rows_read desc""").fetchall()
+                   where status = 'LOADED' order by feed, rows_read desc"""
+            ).fetchall()
             for feed, path, rows, seconds in loads:
                 load = rows / float(seconds)
                 copy = plain_copy_rows_per_s(conn, path)
-                feeds[feed] = {"file": Path(path).name, "rows": rows, "seconds": float(seconds),
-                               "rows_per_s": round(load), "plain_copy_rows_per_s": round(copy),
-                               "pandas_to_sql_rows_per_s": round(pandas_rows_per_s(url, path)),
-                               "vs_copy": round(load / copy, 3)}
+                feeds[feed] = {
+                    "file": Path(path).name,
+                    "rows": rows,
+                    "seconds": float(seconds),
+                    "rows_per_s": round(load),
+                    "plain_copy_rows_per_s": round(copy),
+                    "pandas_to_sql_rows_per_s": round(pandas_rows_per_s(url, path)),
+                    "vs_copy": round(load / copy, 3),
+                }
                 feeds[feed]["vs_to_sql"] = round(load / feeds[feed]["pandas_to_sql_rows_per_s"], 1)
             steps = {**step_seconds(conn, "full"), **step_seconds(conn, "incremental")}
         result = {
-            "people": people, "generate_s": round(generate_s, 1), "feeds": feeds, **steps,
+            "people": people,
+            "generate_s": round(generate_s, 1),
+            "feeds": feeds,
+            **steps,
             "load_vs_copy": min(f["vs_copy"] for f in feeds.values()),
             "load_vs_to_sql": min(f["vs_to_sql"] for f in feeds.values()),
             "report_s": round(report_s, 1),
-            "e2e_full_s": round(e2e_full_s, 1), "e2e_incremental_s": round(e2e_incremental_s, 1),
+            "e2e_full_s": round(e2e_full_s, 1),
+            "e2e_incremental_s": round(e2e_incremental_s, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
             "files": len(truth["files"]),
         }
@@ -132,13 +145,18 @@ def step_seconds(conn: psycopg.Connection, run: str) -> dict:
 
 
 def print_bench(result: dict) -> None:
-    print(f"rentan bench: {result['people']:,} people ({result['files']} files, generated in "
-          f"{result['generate_s']}s)\n")
-    print(f"{'feed':<18}{'rows':>11}{'load s':>9}{'rows/s':>11}{'COPY rows/s':>13}{'vs COPY':>9}"
-          f"{'to_sql rows/s':>15}{'vs to_sql':>11}")
+    print(
+        f"rentan bench: {result['people']:,} people ({result['files']} files, generated in {result['generate_s']}s)\n"
+    )
+    print(
+        f"{'feed':<18}{'rows':>11}{'load s':>9}{'rows/s':>11}{'COPY rows/s':>13}{'vs COPY':>9}"
+        f"{'to_sql rows/s':>15}{'vs to_sql':>11}"
+    )
     for feed, f in result["feeds"].items():
-        print(f"{feed:<18}{f['rows']:>11,}{f['seconds']:>9.2f}{f['rows_per_s']:>11,}{f['plain_copy_rows_per_s']:>13,}"
-              f"{f['vs_copy']:>9.2f}{f['pandas_to_sql_rows_per_s']:>15,}{f['vs_to_sql']:>10.1f}x")
+        print(
+            f"{feed:<18}{f['rows']:>11,}{f['seconds']:>9.2f}{f['rows_per_s']:>11,}{f['plain_copy_rows_per_s']:>13,}"
+            f"{f['vs_copy']:>9.2f}{f['pandas_to_sql_rows_per_s']:>15,}{f['vs_to_sql']:>10.1f}x"
+        )
     print()
     for key, value in result.items():
         if key.endswith("_s") or key in ("load_vs_copy", "load_vs_to_sql", "peak_rss_mb"):

@@ -43,8 +43,9 @@ def migrate(conn: psycopg.Connection) -> list[str]:
                     raise RuntimeError(f"migration {path.name} changed after it was applied: add a new one")
                 continue
             conn.execute(text)
-            conn.execute("insert into meta.schema_migrations (version, checksum) values (%s, %s)",
-                         (path.stem, checksum))
+            conn.execute(
+                "insert into meta.schema_migrations (version, checksum) values (%s, %s)", (path.stem, checksum)
+            )
             applied_now.append(path.stem)
         for contract in CONTRACTS.values():
             ensure_raw_table(conn, contract)
@@ -58,8 +59,11 @@ def ensure_raw_table(conn: psycopg.Connection, contract) -> None:
     contract is added to the table.
     """
     table = sql.Identifier("raw", contract.feed)
-    conn.execute(sql.SQL("""create table if not exists {} (
-        batch_id bigint not null, line_no bigint not null) partition by list (batch_id)""").format(table))
+    conn.execute(
+        sql.SQL("""create table if not exists {} (
+        batch_id bigint not null, line_no bigint not null) partition by list (batch_id)""").format(table)
+    )
     for column in contract.columns:
-        conn.execute(sql.SQL("alter table {} add column if not exists {} text").format(
-            table, sql.Identifier(column.name)))
+        conn.execute(
+            sql.SQL("alter table {} add column if not exists {} text").format(table, sql.Identifier(column.name))
+        )

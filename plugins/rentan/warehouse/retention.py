@@ -41,14 +41,16 @@ def purge(conn: psycopg.Connection, before: dt.date, params: dict, dry_run: bool
     """
     with conn.transaction():
         kept = {}
-        for batch_id, reason in conn.execute(IN_USE_SQL, {"selection_date": params["selection_date"],
-                                                          "program_year": params["program_year"]}):
+        for batch_id, reason in conn.execute(
+            IN_USE_SQL, {"selection_date": params["selection_date"], "program_year": params["program_year"]}
+        ):
             kept.setdefault(batch_id, reason)
         candidates = conn.execute(
             """select batch_id, feed, status, file_name, snapshot_date from meta.load_manifest
                where status in ('LOADED', 'REPLACED', 'REJECTED')
                  and coalesce(snapshot_date, started_at::date) < %s order by batch_id""",
-            (before,)).fetchall()
+            (before,),
+        ).fetchall()
         purged, purged_files, kept_files, raw_rows, quarantine_rows = [], [], [], 0, 0
         for batch_id, feed, status, file_name, snapshot_date in candidates:
             described = {"feed": feed, "file_name": file_name, "snapshot_date": snapshot_date, "batch_id": batch_id}
@@ -62,8 +64,9 @@ def purge(conn: psycopg.Connection, before: dt.date, params: dict, dry_run: bool
                 if not dry_run:
                     conn.execute(sql.SQL("drop table {}").format(table))
             if dry_run:
-                quarantined = conn.execute("select count(*) from meta.quarantine where batch_id = %s",
-                                           (batch_id,)).fetchone()[0]
+                quarantined = conn.execute(
+                    "select count(*) from meta.quarantine where batch_id = %s", (batch_id,)
+                ).fetchone()[0]
             else:
                 quarantined = conn.execute("delete from meta.quarantine where batch_id = %s", (batch_id,)).rowcount
                 conn.execute("update meta.load_manifest set status = 'PURGED' where batch_id = %s", (batch_id,))
@@ -75,11 +78,20 @@ def purge(conn: psycopg.Connection, before: dt.date, params: dict, dry_run: bool
             conn.execute(
                 """insert into meta.purge_log (before_date, batch_ids, raw_rows, quarantine_rows, kept)
                    values (%s, %s, %s, %s, %s)""",
-                (before, sorted(purged), raw_rows, quarantine_rows, json.dumps(kept_old)))
+                (before, sorted(purged), raw_rows, quarantine_rows, json.dumps(kept_old)),
+            )
+
     def by_file(f):
         return f["feed"], f["snapshot_date"] or dt.date.min, f["file_name"]
 
     purged_files.sort(key=by_file)
     kept_files.sort(key=by_file)
-    return {"purged_batches": purged, "raw_rows": raw_rows, "quarantine_rows": quarantine_rows,
-            "kept": kept_old, "purged_files": purged_files, "kept_files": kept_files, "dry_run": dry_run}
+    return {
+        "purged_batches": purged,
+        "raw_rows": raw_rows,
+        "quarantine_rows": quarantine_rows,
+        "kept": kept_old,
+        "purged_files": purged_files,
+        "kept_files": kept_files,
+        "dry_run": dry_run,
+    }

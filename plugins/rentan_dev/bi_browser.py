@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from rentan.bi import ASSETS_DIR
+from rentan_dev.bi import ASSETS_DIR
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

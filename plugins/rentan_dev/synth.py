@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faker import Faker
-
 from rentan.parameters import load_parameters
 from rentan.paths import SEEDS_DIR
 
@@ -48,34 +47,108 @@ MAX_AGE_YEARS = 93
 DAY_SPAN = (BORN_BY - FIRST_BIRTH).days + 1
 MIN_PEOPLE = 1000
 
-DTSEN_COLUMNS = ("id_keluarga", "nik", "no_kk", "nama", "hubungan_keluarga", "jenis_kelamin",
-                 "tanggal_lahir", "kode_wilayah", "desil", "pekerjaan_utama")
-DUKCAPIL_COLUMNS = ("nik", "no_kk", "nama_lengkap", "jenis_kelamin", "tempat_lahir", "tanggal_lahir",
-                    "status_kawin", "jenis_pekerjaan", "kode_wilayah", "alamat", "rt", "rw",
-                    "status_hidup", "tanggal_kematian", "tanggal_update")
-KEPESERTAAN_COLUMNS = ("nik", "kpj", "nama", "segmen", "sumber_iuran", "status_kepesertaan",
-                       "tgl_kepesertaan", "tgl_nonaktif")
-IURAN_COLUMNS = ("kode_iuran", "periode", "kpj", "nik", "nama", "penghasilan", "iuran_jkk", "iuran_jkm",
-                 "total_iuran", "tgl_bayar", "no_referensi", "jenis_transaksi")
+DTSEN_COLUMNS = (
+    "id_keluarga",
+    "nik",
+    "no_kk",
+    "nama",
+    "hubungan_keluarga",
+    "jenis_kelamin",
+    "tanggal_lahir",
+    "kode_wilayah",
+    "desil",
+    "pekerjaan_utama",
+)
+DUKCAPIL_COLUMNS = (
+    "nik",
+    "no_kk",
+    "nama_lengkap",
+    "jenis_kelamin",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "status_kawin",
+    "jenis_pekerjaan",
+    "kode_wilayah",
+    "alamat",
+    "rt",
+    "rw",
+    "status_hidup",
+    "tanggal_kematian",
+    "tanggal_update",
+)
+KEPESERTAAN_COLUMNS = (
+    "nik",
+    "kpj",
+    "nama",
+    "segmen",
+    "sumber_iuran",
+    "status_kepesertaan",
+    "tgl_kepesertaan",
+    "tgl_nonaktif",
+)
+IURAN_COLUMNS = (
+    "kode_iuran",
+    "periode",
+    "kpj",
+    "nik",
+    "nama",
+    "penghasilan",
+    "iuran_jkk",
+    "iuran_jkm",
+    "total_iuran",
+    "tgl_bayar",
+    "no_referensi",
+    "jenis_transaksi",
+)
 
 # --- realism -----------------------------------------------------------------------------------
 HOUSEHOLD_SIZE_WEIGHTS = (10, 18, 24, 24, 14, 6, 4)  # sizes 1..7, mean about 3.5 as in Bekasi
 DESIL_WEIGHTS = (3, 4, 4.5, 5.5, 7, 9, 12, 16, 20, 19)  # share of people by decile: 1-4 = 17 %
 INFORMAL_SHARE = (0.64, 0.62, 0.60, 0.58, 0.52, 0.34, 0.22, 0.14, 0.09, 0.05)  # adults, by desil
-OTHER_JOB_WEIGHTS = {"KARYAWAN SWASTA": 40, "WIRASWASTA": 20, "BELUM/TIDAK BEKERJA": 15,
-                     "MENGURUS RUMAH TANGGA": 8, "PEGAWAI NEGERI SIPIL": 4, "GURU": 3, "TNI/POLRI": 2,
-                     "PETANI/PEKEBUN": 1, "PENSIUNAN": 0, "PELAJAR/MAHASISWA": 0}
-STUDENT, NO_WORK, HOMEMAKER, RETIRED = ("PELAJAR/MAHASISWA", "BELUM/TIDAK BEKERJA",
-                                       "MENGURUS RUMAH TANGGA", "PENSIUNAN")
+OTHER_JOB_WEIGHTS = {
+    "KARYAWAN SWASTA": 40,
+    "WIRASWASTA": 20,
+    "BELUM/TIDAK BEKERJA": 15,
+    "MENGURUS RUMAH TANGGA": 8,
+    "PEGAWAI NEGERI SIPIL": 4,
+    "GURU": 3,
+    "TNI/POLRI": 2,
+    "PETANI/PEKEBUN": 1,
+    "PENSIUNAN": 0,
+    "PELAJAR/MAHASISWA": 0,
+}
+STUDENT, NO_WORK, HOMEMAKER, RETIRED = (
+    "PELAJAR/MAHASISWA",
+    "BELUM/TIDAK BEKERJA",
+    "MENGURUS RUMAH TANGGA",
+    "PENSIUNAN",
+)
 EMPLOYEE_JOBS = frozenset({"KARYAWAN SWASTA", "GURU"})
-DUKCAPIL_JOB_BY_KATEGORI = {"SOPIR": "SOPIR", "KULI": "BURUH HARIAN LEPAS", "PEDAGANG": "PEDAGANG",
-                            "PEKERJA_LEPAS": "BURUH HARIAN LEPAS",
-                            "PEKERJA_RUMAH_TANGGA": "PEMBANTU RUMAH TANGGA"}
-OUTSIDE_REGIONS = (("320105", "BOGOR"), ("321604", "BEKASI"), ("317104", "JAKARTA"), ("317203", "JAKARTA"),
-                   ("317405", "JAKARTA"), ("327301", "BANDUNG"), ("327602", "DEPOK"),
-                   ("360301", "TANGERANG"), ("320901", "CIREBON"), ("330105", "CILACAP"),
-                   ("331201", "WONOGIRI"), ("337401", "SEMARANG"), ("357801", "SURABAYA"),
-                   ("127101", "MEDAN"), ("187101", "BANDAR LAMPUNG"), ("737101", "MAKASSAR"))
+DUKCAPIL_JOB_BY_KATEGORI = {
+    "SOPIR": "SOPIR",
+    "KULI": "BURUH HARIAN LEPAS",
+    "PEDAGANG": "PEDAGANG",
+    "PEKERJA_LEPAS": "BURUH HARIAN LEPAS",
+    "PEKERJA_RUMAH_TANGGA": "PEMBANTU RUMAH TANGGA",
+}
+OUTSIDE_REGIONS = (
+    ("320105", "BOGOR"),
+    ("321604", "BEKASI"),
+    ("317104", "JAKARTA"),
+    ("317203", "JAKARTA"),
+    ("317405", "JAKARTA"),
+    ("327301", "BANDUNG"),
+    ("327602", "DEPOK"),
+    ("360301", "TANGERANG"),
+    ("320901", "CIREBON"),
+    ("330105", "CILACAP"),
+    ("331201", "WONOGIRI"),
+    ("337401", "SEMARANG"),
+    ("357801", "SURABAYA"),
+    ("127101", "MEDAN"),
+    ("187101", "BANDAR LAMPUNG"),
+    ("737101", "MAKASSAR"),
+)
 MOVED_IN_REGIONS = ("320105", "321604", "317104")  # Kab. Bogor, Kab. Bekasi, Jakarta Selatan
 OUTSIDE_ADDRESSES = ("3171041003", "3216041002", "3172031005", "3276021004", "3201051007", "3603011002")
 OTHER_PAYERS = ("MANDIRI", "PEMBERI_KERJA", "PEMPROV_JABAR", "CSR")
@@ -87,8 +160,18 @@ MOVED_WITHIN_SHARE = 0.02
 # --- injected defects: kind -> (share, minimum count) ------------------------------------------
 # Household defects land on the head of their own household, who is otherwise eligible (low
 # desil, working age, informal job, no other cover), so the defect alone decides the outcome.
-BAD_NIK_KINDS = ("short", "long", "letters", "province_00", "province_99", "day_00", "day_35",
-                 "day_75", "month_13", "serial_0000")
+BAD_NIK_KINDS = (
+    "short",
+    "long",
+    "letters",
+    "province_00",
+    "province_99",
+    "day_00",
+    "day_35",
+    "day_75",
+    "month_13",
+    "serial_0000",
+)
 BAD_DATE_KINDS = ("1985-02-30", "31-12-1985", "1985-13-07")
 HOUSEHOLD_DEFECTS: dict[str, tuple[float, int]] = {
     "nik_apostrophe": (0.0010, 3),
@@ -118,23 +201,49 @@ DTSEN_DUPLICATE_PAIRS = (0.0003, 3)
 DUPLICATE_KINDS = ("first_row_lower_desil", "second_row_lower_desil", "same_desil")
 # Per selected cohort (share of selected, minimum).
 # "uncalled_registered": BPJS gives a programme KPJ to a waitlisted person the city did not call.
-ENROLMENT_DEFECTS = {"never_registered": (0.01, 2), "multiple_kpj": (0.003, 2), "died_2026": (0.005, 6),
-                     "uncalled_registered": (0.0003, 2)}
+ENROLMENT_DEFECTS = {
+    "never_registered": (0.01, 2),
+    "multiple_kpj": (0.003, 2),
+    "died_2026": (0.005, 6),
+    "uncalled_registered": (0.0003, 2),
+}
 # How waitlisted people within reach of a call stop being eligible by the latest snapshots.
 WAITLIST_CHANGES = ("died", "moved_out", "covered")
 # Per period (share of active participants, minimum per period). AMOUNT_FORMAT and
 # TOTAL_MISMATCH lines are the person's only line; a PERIOD_MISMATCH line is an extra one.
-PERIOD_DEFECTS = {"UNPAID": (0.02, 1), "LATE": (0.03, 1), "DUPLICATE": (0.004, 1),
-                  "REFUNDED_DUPLICATE": (0.001, 1), "UNDERPAID": (0.003, 1), "OVERPAID": (0.002, 1),
-                  "AMOUNT_FORMAT": (0.001, 1), "TOTAL_MISMATCH": (0.001, 1), "PERIOD_MISMATCH": (0.001, 1),
-                  "NOT_A_PARTICIPANT": (0.001, 1)}
+PERIOD_DEFECTS = {
+    "UNPAID": (0.02, 1),
+    "LATE": (0.03, 1),
+    "DUPLICATE": (0.004, 1),
+    "REFUNDED_DUPLICATE": (0.001, 1),
+    "UNDERPAID": (0.003, 1),
+    "OVERPAID": (0.002, 1),
+    "AMOUNT_FORMAT": (0.001, 1),
+    "TOTAL_MISMATCH": (0.001, 1),
+    "PERIOD_MISMATCH": (0.001, 1),
+    "NOT_A_PARTICIPANT": (0.001, 1),
+}
 # Per year (share of participants, minimum).
-YEAR_DEFECTS = {"unpaid_2_months": (0.002, 2), "unpaid_3_months": (0.001, 2),
-                "paid_before_enrolment": (0.001, 2)}
-CATEGORIES = ("PAID_AFTER_DEATH", "NOT_A_PARTICIPANT", "UNPAID", "DUPLICATE", "UNDERPAID", "OVERPAID",
-              "LATE", "MATCHED")
-REASONS = ("NOT_IN_DUKCAPIL", "DECEASED", "NOT_BEKASI_RESIDENT", "AGE_OUT_OF_RANGE",
-           "NOT_INFORMAL_WORKER", "DESIL_ABOVE_MAX", "ALREADY_COVERED")
+YEAR_DEFECTS = {"unpaid_2_months": (0.002, 2), "unpaid_3_months": (0.001, 2), "paid_before_enrolment": (0.001, 2)}
+CATEGORIES = (
+    "PAID_AFTER_DEATH",
+    "NOT_A_PARTICIPANT",
+    "UNPAID",
+    "DUPLICATE",
+    "UNDERPAID",
+    "OVERPAID",
+    "LATE",
+    "MATCHED",
+)
+REASONS = (
+    "NOT_IN_DUKCAPIL",
+    "DECEASED",
+    "NOT_BEKASI_RESIDENT",
+    "AGE_OUT_OF_RANGE",
+    "NOT_INFORMAL_WORKER",
+    "DESIL_ABOVE_MAX",
+    "ALREADY_COVERED",
+)
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _DMY = re.compile(r"\d{2}-\d{2}-\d{4}", re.ASCII)
@@ -203,10 +312,15 @@ def premium_arithmetic(params: dict) -> dict:
     annual = monthly * months
     by_budget = int(params["budget_idr"]) // annual
     quota = int(params["quota"])
-    return {"jkk_idr": jkk, "monthly_premium_idr": monthly, "months_covered": months,
-            "annual_premium_idr": annual, "capacity_by_budget": by_budget,
-            "capacity": min(quota, by_budget),
-            "binding_constraint": "BUDGET" if by_budget < quota else "QUOTA"}
+    return {
+        "jkk_idr": jkk,
+        "monthly_premium_idr": monthly,
+        "months_covered": months,
+        "annual_premium_idr": annual,
+        "capacity_by_budget": by_budget,
+        "capacity": min(quota, by_budget),
+        "binding_constraint": "BUDGET" if by_budget < quota else "QUOTA",
+    }
 
 
 # === the loader's checks, re-implemented (extracts.md) =========================================
@@ -222,8 +336,7 @@ def nik_is_valid(nik: str) -> bool:
     if len(nik) != 16 or not nik.isascii() or not nik.isdigit():
         return False
     day, month = int(nik[6:8]), int(nik[8:10])
-    return (11 <= int(nik[:2]) <= 94 and (1 <= day <= 31 or 41 <= day <= 71) and 1 <= month <= 12
-            and nik[12:] != "0000")
+    return 11 <= int(nik[:2]) <= 94 and (1 <= day <= 31 or 41 <= day <= 71) and 1 <= month <= 12 and nik[12:] != "0000"
 
 
 @functools.lru_cache(maxsize=1 << 16)  # birth and update dates repeat a lot; bounded memory
@@ -231,8 +344,9 @@ def parse_date(text: str, day_first: bool = False) -> dt.date | None:
     text = text.strip()
     if not (_DMY if day_first else _ISO).fullmatch(text):
         return None
-    y, m, d = (int(text[6:]), int(text[3:5]), int(text[:2])) if day_first else (
-        int(text[:4]), int(text[5:7]), int(text[8:]))
+    y, m, d = (
+        (int(text[6:]), int(text[3:5]), int(text[:2])) if day_first else (int(text[:4]), int(text[5:7]), int(text[8:]))
+    )
     try:
         return dt.date(y, m, d)
     except ValueError:
@@ -402,8 +516,7 @@ def read_rows(path: Path, columns: tuple[str, ...]):
 
 def monthly_layout(t: int) -> Layout:
     """Vary the monthly files of a feed so every layout quirk occurs among them."""
-    return Layout(bom=t % 3 == 1, crlf=t % 2 == 1, shuffled=t % 4 == 2, extra=t % 5 == 3,
-                  fancy_header=t % 3 == 2)
+    return Layout(bom=t % 3 == 1, crlf=t % 2 == 1, shuffled=t % 4 == 2, extra=t % 5 == 3, fancy_header=t % 3 == 2)
 
 
 # === reference data and the generation context =================================================
@@ -416,8 +529,12 @@ def name_pools(seed: int) -> dict[str, tuple[str, ...]]:
     """Faker is far too slow per row: build sorted pools once, then pick with our own RNG."""
     fake = Faker("id_ID")
     fake.seed_instance(seed)
-    makers = {"male": fake.first_name_male, "female": fake.first_name_female, "family": fake.last_name,
-              "street": fake.street_name}
+    makers = {
+        "male": fake.first_name_male,
+        "female": fake.first_name_female,
+        "family": fake.last_name,
+        "street": fake.street_name,
+    }
     return {key: tuple(sorted({make().upper() for _ in range(1500)})) for key, make in makers.items()}
 
 
@@ -548,8 +665,11 @@ class Scheduler:
 
     def place_duplicate_pairs(self, count: int) -> None:
         """The same NIK in two households: its own (source) and a later one (clone)."""
-        pools = {"first_row_lower_desil": (self.low, self.high),
-                 "second_row_lower_desil": (self.high, self.low), "same_desil": (self.low, self.low)}
+        pools = {
+            "first_row_lower_desil": (self.low, self.high),
+            "second_row_lower_desil": (self.high, self.low),
+            "same_desil": (self.low, self.low),
+        }
         for k in range(count):
             variant = k % len(DUPLICATE_KINDS)
             src_pool, dst_pool = pools[DUPLICATE_KINDS[variant]]
@@ -588,8 +708,13 @@ def member_specs(rng: random.Random, size: int, forced: bool) -> list[tuple[str,
     for i in range(1, size):
         r = rng.random()
         if i == 1 and r < 0.85:
-            specs.append(("ISTRI" if head_sex == "L" else "SUAMI", "P" if head_sex == "L" else "L",
-                          max(18, min(MAX_AGE_YEARS, head_age + rng.randint(-8, 5)))))
+            specs.append(
+                (
+                    "ISTRI" if head_sex == "L" else "SUAMI",
+                    "P" if head_sex == "L" else "L",
+                    max(18, min(MAX_AGE_YEARS, head_age + rng.randint(-8, 5))),
+                )
+            )
             continue
         sex = "L" if rng.random() < 0.5 else "P"
         if r < 0.05 and head_age <= 65:
@@ -645,8 +770,13 @@ def birth_region(w: World, hh: Household, age: int) -> int:
 def forced_birth(w: World, kind: str) -> int | None:
     """Dukcapil birth date of an age-boundary head (ages on the first day of coverage)."""
     start, lo, hi = w.coverage_start, int(w.params["min_age"]), int(w.params["max_age"])
-    turns = {"age_min_exact": (lo, 0), "age_min_short": (lo, 1), "age_max_exact": (hi, 0),
-             "age_max_last_day": (hi + 1, 1), "age_max_over": (hi + 1, 0)}
+    turns = {
+        "age_min_exact": (lo, 0),
+        "age_min_short": (lo, 1),
+        "age_max_exact": (hi, 0),
+        "age_max_last_day": (hi + 1, 1),
+        "age_max_over": (hi + 1, 0),
+    }
     if kind not in turns:
         return None
     years, days_after = turns[kind]
@@ -670,8 +800,17 @@ def new_person(w: World, hh: Household, spec: tuple[str, str, int], token: tuple
     else:
         region = birth_region(w, hh, age)
     job = rng.choice(w.informal) if token else job_for(w, age, rel, sex, hh.desil)
-    return Person(w.new_nik(region, dob, sex), person_name(w, sex), sex, dob, rel, age, job,
-                  w.regions[region][1], token is not None)
+    return Person(
+        w.new_nik(region, dob, sex),
+        person_name(w, sex),
+        sex,
+        dob,
+        rel,
+        age,
+        job,
+        w.regions[region][1],
+        token is not None,
+    )
 
 
 def new_household(w: World, h: int, size: int, desil: int, token: tuple | None) -> Household:
@@ -685,8 +824,20 @@ def new_household(w: World, h: int, size: int, desil: int, token: tuple | None) 
     hid = f"{w.kode_kota}{(h * 618_033_988_749 + 1_234_567) % 10**12:012d}"  # file order != id order
     no_kk = f"{kec}{(h * 48_271 + 9_173) % 10**10:010d}"
     desil_text = "" if token and token[0] == "desil_empty" else str(desil)
-    return Household(hid, no_kk, kel, kec, kel_now, desil, desil_text, alamat,
-                     f"{rng.randint(1, 15):03d}", f"{rng.randint(1, 12):03d}", updated, size)
+    return Household(
+        hid,
+        no_kk,
+        kel,
+        kec,
+        kel_now,
+        desil,
+        desil_text,
+        alamat,
+        f"{rng.randint(1, 15):03d}",
+        f"{rng.randint(1, 12):03d}",
+        updated,
+        size,
+    )
 
 
 # === rows =====================================================================================
@@ -733,8 +884,16 @@ def marital(p: Person) -> str:
 
 def membership(w: World, p: Person, segmen: str, payer: str, active: bool, start: dt.date) -> list[str]:
     end = "" if active else w.random_day(start + dt.timedelta(days=30), KEPESERTAAN_DATES[0]).isoformat()
-    return [p.nik, w.new_kpj(start.year), p.name, segmen, payer, "AKTIF" if active else "NONAKTIF",
-            start.isoformat(), end]
+    return [
+        p.nik,
+        w.new_kpj(start.year),
+        p.name,
+        segmen,
+        payer,
+        "AKTIF" if active else "NONAKTIF",
+        start.isoformat(),
+        end,
+    ]
 
 
 def natural_memberships(w: World, hh: Household, p: Person) -> list[list[str]]:
@@ -763,26 +922,58 @@ def natural_memberships(w: World, hh: Household, p: Person) -> list[list[str]]:
 
 
 def person_rows(w: World, hh: Household, p: Person) -> Rows:
-    dtsen = [hh.id, p.nik, hh.no_kk, p.name, p.rel, p.sex, dtsen_birth(w, p), hh.kel, hh.desil_text,
-             dtsen_job(w, p.job)]
-    dukcapil = [p.nik, hh.no_kk, p.name, "LAKI-LAKI" if p.sex == "L" else "PEREMPUAN", p.birthplace,
-                iso(p.dob), marital(p), dukcapil_job(w, p.job), hh.kel_now, hh.alamat, hh.rt, hh.rw,
-                "HIDUP", "", max(hh.updated, iso(p.dob + 7))]
+    dtsen = [
+        hh.id,
+        p.nik,
+        hh.no_kk,
+        p.name,
+        p.rel,
+        p.sex,
+        dtsen_birth(w, p),
+        hh.kel,
+        hh.desil_text,
+        dtsen_job(w, p.job),
+    ]
+    dukcapil = [
+        p.nik,
+        hh.no_kk,
+        p.name,
+        "LAKI-LAKI" if p.sex == "L" else "PEREMPUAN",
+        p.birthplace,
+        iso(p.dob),
+        marital(p),
+        dukcapil_job(w, p.job),
+        hh.kel_now,
+        hh.alamat,
+        hh.rt,
+        hh.rw,
+        "HIDUP",
+        "",
+        max(hh.updated, iso(p.dob + 7)),
+    ]
     return Rows(dtsen, [dukcapil], natural_memberships(w, hh, p))
 
 
 def corrupt_nik(nik: str, kind: str) -> str:
     """An invalid NIK of each kind extracts.md's check rejects."""
-    return {"short": nik[:15], "long": nik + "7", "letters": nik[:9] + "O" + nik[10:],
-            "province_00": "00" + nik[2:], "province_99": "99" + nik[2:], "day_00": nik[:6] + "00" + nik[8:],
-            "day_35": nik[:6] + "35" + nik[8:], "day_75": nik[:6] + "75" + nik[8:],
-            "month_13": nik[:8] + "13" + nik[10:], "serial_0000": nik[:12] + "0000"}[kind]
+    return {
+        "short": nik[:15],
+        "long": nik + "7",
+        "letters": nik[:9] + "O" + nik[10:],
+        "province_00": "00" + nik[2:],
+        "province_99": "99" + nik[2:],
+        "day_00": nik[:6] + "00" + nik[8:],
+        "day_35": nik[:6] + "35" + nik[8:],
+        "day_75": nik[:6] + "75" + nik[8:],
+        "month_13": nik[:8] + "13" + nik[10:],
+        "serial_0000": nik[:12] + "0000",
+    }[kind]
 
 
 def spaced_nik(nik: str, variant: int) -> str:
     if variant % 2:
         return f"{nik[:6]} {nik[6:12]} {nik[12:]}"
-    return " ".join(nik[i:i + 4] for i in range(0, 16, 4))
+    return " ".join(nik[i : i + 4] for i in range(0, 16, 4))
 
 
 def apply_defect(w: World, token: tuple, hh: Household, p: Person, rows: Rows) -> None:
@@ -867,8 +1058,7 @@ class Eligibility:
             reasons.append("ALREADY_COVERED")
         return reasons
 
-    def add(self, dtsen: list[str], household_size: int, duk: list[str] | None,
-            members: list[list[str]]) -> None:
+    def add(self, dtsen: list[str], household_size: int, duk: list[str] | None, members: list[list[str]]) -> None:
         reasons = self.reasons_for(dtsen, duk, members)
         nik = normalise_id(dtsen[1])
         self.candidates += 1
@@ -899,12 +1089,21 @@ class SelectionSnapshot:
 
     def __init__(self, w: World, root: Path):
         self.w = w
-        self.dtsen = FeedWriter(root, f"dtsen/dtsen_{DTSEN_DATE:%Y%m%d}.csv", DTSEN_COLUMNS,
-                                Layout(bom=True, crlf=True))
-        self.dukcapil = FeedWriter(root, f"dukcapil/dukcapil_{DUKCAPIL_DATES[0]:%Y%m%d}.csv",
-                                   DUKCAPIL_COLUMNS, Layout(shuffled=True, fancy_header=True))
-        self.kepesertaan = FeedWriter(root, kepesertaan_name(KEPESERTAAN_DATES[0]), KEPESERTAAN_COLUMNS,
-                                      Layout(crlf=True, extra=True, fancy_header=True))
+        self.dtsen = FeedWriter(
+            root, f"dtsen/dtsen_{DTSEN_DATE:%Y%m%d}.csv", DTSEN_COLUMNS, Layout(bom=True, crlf=True)
+        )
+        self.dukcapil = FeedWriter(
+            root,
+            f"dukcapil/dukcapil_{DUKCAPIL_DATES[0]:%Y%m%d}.csv",
+            DUKCAPIL_COLUMNS,
+            Layout(shuffled=True, fancy_header=True),
+        )
+        self.kepesertaan = FeedWriter(
+            root,
+            kepesertaan_name(KEPESERTAAN_DATES[0]),
+            KEPESERTAAN_COLUMNS,
+            Layout(crlf=True, extra=True, fancy_header=True),
+        )
         self.dukcapil_duplicates: set[str] = set()
         self.dtsen_duplicates = 0
 
@@ -963,8 +1162,9 @@ def stream_population(w: World, root: Path, people: int) -> tuple[Eligibility, d
     return oracle, defect_counts, snapshot.close(), snapshot
 
 
-def write_clone(w: World, snapshot: SelectionSnapshot, oracle: Eligibility, hh: Household, token: tuple,
-                source: tuple) -> None:
+def write_clone(
+    w: World, snapshot: SelectionSnapshot, oracle: Eligibility, hh: Household, token: tuple, source: tuple
+) -> None:
     """The second DTSEN row of a duplicated NIK, in another household; then judge the NIK once."""
     p, first, duk, members = source
     job = "KARYAWAN SWASTA" if DUPLICATE_KINDS[token[1]] == "same_desil" else w.rng.choice(w.informal)
@@ -1034,7 +1234,7 @@ def plan_registrations(w: World, selected: list[tuple], periods) -> dict:
     shuffled = rng.sample(open_roles, len(open_roles))
     n_never = min(share_count(ENROLMENT_DEFECTS["never_registered"], len(order)), len(shuffled) // 4)
     n_multi = min(share_count(ENROLMENT_DEFECTS["multiple_kpj"], len(order)), len(shuffled) // 4)
-    never, multi = set(shuffled[:n_never]), set(shuffled[n_never:n_never + n_multi])
+    never, multi = set(shuffled[:n_never]), set(shuffled[n_never : n_never + n_multi])
     months = registration_months(w, periods)
     rows = []
     for nik in order:
@@ -1072,8 +1272,11 @@ def enrol(nik: str, name: str, kpjs: list[tuple[str, str]] | None, periods, earl
 def plan_deaths(w: World, participants: list[Participant], multiple: set[str], periods) -> dict[str, dt.date]:
     """Deaths in 2026 among participants, spread over the months; one on a month's last day, one on a first."""
     last_index = len(periods) - 2  # leave a month after the death for PAID_AFTER_DEATH
-    pool = [p for p in participants if p.nik not in multiple and p.nik not in w.program_first
-            and p.enrolled <= last_index - 1]
+    pool = [
+        p
+        for p in participants
+        if p.nik not in multiple and p.nik not in w.program_first and p.enrolled <= last_index - 1
+    ]
     count = min(share_count(ENROLMENT_DEFECTS["died_2026"], len(participants)), len(pool))
     deaths = {}
     for i, p in enumerate(w.rng.sample(pool, count)):
@@ -1106,20 +1309,25 @@ def plan_waitlist_changes(w: World, waitlist: list[tuple], slots: int) -> dict[s
     """A few waitlisted people who would be called stop being eligible in January: they are skipped."""
     reach = waitlist[:slots]
     chosen = w.rng.sample(reach, min(len(WAITLIST_CHANGES), len(reach)))
-    return {person[3]: (kind, w.random_day(dt.date(2026, 1, 2), dt.date(2026, 1, 20)))
-            for kind, person in zip(WAITLIST_CHANGES, chosen, strict=False)}
+    return {
+        person[3]: (kind, w.random_day(dt.date(2026, 1, 2), dt.date(2026, 1, 20)))
+        for kind, person in zip(WAITLIST_CHANGES, chosen, strict=False)
+    }
 
 
-def write_dukcapil_snapshots(w: World, root: Path, first_file: Path, changes: dict, duplicates: set[str],
-                             watch: set[str], waitlist: set[str]) -> tuple[dict, dict, dict]:
+def write_dukcapil_snapshots(
+    w: World, root: Path, first_file: Path, changes: dict, duplicates: set[str], watch: set[str], waitlist: set[str]
+) -> tuple[dict, dict, dict]:
     """The monthly civil registry of 2026: the November one again, each change from the month it is recorded.
 
     Returns the file summaries, the death date the latest snapshot shows for each watched NIK, and the
     Dukcapil reasons the latest snapshot gives against waitlisted NIKs (only those with one).
     """
     # one layout for all months, so each unchanged row is formatted once for every file
-    outs = [(day, FeedWriter(root, f"dukcapil/dukcapil_{day:%Y%m%d}.csv", DUKCAPIL_COLUMNS,
-                             Layout(bom=True, extra=True))) for day in DUKCAPIL_DATES[1:]]
+    outs = [
+        (day, FeedWriter(root, f"dukcapil/dukcapil_{day:%Y%m%d}.csv", DUKCAPIL_COLUMNS, Layout(bom=True, extra=True)))
+        for day in DUKCAPIL_DATES[1:]
+    ]
     formatter = outs[0][1]
     oracle = Eligibility(w)
     seen: dict[str, dt.date] = {}
@@ -1153,8 +1361,9 @@ def first_seen(recorded: dt.date) -> dt.date:
     return next(day for day in DUKCAPIL_DATES[1:] if day >= recorded)
 
 
-def call_replacements(slots: list[Slot], candidates: list[tuple[int, str]], headroom_idr: int, monthly_idr: int,
-                      months: int) -> list[tuple[Slot, int, str]]:
+def call_replacements(
+    slots: list[Slot], candidates: list[tuple[int, str]], headroom_idr: int, monthly_idr: int, months: int
+) -> list[tuple[Slot, int, str]]:
     """Section 5: one still-eligible waitlisted person per freed slot, in the order the slots were freed
     (exit month, then the exited person's priority rank), while the headroom covers the slot's months."""
     calls = []
@@ -1168,12 +1377,15 @@ def call_replacements(slots: list[Slot], candidates: list[tuple[int, str]], head
     return calls
 
 
-def committed_idr(participants: list[Participant], deaths: dict[str, dt.date], periods, monthly: int,
-                  months: int) -> int:
+def committed_idr(
+    participants: list[Participant], deaths: dict[str, dt.date], periods, monthly: int, months: int
+) -> int:
     """Section 6's projection before any replacement, on expected premiums: every enrolled participant's
     months from enrolled_month through the month of death or coverage_end_month."""
-    return sum(monthly * ((period_index(deaths[p.nik], periods) if p.nik in deaths else months - 1) - p.enrolled + 1)
-               for p in participants)
+    return sum(
+        monthly * ((period_index(deaths[p.nik], periods) if p.nik in deaths else months - 1) - p.enrolled + 1)
+        for p in participants
+    )
 
 
 def register_calls(w: World, calls: list[tuple[Slot, int, str]]) -> list[Call]:
@@ -1195,8 +1407,9 @@ def plan_uncalled(w: World, uncalled: list[tuple[int, str]], base: int) -> list[
     return [(rank, nik, w.random_day(dt.date(2026, 4, 1), dt.date(2026, 9, 30))) for rank, nik in picked]
 
 
-def write_kepesertaan_snapshots(w: World, root: Path, first_file: Path, new_rows: list[list[str]],
-                                watch: set[str]) -> tuple[dict, dict]:
+def write_kepesertaan_snapshots(
+    w: World, root: Path, first_file: Path, new_rows: list[list[str]], watch: set[str]
+) -> tuple[dict, dict]:
     """The monthly BPJS membership checks of 2026: the December rows again plus every membership that
     started by the snapshot date. Returns the summaries and the programme KPJs of the watched NIKs as the
     latest snapshot shows them."""
@@ -1217,8 +1430,11 @@ def still_covered(w: World, first_file: Path, cover_rows: list[list[str]], waitl
     """Waitlisted NIKs with an AKTIF membership of another payer in the latest BPJS snapshot (which is the
     December one plus programme registrations plus these new covers)."""
     oracle = Eligibility(w)
-    rows = [r for r in itertools.chain(read_rows(first_file, KEPESERTAAN_COLUMNS), cover_rows)
-            if normalise_id(r[0]) in waitlist and kepesertaan_problem(r) is None]
+    rows = [
+        r
+        for r in itertools.chain(read_rows(first_file, KEPESERTAAN_COLUMNS), cover_rows)
+        if normalise_id(r[0]) in waitlist and kepesertaan_problem(r) is None
+    ]
     return {normalise_id(r[0]) for r in rows if oracle.covered([r])}
 
 
@@ -1241,8 +1457,9 @@ class Year:
         reg = plan_registrations(w, self.selected, periods)
         self.order, self.never = reg["order"], reg["never"]
         chosen = set(self.order)
-        program = programme_kpjs(w, itertools.chain(read_rows(self.kepesertaan_first, KEPESERTAAN_COLUMNS),
-                                                    reg["rows"]), chosen)
+        program = programme_kpjs(
+            w, itertools.chain(read_rows(self.kepesertaan_first, KEPESERTAAN_COLUMNS), reg["rows"]), chosen
+        )
         cohort = [p for nik in self.order if (p := enrol(nik, self.names[nik], program.get(nik), periods))]
         multiple = {nik for nik, kpjs in program.items() if len(kpjs) > 1}
         deaths = plan_deaths(w, cohort, multiple, periods)
@@ -1253,16 +1470,23 @@ class Year:
         watch = chosen | {nik for group in payees.values() for nik, _ in group}
         waitlisted = {r[3] for r in self.waitlist}
         self.dukcapil_files, self.deaths, failing = write_dukcapil_snapshots(
-            w, self.root, self.dukcapil_first, changes, self.duplicates, watch, waitlisted)
+            w, self.root, self.dukcapil_first, changes, self.duplicates, watch, waitlisted
+        )
 
-        covers = [[nik, w.new_kpj(day.year), self.names[nik], "BPU", "MANDIRI", "AKTIF", day.isoformat(), ""]
-                  for nik, (kind, day) in self.waitlist_changes.items() if kind == "covered"]
+        covers = [
+            [nik, w.new_kpj(day.year), self.names[nik], "BPU", "MANDIRI", "AKTIF", day.isoformat(), ""]
+            for nik, (kind, day) in self.waitlist_changes.items()
+            if kind == "covered"
+        ]
         for nik in still_covered(w, self.kepesertaan_first, covers, waitlisted):
             failing.setdefault(nik, []).append("ALREADY_COVERED")
         self.failing = failing
         candidates = [(i, r[3]) for i, r in enumerate(self.waitlist, 1) if r[3] not in failing]
-        slots = [Slot(period_index(self.deaths[p.nik], periods), self.rank[p.nik], p.nik,
-                      first_seen(changes[p.nik][0])) for p in cohort if p.nik in self.deaths]
+        slots = [
+            Slot(period_index(self.deaths[p.nik], periods), self.rank[p.nik], p.nik, first_seen(changes[p.nik][0]))
+            for p in cohort
+            if p.nik in self.deaths
+        ]
         self.slots = slots
         self.headroom_idr = int(w.params["budget_idr"]) - committed_idr(cohort, self.deaths, periods, monthly, months)
         self.calls = register_calls(w, call_replacements(slots, candidates, self.headroom_idr, monthly, months))
@@ -1276,9 +1500,11 @@ class Year:
         new_rows += [programme_row(w, c.nik, self.names[c.nik], c.registered) for c in self.calls if c.registered]
         new_rows += [programme_row(w, nik, self.names[nik], day) for _, nik, day in self.uncalled]
         self.kepesertaan_files, self.program = write_kepesertaan_snapshots(
-            w, self.root, self.kepesertaan_first, new_rows, chosen | called | {nik for _, nik, _ in self.uncalled})
-        self.participants = [p for nik in self.order if (p := enrol(nik, self.names[nik], self.program.get(nik),
-                                                                    periods))]
+            w, self.root, self.kepesertaan_first, new_rows, chosen | called | {nik for _, nik, _ in self.uncalled}
+        )
+        self.participants = [
+            p for nik in self.order if (p := enrol(nik, self.names[nik], self.program.get(nik), periods))
+        ]
         for c in self.calls:
             p = enrol(c.nik, self.names[c.nik], self.program.get(c.nik), periods, c.slot.exit_month + 1)
             if p:
@@ -1306,14 +1532,22 @@ class Year:
         registered = {p.nik for p in self.participants}
         participants = len(self.order) + len(self.calls)
         replacement_list = [
-            {"call_order": i, "nik": c.nik, "waitlist_rank": c.waitlist_rank, "replaces_nik": c.slot.nik,
-             "slot_start_month": label(c.slot.exit_month + 1), "is_registered": c.nik in registered,
-             "called_on": c.called.isoformat(),
-             "registered_on": min(program[c.nik])[0] if c.nik in program else None}
-            for i, c in enumerate(self.calls, 1)]
+            {
+                "call_order": i,
+                "nik": c.nik,
+                "waitlist_rank": c.waitlist_rank,
+                "replaces_nik": c.slot.nik,
+                "slot_start_month": label(c.slot.exit_month + 1),
+                "is_registered": c.nik in registered,
+                "called_on": c.called.isoformat(),
+                "registered_on": min(program[c.nik])[0] if c.nik in program else None,
+            }
+            for i, c in enumerate(self.calls, 1)
+        ]
         last_called = max((c.waitlist_rank for c in self.calls), default=0)
-        skipped = Counter(r for i, row in enumerate(self.waitlist, 1) if i < last_called
-                          for r in self.failing.get(row[3], []))
+        skipped = Counter(
+            r for i, row in enumerate(self.waitlist, 1) if i < last_called for r in self.failing.get(row[3], [])
+        )
         replacements_registered = sum(r["is_registered"] for r in replacement_list)
         return {
             "enrollment": {
@@ -1321,8 +1555,11 @@ class Year:
                 "registered": len(self.participants),
                 "never_registered": participants - len(self.participants),
                 "multiple_kpj": sum(1 for nik in registered if len(program[nik]) > 1),
-                "died_2026": sum(1 for nik in registered if nik in self.deaths
-                                 and self.deaths[nik].year == int(self.w.params["program_year"])),
+                "died_2026": sum(
+                    1
+                    for nik in registered
+                    if nik in self.deaths and self.deaths[nik].year == int(self.w.params["program_year"])
+                ),
                 "enrolled_by_month": dict(sorted(Counter(label(p.enrolled) for p in self.participants).items())),
             },
             "lifecycle": {
@@ -1383,9 +1620,13 @@ class PaymentPlan:
             if kind == "NOT_A_PARTICIPANT":
                 continue
             unpaid_like = kind in ("UNPAID", "AMOUNT_FORMAT", "TOTAL_MISMATCH")
-            pool = [p for p in active if (t, p.nik) not in self.kinds
-                    and not (unpaid_like and p.nik in self.unpaid_once)
-                    and not (kind == "PERIOD_MISMATCH" and t > 0 and (t - 1, p.nik) in self.kinds)]
+            pool = [
+                p
+                for p in active
+                if (t, p.nik) not in self.kinds
+                and not (unpaid_like and p.nik in self.unpaid_once)
+                and not (kind == "PERIOD_MISMATCH" and t > 0 and (t - 1, p.nik) in self.kinds)
+            ]
             for p in rng.sample(pool, min(share_count(rate_min, len(active)), len(pool))):
                 self.mark(t, p.nik, kind)
                 if unpaid_like:
@@ -1402,8 +1643,11 @@ class PaymentPlan:
     def plan_year(self) -> None:
         """Lines outside any participant's covered months."""
         rng, last = self.w.rng, len(self.periods)
-        early = [p for p in self.participants if p.enrolled >= 1 and p.nik not in self.reserved
-                 and p.registered >= self.starts[0] and not p.replacement]
+        early = [
+            p
+            for p in self.participants
+            if p.enrolled >= 1 and p.nik not in self.reserved and p.registered >= self.starts[0] and not p.replacement
+        ]
         count = min(share_count(YEAR_DEFECTS["paid_before_enrolment"], len(self.participants)), len(early))
         for p in rng.sample(early, count):
             self.add_extra(p.enrolled - 1, p.nik, p.name, p.kpj, "PAID_BEFORE_ENROLMENT")
@@ -1447,8 +1691,9 @@ class Lines:
         jkm = int(self.w.params["jkm_monthly_idr"])
         return [str(income), str(jkk), str(jkm), str(jkk + jkm)]
 
-    def line(self, nik: str, name: str, kpj: str, day: dt.date, income: int | None = None,
-             kind: str = "PEMBAYARAN") -> list[str]:
+    def line(
+        self, nik: str, name: str, kpj: str, day: dt.date, income: int | None = None, kind: str = "PEMBAYARAN"
+    ) -> list[str]:
         income = int(self.w.params["declared_income_idr"]) if income is None else income
         ref = f"{self.w.rng.choice(BANKS)}{self.w.rng.randrange(10**11):011d}"
         row = ["", self.label, kpj, nik, name, *self.amounts(income), day.isoformat(), ref, kind]
@@ -1520,8 +1765,7 @@ class Lines:
         return self.rows
 
 
-def classify(expected: int, paid: int, lines: int, last_paid: dt.date | None, died_before: bool,
-             due: dt.date) -> str:
+def classify(expected: int, paid: int, lines: int, last_paid: dt.date | None, died_before: bool, due: dt.date) -> str:
     """program-rules.md section 7: the first category that applies."""
     if paid > 0 and died_before:
         return "PAID_AFTER_DEATH"
@@ -1540,8 +1784,9 @@ def classify(expected: int, paid: int, lines: int, last_paid: dt.date | None, di
     return "MATCHED"
 
 
-def reconcile_period(w: World, t: int, periods, loaded: list[list[str]], participants: list[Participant],
-                     deaths: dict[str, dt.date]) -> tuple[Counter, dict, list[str]]:
+def reconcile_period(
+    w: World, t: int, periods, loaded: list[list[str]], participants: list[Participant], deaths: dict[str, dt.date]
+) -> tuple[Counter, dict, list[str]]:
     """Categories per person from the loaded (not quarantined) lines of one period."""
     year, month = periods[t]
     start, monthly = dt.date(year, month, 1), w.money["monthly_premium_idr"]
@@ -1555,8 +1800,9 @@ def reconcile_period(w: World, t: int, periods, loaded: list[list[str]], partici
             entry[1] += 1
             day = parse_date(row[9])
             entry[2] = day if entry[2] is None else max(entry[2], day)
-    expected = {p.nik: monthly for p in participants
-                if p.enrolled <= t and not (deaths.get(p.nik) and deaths[p.nik] < start)}
+    expected = {
+        p.nik: monthly for p in participants if p.enrolled <= t and not (deaths.get(p.nik) and deaths[p.nik] < start)
+    }
     categories: Counter[str] = Counter()
     unpaid = []
     for nik in sorted(set(paid) | set(expected)):
@@ -1566,13 +1812,17 @@ def reconcile_period(w: World, t: int, periods, loaded: list[list[str]], partici
         categories[category] += 1
         if category == "UNPAID":
             unpaid.append(nik)
-    budget = {"active_participants": len(expected), "expected_idr": monthly * len(expected),
-              "paid_idr": sum(e[0] for e in paid.values())}
+    budget = {
+        "active_participants": len(expected),
+        "expected_idr": monthly * len(expected),
+        "paid_idr": sum(e[0] for e in paid.values()),
+    }
     return categories, budget, unpaid
 
 
-def write_payments(w: World, root: Path, periods, participants: list[Participant], plan: PaymentPlan,
-                   deaths: dict[str, dt.date]) -> dict:
+def write_payments(
+    w: World, root: Path, periods, participants: list[Participant], plan: PaymentPlan, deaths: dict[str, dt.date]
+) -> dict:
     files, payments, budget, unpaid_by_nik = {}, {}, {}, {}
     for t, (year, month) in enumerate(periods):
         lines = Lines(w, t, periods, plan).build(participants)
@@ -1669,13 +1919,14 @@ def generate(out_dir: Path, seed: int, people: int = 40_000, params: dict | None
         "selected": len(selected),
         "waitlist": len(ranked) - len(selected),
         "top_ranked_niks": [r[3] for r in ranked[:20]],
-        "top_waitlist_niks": [r[3] for r in ranked[capacity:capacity + 20]],
+        "top_waitlist_niks": [r[3] for r in ranked[capacity : capacity + 20]],
         "ranking_sha256": hashlib.sha256("\n".join(r[3] for r in ranked).encode()).hexdigest(),
         "selected_sha256": hashlib.sha256("\n".join(sorted(r[3] for r in selected)).encode()).hexdigest(),
         **year.truth(),
         "payments": paid["payments"],
-        "payment_defects": {f"{y}-{m:02d}": dict(sorted(c.items())) for (y, m), c in zip(periods, plan.counts,
-                                                                                       strict=True)},
+        "payment_defects": {
+            f"{y}-{m:02d}": dict(sorted(c.items())) for (y, m), c in zip(periods, plan.counts, strict=True)
+        },
         "budget": paid["budget"],
         "unpaid_streaks": paid["streaks"],
         "defects": dict(sorted(defect_counts.items())),

@@ -23,8 +23,9 @@ from rentan.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT
 # What a build and its validation read besides the data: any change here means a full build
 # (and every check run again: an incremental run keeps the published results of checks that
 # read only carried-over relations).
-PROJECT_FILES = [DBT_PROJECT_DIR / name for name in ("dbt_project.yml", "profiles.yml", "models", "macros",
-                                                      "seeds", "tests")] + [EXPECTATIONS_DIR / "suites"]
+PROJECT_FILES = [
+    DBT_PROJECT_DIR / name for name in ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+] + [EXPECTATIONS_DIR / "suites"]
 
 
 def project_fingerprint() -> str:
@@ -40,13 +41,21 @@ def project_fingerprint() -> str:
 def current_inputs(conn: psycopg.Connection, params: dict, key_fingerprint: str, reselect: bool = False) -> dict:
     """What this run's build would read: per feed its LOADED batch ids, and the rest.
 
-    A `--reselect` build reads no call history (rentan.cohort): it, and the build after it, are full.
+    A `--reselect` build reads no call history (rentan.transform.cohort): it, and the build after it, are full.
     """
-    batches = dict(conn.execute(
-        """select feed, array_agg(batch_id order by batch_id) from meta.load_manifest
-           where status = 'LOADED' group by feed""").fetchall())
-    return {"batches": batches, "params": json.loads(json.dumps(params, sort_keys=True, default=str)),
-            "project": project_fingerprint(), "key": key_fingerprint, "reselect": reselect}
+    batches = dict(
+        conn.execute(
+            """select feed, array_agg(batch_id order by batch_id) from meta.load_manifest
+           where status = 'LOADED' group by feed"""
+        ).fetchall()
+    )
+    return {
+        "batches": batches,
+        "params": json.loads(json.dumps(params, sort_keys=True, default=str)),
+        "project": project_fingerprint(),
+        "key": key_fingerprint,
+        "reselect": reselect,
+    }
 
 
 def plan(conn: psycopg.Connection, inputs: dict) -> tuple[list[str] | None, str]:
@@ -56,12 +65,16 @@ def plan(conn: psycopg.Connection, inputs: dict) -> tuple[list[str] | None, str]
     if published is None or state is None or state[0] != published[0]:
         return None, "full build: the last successful build is not the published one"
     previous = state[1]
-    changed = sorted(name for name in ("params", "project", "key", "reselect")
-                     if previous.get(name, False) != inputs[name])
+    changed = sorted(
+        name for name in ("params", "project", "key", "reselect") if previous.get(name, False) != inputs[name]
+    )
     if changed:
         return None, f"full build: {', '.join(changed)} changed since the published build"
-    feeds = sorted(feed for feed in {*inputs["batches"], *previous["batches"]}
-                   if inputs["batches"].get(feed) != previous["batches"].get(feed))
+    feeds = sorted(
+        feed
+        for feed in {*inputs["batches"], *previous["batches"]}
+        if inputs["batches"].get(feed) != previous["batches"].get(feed)
+    )
     if not feeds:
         return None, "full build: no feed changed since the published build"
     return [f"source:raw.{feed}+" for feed in feeds], f"incremental build: {', '.join(feeds)} changed"

@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rentan.airflow_runner import airflow_env, ensure_metadata_db
+from rentan.pipeline.runner import airflow_env, ensure_metadata_db
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 ADMIN = "admin"
@@ -63,14 +63,16 @@ def start(warehouse_url: str, port: int = 8080) -> LocalAirflow:
     """Start the components in the background; the caller stops them (LocalAirflow.stop)."""
     url = f"http://127.0.0.1:{port}"
     env = airflow_env(warehouse_url)
-    env.update({
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__BASE_URL": url,
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN}:admin",
-    })
+    env.update(
+        {
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__BASE_URL": url,
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN}:admin",
+        }
+    )
     home = Path(env["AIRFLOW_HOME"])
     ensure_metadata_db(env)
     passwords_file = home / "simple_auth_manager_passwords.json.generated"
@@ -81,8 +83,9 @@ def start(warehouse_url: str, port: int = 8080) -> LocalAirflow:
     (home / "logs").mkdir(parents=True, exist_ok=True)
     for name in COMPONENTS:
         with open(home / "logs" / f"serve-{name}.log", "ab") as log:
-            local.processes[name] = subprocess.Popen([str(airflow), name], env=env, stdout=log,
-                                                     stderr=subprocess.STDOUT, start_new_session=True)
+            local.processes[name] = subprocess.Popen(
+                [str(airflow), name], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
     return local
 
 
@@ -90,17 +93,25 @@ def serve(warehouse_url: str, port: int = 8080, ready_timeout: float = 300) -> i
     """Run Airflow until Ctrl-C; print the URL and the admin login once it is healthy."""
     local = start(warehouse_url, port)
     try:
-        print(f"starting Airflow (api-server, scheduler, dag-processor, triggerer); logs: {local.home / 'logs'}",
-              flush=True)
+        print(
+            f"starting Airflow (api-server, scheduler, dag-processor, triggerer); logs: {local.home / 'logs'}",
+            flush=True,
+        )
         deadline = time.monotonic() + ready_timeout
         while not local.healthy():
             if local.exited() or time.monotonic() > deadline:
-                print(f"Airflow did not start ({', '.join(local.exited()) or 'timed out'}): see "
-                      f"{local.home / 'logs'}/serve-*.log", file=sys.stderr)
+                print(
+                    f"Airflow did not start ({', '.join(local.exited()) or 'timed out'}): see "
+                    f"{local.home / 'logs'}/serve-*.log",
+                    file=sys.stderr,
+                )
                 return 1
             time.sleep(2)
-        print(f"Airflow is up: {local.url}\n  login: {ADMIN} / {local.admin_password}\n"
-              f"  DAGs write to the warehouse at {_without_password(warehouse_url)}\nCtrl-C stops it.", flush=True)
+        print(
+            f"Airflow is up: {local.url}\n  login: {ADMIN} / {local.admin_password}\n"
+            f"  DAGs write to the warehouse at {_without_password(warehouse_url)}\nCtrl-C stops it.",
+            flush=True,
+        )
         while not local.exited():
             time.sleep(2)
         print(f"an Airflow component stopped: {', '.join(local.exited())}", file=sys.stderr)

@@ -36,9 +36,9 @@ import psycopg
 import yaml
 from psycopg.conninfo import conninfo_to_dict
 
-from rentan import check_sentences
-from rentan.data_docs_offline import make_offline
 from rentan.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+from rentan.validate import sentences as check_sentences
+from rentan.validate.data_docs import make_offline
 from rentan.warehouse import open_connection
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ class CheckResult:
 
 # -- the suites -----------------------------------------------------------------------
 
+
 def load_suites(directory: Path = SUITES_DIR) -> dict[str, list[Batch]]:
     """Every family's batches, from its YAML file; a malformed check is an error here, not at run time."""
     suites = {}
@@ -116,10 +117,25 @@ def _batch(suite: str, spec: dict, path: Path) -> Batch:
             raise ValueError(f"{where}: give exactly one of `expect` and `unexpected_rows`")
         if c.get("unexpected_rows") and "{batch}" not in c["unexpected_rows"]:
             raise ValueError(f"{where}: unexpected_rows must select from {{batch}}")
-        checks.append(Check(suite, c["name"], c["severity"], " ".join(c.get("description", "").split()),
-                            c.get("expect"), c.get("with") or {}, c.get("unexpected_rows")))
-    return Batch(suite, spec["name"], tuple(spec.get("needs") or ()), spec["query"], tuple(checks),
-                 tuple(spec.get("compares_with") or ()))
+        checks.append(
+            Check(
+                suite,
+                c["name"],
+                c["severity"],
+                " ".join(c.get("description", "").split()),
+                c.get("expect"),
+                c.get("with") or {},
+                c.get("unexpected_rows"),
+            )
+        )
+    return Batch(
+        suite,
+        spec["name"],
+        tuple(spec.get("needs") or ()),
+        spec["query"],
+        tuple(checks),
+        tuple(spec.get("compares_with") or ()),
+    )
 
 
 def suite_names() -> list[str]:
@@ -139,9 +155,16 @@ def _sql_literal(value: Any) -> str:
 
 # -- running them ---------------------------------------------------------------------
 
-def run_checks(url: str, params: dict[str, Any], schemas: dict[str, str], run_name: str | None = None,
-               docs_dir: Path | None = None, carried_over: tuple[str, ...] = (),
-               carried_from: str | None = None) -> list[CheckResult]:
+
+def run_checks(
+    url: str,
+    params: dict[str, Any],
+    schemas: dict[str, str],
+    run_name: str | None = None,
+    docs_dir: Path | None = None,
+    carried_over: tuple[str, ...] = (),
+    carried_from: str | None = None,
+) -> list[CheckResult]:
     """Run every suite against the relations of `schemas` (e.g. ops -> ops_build); build the Data Docs.
 
     An incremental build carries relations over unchanged from the published run `carried_from`
@@ -159,8 +182,10 @@ def run_checks(url: str, params: dict[str, Any], schemas: dict[str, str], run_na
                 runnable.append(batch)
                 continue
             success, details = missing
-            results += [CheckResult(batch.suite, c.name, "fail" if success is False else c.severity, success,
-                                    details=details) for c in batch.checks]
+            results += [
+                CheckResult(batch.suite, c.name, "fail" if success is False else c.severity, success, details=details)
+                for c in batch.checks
+            ]
     values = {**schemas, **{name: _sql_literal(v) for name, v in params.items()}}
     if runnable:
         results += _run_gx(url, params, runnable, values, run_name, docs_dir or data_docs_dir())
@@ -174,12 +199,16 @@ def _previous_results(conn, batch: Batch, run_id: str | None) -> list[CheckResul
     rows = conn.execute(
         """select check_name, severity, success, observed_value, unexpected_count, details
            from audit.validation_results where run_id = %s and suite = %s and check_name = any(%s)""",
-        (run_id, batch.suite, [c.name for c in batch.checks])).fetchall()
+        (run_id, batch.suite, [c.name for c in batch.checks]),
+    ).fetchall()
     if len(rows) < len(batch.checks):
         return None
-    return [CheckResult(batch.suite, name, severity, success, observed, unexpected,
-                        {**details, "carried_over_from": run_id}) for name, severity, success, observed, unexpected,
-            details in rows]
+    return [
+        CheckResult(
+            batch.suite, name, severity, success, observed, unexpected, {**details, "carried_over_from": run_id}
+        )
+        for name, severity, success, observed, unexpected, details in rows
+    ]
 
 
 def _missing_relations(conn, batch: Batch, schemas: dict[str, str]) -> tuple[bool | None, dict] | None:
@@ -208,8 +237,9 @@ def data_docs_dir() -> Path:
     return Path(os.environ.get(DATA_DOCS_ENV) or DEFAULT_DATA_DOCS_DIR)
 
 
-def _run_gx(url: str, params: dict, batches: list[Batch], values: dict[str, str], run_name: str | None,
-            docs_dir: Path) -> list[CheckResult]:
+def _run_gx(
+    url: str, params: dict, batches: list[Batch], values: dict[str, str], run_name: str | None, docs_dir: Path
+) -> list[CheckResult]:
     with _quiet_gx():
         import great_expectations as gx
         from great_expectations.core.run_identifier import RunIdentifier
@@ -225,12 +255,21 @@ def _run_gx(url: str, params: dict, batches: list[Batch], values: dict[str, str]
             suite = context.suites.add(gx.ExpectationSuite(name=name))
             for check in batch.checks:
                 suite.add_expectation(_expectation(check, values))
-            definitions.append(context.validation_definitions.add(gx.ValidationDefinition(
-                name=name, data=asset.add_batch_definition_whole_table("whole"), suite=suite)))
-        checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name="rentan", validation_definitions=definitions,
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-            result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_ROWS}))
+            definitions.append(
+                context.validation_definitions.add(
+                    gx.ValidationDefinition(
+                        name=name, data=asset.add_batch_definition_whole_table("whole"), suite=suite
+                    )
+                )
+            )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name="rentan",
+                validation_definitions=definitions,
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+                result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_ROWS},
+            )
+        )
         try:
             outcome = checkpoint.run(expectation_parameters=params, run_id=RunIdentifier(run_name=run_name))
         finally:
@@ -256,21 +295,32 @@ def _context(docs_dir: Path):
         ProgressBarsConfig,
     )
 
-    site = {"class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}}
-    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(), analytics_enabled=False,
-                               progress_bars=ProgressBarsConfig(globally=False), data_docs_sites={"local": site})
+    site = {
+        "class_name": "SiteBuilder",
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+    }
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+        data_docs_sites={"local": site},
+    )
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
 def _expectation(check: Check, values: dict[str, str]):
     import great_expectations.expectations as gxe
 
-    common = {"meta": {"suite": check.suite, "check": check.name, "severity": check.severity},
-              "severity": SEVERITIES[check.severity], "description": check.description or None}
+    common = {
+        "meta": {"suite": check.suite, "check": check.name, "severity": check.severity},
+        "severity": SEVERITIES[check.severity],
+        "description": check.description or None,
+    }
     if check.unexpected_rows:
-        return gxe.UnexpectedRowsExpectation(unexpected_rows_query=render(check.unexpected_rows, values).strip(),
-                                             **common)
+        return gxe.UnexpectedRowsExpectation(
+            unexpected_rows_query=render(check.unexpected_rows, values).strip(), **common
+        )
     return getattr(gxe, check.expect)(**check.kwargs, **common)
 
 
@@ -289,8 +339,15 @@ def _check_result(r) -> CheckResult:
     count = result.get("unexpected_count")
     if count is None and config.type == "unexpected_rows_expectation":
         count = result.get("observed_value")
-    return CheckResult(config.meta["suite"], config.meta["check"], config.meta["severity"], bool(r.success),
-                       result.get("observed_value"), count, details)
+    return CheckResult(
+        config.meta["suite"],
+        config.meta["check"],
+        config.meta["severity"],
+        bool(r.success),
+        result.get("observed_value"),
+        count,
+        details,
+    )
 
 
 def _exception_message(info) -> str | None:
@@ -299,8 +356,9 @@ def _exception_message(info) -> str | None:
         return None
     if "exception_message" in info:
         return info["exception_message"] if info.get("raised_exception") else None
-    return next((v["exception_message"] for v in info.values()
-                 if isinstance(v, dict) and v.get("raised_exception")), None)
+    return next(
+        (v["exception_message"] for v in info.values() if isinstance(v, dict) and v.get("raised_exception")), None
+    )
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -319,9 +377,15 @@ def sqlalchemy_url(url: str) -> str:
     if host and host.startswith("/"):
         query.update({"host": host, **({"port": str(port)} if port else {})})
         host = port = None
-    return URL.create("postgresql+psycopg2", username=user, password=password, host=host,
-                      port=int(port) if port else None, database=database,
-                      query=query).render_as_string(hide_password=False)
+    return URL.create(
+        "postgresql+psycopg2",
+        username=user,
+        password=password,
+        host=host,
+        port=int(port) if port else None,
+        database=database,
+        query=query,
+    ).render_as_string(hide_password=False)
 
 
 @contextlib.contextmanager
@@ -341,6 +405,7 @@ def _quiet_gx():
 
 # -- results in audit -----------------------------------------------------------------
 
+
 def record_results(conn: psycopg.Connection, run_id: str, results: list[CheckResult]) -> None:
     """Replace the run's results of these suites (a retried task leaves no stale rows)."""
     suites = sorted({r.suite for r in results})
@@ -350,8 +415,20 @@ def record_results(conn: psycopg.Connection, run_id: str, results: list[CheckRes
             cur.executemany(
                 """insert into audit.validation_results (run_id, suite, check_name, severity, success,
                        observed_value, unexpected_count, details) values (%s, %s, %s, %s, %s, %s, %s, %s)""",
-                [(run_id, r.suite, r.check, r.severity, r.success, _json(r.observed_value), r.unexpected_count,
-                  _json(r.details)) for r in results])
+                [
+                    (
+                        run_id,
+                        r.suite,
+                        r.check,
+                        r.severity,
+                        r.success,
+                        _json(r.observed_value),
+                        r.unexpected_count,
+                        _json(r.details),
+                    )
+                    for r in results
+                ],
+            )
 
 
 def _json(value: Any) -> str | None:
@@ -376,13 +453,16 @@ def dbt_test_results(run, manifest_path: Path) -> list[CheckResult]:
 
 # -- for people -----------------------------------------------------------------------
 
+
 def summarize(results: list[CheckResult]) -> str:
     """One line per family: passed / failed / warned / skipped counts."""
     by_suite = defaultdict(Counter)
     for r in results:
         by_suite[r.suite][_outcome(r.success, r.severity)] += 1
-    return "; ".join(f"{suite}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
-                     for suite, counts in sorted(by_suite.items()))
+    return "; ".join(
+        f"{suite}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+        for suite, counts in sorted(by_suite.items())
+    )
 
 
 def describe(r: CheckResult, limit: int = 300) -> str:
@@ -416,7 +496,9 @@ def print_validation_summary(conn: psycopg.Connection, run_id: str | None = None
         run_id = row and row[0]
     rows = conn.execute(
         """select suite, check_name, severity, success, observed_value, unexpected_count, details
-           from audit.validation_results where run_id = %s order by suite, check_name""", (run_id,)).fetchall()
+           from audit.validation_results where run_id = %s order by suite, check_name""",
+        (run_id,),
+    ).fetchall()
     if not rows:
         print("validation: no results yet")
         return None

@@ -32,8 +32,8 @@ from typing import Any
 
 from psycopg.conninfo import conninfo_to_dict
 
-from rentan.migrate import ETL_ROLE
 from rentan.paths import DBT_PROJECT_DIR
+from rentan.warehouse.migrate import ETL_ROLE
 
 # RENTAN_DBT_DIR moves both elsewhere: processes that build at the same time (test workers)
 # must not share dbt's target directory.
@@ -98,9 +98,15 @@ def _os_user() -> str:
     return getpass.getuser()
 
 
-def run_dbt(args: Sequence[str], url: str, params: dict[str, Any], *,
-            extra_vars: dict[str, Any] | None = None, target_path: Path | None = None,
-            timeout: float | None = None) -> DbtRun:
+def run_dbt(
+    args: Sequence[str],
+    url: str,
+    params: dict[str, Any],
+    *,
+    extra_vars: dict[str, Any] | None = None,
+    target_path: Path | None = None,
+    timeout: float | None = None,
+) -> DbtRun:
     """Run `dbt <args>` against the warehouse at `url` with every parameter of `params` as vars.
 
     `extra_vars` are non-programme vars (e.g. build_schema_suffix for write-audit-publish).
@@ -111,25 +117,38 @@ def run_dbt(args: Sequence[str], url: str, params: dict[str, Any], *,
     run_results.unlink(missing_ok=True)  # never report a previous run's results
     variables = {**params, **(extra_vars or {})}
     command = [
-        *DBT_COMMAND, *args,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(target),
-        "--log-path", str(LOG_DIR),
-        "--vars", json.dumps(variables, sort_keys=True, default=str),
+        *DBT_COMMAND,
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(LOG_DIR),
+        "--vars",
+        json.dumps(variables, sort_keys=True, default=str),
         "--no-use-colors",
     ]
     env = {**os.environ, **dbt_env(url), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     started = time.monotonic()
-    completed = subprocess.run(command, env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True,
-                               timeout=timeout, check=False)
+    completed = subprocess.run(
+        command, env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=timeout, check=False
+    )
     seconds = time.monotonic() - started
     output = (completed.stdout or "") + (completed.stderr or "")
     results, invocation_id = _read_run_results(run_results)
     success = completed.returncode == 0 and not any(r["status"] in FAILED_STATUSES for r in results)
-    return DbtRun(args=list(args), success=success, returncode=completed.returncode, seconds=seconds,
-                  results=results, log_tail="\n".join(output.splitlines()[-LOG_TAIL_LINES:]),
-                  invocation_id=invocation_id)
+    return DbtRun(
+        args=list(args),
+        success=success,
+        returncode=completed.returncode,
+        seconds=seconds,
+        results=results,
+        log_tail="\n".join(output.splitlines()[-LOG_TAIL_LINES:]),
+        invocation_id=invocation_id,
+    )
 
 
 def _read_run_results(path: Path) -> tuple[list[dict[str, Any]], str | None]:
@@ -149,16 +168,22 @@ def _read_run_results(path: Path) -> tuple[list[dict[str, Any]], str | None]:
     return results, document.get("metadata", {}).get("invocation_id")
 
 
-def build(url: str, params: dict[str, Any], select: str | Sequence[str] | None = None, *,
-          unit_tests: bool = True, extra_vars: dict[str, Any] | None = None,
-          target_path: Path | None = None) -> DbtRun:
+def build(
+    url: str,
+    params: dict[str, Any],
+    select: str | Sequence[str] | None = None,
+    *,
+    unit_tests: bool = True,
+    extra_vars: dict[str, Any] | None = None,
+    target_path: Path | None = None,
+) -> DbtRun:
     """`dbt build`: seeds, models, data tests and (unless unit_tests=False) unit tests, in DAG order.
 
     `select` is a dbt selection (one string or several); None builds the whole project.
     The pseudonym key is installed first: the BI marts' person_key needs it.
     """
-    from rentan.pseudonym import install_key
     from rentan.warehouse import connect
+    from rentan.warehouse.pseudonym import install_key
 
     with connect(url) as conn:
         install_key(conn)
@@ -171,17 +196,17 @@ def build(url: str, params: dict[str, Any], select: str | Sequence[str] | None =
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m rentan.dbt_runner env [URL]`: shell exports of the RENTAN_DB_* variables.
+    """`python -m rentan.transform.dbt_runner env [URL]`: shell exports of the RENTAN_DB_* variables.
 
     For running dbt or sqlfluff's dbt templater by hand against the warehouse (the
     embedded one unless WAREHOUSE_URL or URL says otherwise):
-        eval "$(.venv/bin/python -m rentan.dbt_runner env)" && .venv/bin/sqlfluff lint dbt_project
+        eval "$(.venv/bin/python -m rentan.transform.dbt_runner env)" && .venv/bin/sqlfluff lint dbt_project
     """
     import shlex
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] != "env" or len(argv) > 2:
-        print("usage: python -m rentan.dbt_runner env [URL]", file=sys.stderr)
+        print("usage: python -m rentan.transform.dbt_runner env [URL]", file=sys.stderr)
         return 2
     from rentan.warehouse import warehouse_url
 

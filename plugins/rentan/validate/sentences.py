@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import dict_row
 
-from rentan.publish import build_schemas
+from rentan.publish.swap import build_schemas
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def key(result) -> str:
 
 def sentence(conn: psycopg.Connection, result, run_id: str | None = None) -> str:
     """`name: the sentence with its numbers` for a catalogued check; validate.describe's text otherwise."""
-    from rentan.validate import describe
+    from rentan.validate.suites import describe
 
     entry = SENTENCES.get(key(result))
     if entry is None:
@@ -105,8 +105,9 @@ def _schemas(conn: psycopg.Connection, run_id: str | None) -> dict[str, str]:
     """Where the run's relations are: the build schemas while they are this run's, else the published ones."""
     builds = build_schemas()
     if run_id is not None:
-        row = conn.execute("select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = %s",
-                           (builds["ops"],)).fetchone()
+        row = conn.execute(
+            "select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = %s", (builds["ops"],)
+        ).fetchone()
         if row is not None and row[0] == run_id:
             return builds
     return {schema: schema for schema in builds}

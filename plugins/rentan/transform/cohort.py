@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from rentan.validate import CheckResult
+from rentan.validate.suites import CheckResult
 
 SUITE = "cohort"
 SELECTION_FEEDS = ("dtsen", "dukcapil", "bpjs_kepesertaan")

@@ -76,9 +76,14 @@ def publish(conn: psycopg.Connection, run_id: str, required_suites: list[str]) -
         version = conn.execute(
             """insert into meta.publish_log (run_id, relations, inputs)
                values (%s, %s, (select inputs from meta.build_state where run_id = %s)) returning version""",
-            (run_id, relations, run_id)).fetchone()[0]
-    return {"version": version, "run_id": run_id, "relations": relations,
-            "carried_over": [f"{published}.{name}" for _, published, name in carried_over]}
+            (run_id, relations, run_id),
+        ).fetchone()[0]
+    return {
+        "version": version,
+        "run_id": run_id,
+        "relations": relations,
+        "carried_over": [f"{published}.{name}" for _, published, name in carried_over],
+    }
 
 
 def check_build_is_of(conn, run_id: str) -> None:
@@ -86,8 +91,9 @@ def check_build_is_of(conn, run_id: str) -> None:
     for schema, build in build_schemas().items():
         if not conn.execute("select 1 from pg_namespace where nspname = %s", (schema,)).fetchone():
             raise PublishRefused(f"schema {schema} is missing: its grants come from it (see migrations V001, V013)")
-        row = conn.execute("select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = %s",
-                           (build,)).fetchone()
+        row = conn.execute(
+            "select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = %s", (build,)
+        ).fetchone()
         if row is None:
             raise PublishRefused(f"there is no {build} schema: run the build first")
         if row[0] != run_id:
@@ -97,7 +103,9 @@ def check_build_is_of(conn, run_id: str) -> None:
 def _check_validated(conn, run_id: str, required_suites: list[str]) -> None:
     rows = conn.execute(
         """select suite, array_agg(check_name order by check_name) filter (where success is false and severity = 'fail')
-           from audit.validation_results where run_id = %s group by suite""", (run_id,)).fetchall()
+           from audit.validation_results where run_id = %s group by suite""",
+        (run_id,),
+    ).fetchall()
     failed = [f"{suite}.{check}" for suite, checks in rows for check in checks or []]
     if failed:
         raise PublishRefused(f"run {run_id} failed fail-level checks: {', '.join(failed)}")
@@ -122,7 +130,9 @@ def _check_no_outside_views(conn) -> list[tuple[str, str, str]]:
            join pg_namespace as used_ns on used.relnamespace = used_ns.oid
            where view_ns.nspname = any(%s) and used.oid <> view.oid and not used_ns.nspname = any(%s)
              and used_ns.nspname not in ('pg_catalog', 'information_schema')
-           order by 1, 2, 3, 4""", (list(build_schemas().values()), list(build_schemas().values()))).fetchall()
+           order by 1, 2, 3, 4""",
+        (list(build_schemas().values()), list(build_schemas().values())),
+    ).fetchall()
     published_of = {build: schema for schema, build in build_schemas().items()}
     carried_over, outside = [], []
     for view_ns, view, used_ns, used in rows:
@@ -131,8 +141,9 @@ def _check_no_outside_views(conn) -> list[tuple[str, str, str]]:
         else:
             outside.append(f"{view_ns}.{view} reads {used_ns}.{used}")
     if outside:
-        raise PublishRefused(f"views would break when what they read is rebuilt: {', '.join(outside)}; "
-                             "materialize them as tables")
+        raise PublishRefused(
+            f"views would break when what they read is rebuilt: {', '.join(outside)}; materialize them as tables"
+        )
     return carried_over
 
 
@@ -147,8 +158,7 @@ def carried_over(conn) -> tuple[tuple[str, ...], str | None]:
 def _keep_published(conn, build: str, published: str, name: str) -> None:
     """A carried-over relation: the published table replaces its view in the build, then swaps back in."""
     conn.execute(sql.SQL("drop view {}").format(sql.Identifier(build, name)))
-    conn.execute(sql.SQL("alter table {} set schema {}").format(sql.Identifier(published, name),
-                                                                 sql.Identifier(build)))
+    conn.execute(sql.SQL("alter table {} set schema {}").format(sql.Identifier(published, name), sql.Identifier(build)))
 
 
 def _relations(conn) -> list[str]:
@@ -157,7 +167,8 @@ def _relations(conn) -> list[str]:
     rows = conn.execute(
         """select n.nspname, c.relname from pg_class c join pg_namespace n on c.relnamespace = n.oid
            where n.nspname = any(%s) and c.relkind in ('r', 'v', 'm', 'p') order by 1, 2""",
-        (list(names),)).fetchall()
+        (list(names),),
+    ).fetchall()
     return [f"{names[schema]}.{name}" for schema, name in rows]
 
 
@@ -165,11 +176,14 @@ def _lock_published(conn) -> None:
     """Lock every relation of ops and marts, all or none, retrying until LOCK_WAIT_SECONDS."""
     names = conn.execute(
         """select n.nspname, c.relname from pg_class c join pg_namespace n on c.relnamespace = n.oid
-           where n.nspname = any(%s) and c.relkind in ('r', 'v', 'm', 'p')""", (list(PUBLISHED),)).fetchall()
+           where n.nspname = any(%s) and c.relkind in ('r', 'v', 'm', 'p')""",
+        (list(PUBLISHED),),
+    ).fetchall()
     if not names:
         return
     lock = sql.SQL("lock table {} in access exclusive mode nowait").format(
-        sql.SQL(", ").join(sql.Identifier(schema, name) for schema, name in names))
+        sql.SQL(", ").join(sql.Identifier(schema, name) for schema, name in names)
+    )
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         try:
@@ -193,13 +207,17 @@ def _swap(conn, schema: str) -> None:
     grants = conn.execute(
         """select coalesce((select rolname from pg_roles where oid = acl.grantee), 'public'), acl.privilege_type
            from pg_namespace as n, aclexplode(n.nspacl) as acl
-           where n.nspname = %s and acl.grantee <> n.nspowner""", (schema,)).fetchall()
+           where n.nspname = %s and acl.grantee <> n.nspowner""",
+        (schema,),
+    ).fetchall()
     defaults = conn.execute(
         """select (select rolname from pg_roles where oid = d.defaclrole), d.defaclobjtype,
                   coalesce((select rolname from pg_roles where oid = acl.grantee), 'public'), acl.privilege_type
            from pg_default_acl as d join pg_namespace as n on d.defaclnamespace = n.oid,
                 aclexplode(d.defaclacl) as acl
-           where n.nspname = %s""", (schema,)).fetchall()
+           where n.nspname = %s""",
+        (schema,),
+    ).fetchall()
     conn.execute(sql.SQL("drop schema if exists {} cascade").format(previous))
     conn.execute(sql.SQL("alter schema {} rename to {}").format(target, previous))
     conn.execute(sql.SQL("alter schema {} rename to {}").format(build, target))
@@ -209,9 +227,11 @@ def _swap(conn, schema: str) -> None:
         if privilege == "USAGE":  # the relations already built: the defaults below are for later ones
             conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(target, role))
     for owner, kind, grantee, privilege in defaults:
-        conn.execute(sql.SQL("alter default privileges for role {} in schema {} grant {} on {} to {}").format(
-            sql.Identifier(owner), target, sql.SQL(privilege), sql.SQL(DEFAULT_ACL_OBJECTS[kind]),
-            _grantee(grantee)))
+        conn.execute(
+            sql.SQL("alter default privileges for role {} in schema {} grant {} on {} to {}").format(
+                sql.Identifier(owner), target, sql.SQL(privilege), sql.SQL(DEFAULT_ACL_OBJECTS[kind]), _grantee(grantee)
+            )
+        )
     conn.execute(sql.SQL("drop schema {} cascade").format(previous))
 
 

@@ -69,5 +69,6 @@ def install_key(conn: psycopg.Connection, key: bytes | None = None) -> str:
             """insert into secret.pseudonym_key (k_ipad, k_opad, key_fingerprint) values (%s, %s, %s)
                on conflict (one_row) do update set k_ipad = excluded.k_ipad, k_opad = excluded.k_opad,
                    key_fingerprint = excluded.key_fingerprint, installed_at = clock_timestamp()""",
-            (k_ipad, k_opad, key_fingerprint))
+            (k_ipad, k_opad, key_fingerprint),
+        )
     return key_fingerprint

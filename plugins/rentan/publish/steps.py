@@ -1,0 +1,52 @@
+"""Publish: only if every declared check passed, one transaction swaps the build into ops and
+marts and logs the version in meta.publish_log (and the run in meta.run_log).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from rentan.publish import swap as publisher
+from rentan.transform import TransformFailed, cohort
+from rentan.validate import suites as validator
+from rentan.warehouse import connect, warehouse_url
+from rentan.warehouse.locks import stage_lock
+
+log = logging.getLogger(__name__)
+
+
+def publish(run_id: str, seconds: dict | None = None, reselect: str | None = None) -> dict:
+    """Swap the validated build into ops and marts; record the version in meta.publish_log and meta.run_log,
+    and a change of the selected cohort in audit.cohort_decisions, in the same transaction."""
+    started = time.monotonic()
+    url = warehouse_url()
+    with stage_lock(url, "publish", run_id), connect(url) as conn:
+        try:
+            with conn.transaction():
+                change = cohort.compare(conn, publisher.build_schemas()["ops"])
+                published = publisher.publish(
+                    conn, run_id, [*validator.suite_names(), validator.DBT_SUITE, cohort.SUITE]
+                )
+                cohort.record(conn, run_id, change, reselect)
+                cohort.record_calls(conn, run_id, reselect)
+        except publisher.PublishRefused as refused:
+            raise TransformFailed(f"not published: {refused}") from None
+        conn.execute(
+            """insert into meta.run_log (run_id, dag_id, summary) values (%s, 'rentan_transform', %s)
+               on conflict (run_id, dag_id) do update
+               set summary = excluded.summary, finished_at = clock_timestamp()""",
+            (
+                run_id,
+                json.dumps(
+                    {
+                        "published_version": published["version"],
+                        "relations": published["relations"],
+                        "seconds": {**(seconds or {}), "publish": round(time.monotonic() - started, 2)},
+                    }
+                ),
+            ),
+        )
+    log.info("published version %d of run %s: %s", published["version"], run_id, ", ".join(published["relations"]))
+    return published

@@ -1,0 +1,86 @@
+"""Build: `dbt build` into ops_build / marts_build (staging and intermediate in place), dbt's
+tests included; per-node results in audit.dbt_results, tests also in audit.validation_results.
+Raises TransformFailed naming what failed; ops and marts stay as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rentan.parameters import load_parameters
+from rentan.publish import swap as publisher
+from rentan.transform import TransformFailed, cohort, dbt_runner, incremental
+from rentan.validate import suites as validator
+from rentan.warehouse import connect, warehouse_url
+from rentan.warehouse.locks import stage_lock
+from rentan.warehouse.migrate import migrate
+from rentan.warehouse.pseudonym import fingerprint, load_key
+
+log = logging.getLogger(__name__)
+
+
+def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, reselect: str | None = None) -> dict:
+    """Run `dbt build` into the build schemas with the run's parameters; log each node; fail loudly.
+
+    Only what depends on the feeds that changed since the published build is rebuilt, when
+    nothing else changed (rentan.transform.incremental); otherwise everything. Once anyone is enrolled
+    the build keeps the published cohort's size unless `reselect` says why not (rentan.transform.cohort).
+    """
+    params = load_parameters(overrides)
+    url = warehouse_url()
+    # No file lands half-way through the build, and one build at a time (locks.py).
+    with stage_lock(url, "ingest", run_id), stage_lock(url, "transform", run_id):
+        with connect(url) as conn:
+            migrate(conn)
+            publisher.reset_build(conn)
+            inputs = incremental.current_inputs(conn, params, fingerprint(load_key()), reselect=bool(reselect))
+            cohort_size = cohort.frozen_size(conn, reselect)
+            select, why = incremental.plan(conn, inputs)
+            incremental.forget(conn)
+        log.info(why)
+        run = dbt_runner.build(
+            url,
+            params,
+            select=select,
+            unit_tests=unit_tests,
+            extra_vars={
+                "build_schema_suffix": publisher.BUILD_SUFFIX,
+                "carry_over": bool(select),
+                "cohort_size": cohort_size,
+                "forget_calls": bool(reselect),
+            },
+        )
+        tests = validator.dbt_test_results(run, dbt_runner.TARGET_DIR / "manifest.json")
+        with connect(url) as conn:
+            with conn.transaction():
+                record_dbt_results(conn, run_id, run)
+            validator.record_results(conn, run_id, tests)
+            if run.success:
+                publisher.mark_build(conn, run_id)
+                incremental.remember(conn, run_id, inputs)
+    for node in run.results:
+        log.info("%-8s %7.2fs  %s %s", node["status"], node["seconds"] or 0, node["unique_id"], node["message"] or "")
+    if not run.success:
+        raise TransformFailed(run.summary())
+    log.info("dbt build: %d nodes in %.1fs; %s", len(run.results), run.seconds, validator.summarize(tests))
+    return {
+        "nodes": len(run.results),
+        "params": params,
+        "incremental": bool(select),
+        "seconds": {"build": round(run.seconds, 1)},
+    }
+
+
+def record_dbt_results(conn, run_id: str, run) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            """insert into audit.dbt_results (run_id, invocation_id, unique_id, resource_type, status, seconds, message)
+               values (%s, %s, %s, %s, %s, %s, %s)
+               on conflict (run_id, unique_id) do update set invocation_id = excluded.invocation_id,
+                   status = excluded.status, seconds = excluded.seconds, message = excluded.message,
+                   recorded_at = clock_timestamp()""",
+            [
+                (run_id, run.invocation_id, n["unique_id"], n["resource_type"], n["status"], n["seconds"], n["message"])
+                for n in run.results
+            ],
+        )

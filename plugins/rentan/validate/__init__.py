@@ -1,0 +1,1 @@
+"""Validate: the Great Expectations suites and the cohort checks on a build (the audit of write-audit-publish)."""

@@ -1,0 +1,69 @@
+"""Validate: the Great Expectations suites of expectations/ and the cohort checks on the run's build;
+results in audit.validation_results, Data Docs in expectations/uncommitted/data_docs.
+Raises TransformFailed naming the fail-level checks that failed; nothing is published.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from rentan.parameters import load_parameters
+from rentan.publish import swap as publisher
+from rentan.transform import TransformFailed, cohort
+from rentan.validate import sentences as check_sentences
+from rentan.validate import suites as validator
+from rentan.warehouse import connect, warehouse_url
+from rentan.warehouse.locks import stage_lock
+
+log = logging.getLogger(__name__)
+
+
+def validate(run_id: str, overrides: dict | None, seconds: dict | None = None, reselect: str | None = None) -> dict:
+    """Run the GX suites and the cohort checks on the run's build, record every result, fail naming the failures.
+
+    `seconds` are the earlier steps' durations, passed on to publish for meta.run_log (rentan bench).
+    """
+    params = load_parameters(overrides)
+    url = warehouse_url()
+    started = time.monotonic()
+    with stage_lock(url, "transform", run_id):
+        with connect(url) as conn:
+            try:
+                publisher.check_build_is_of(conn, run_id)
+                carried_over, carried_from = publisher.carried_over(conn)
+            except publisher.PublishRefused as refused:
+                raise TransformFailed(f"nothing to validate: {refused}") from None
+        results = validator.run_checks(
+            url,
+            params,
+            publisher.build_schemas(),
+            run_name=run_id,
+            carried_over=carried_over,
+            carried_from=carried_from,
+        )
+        with connect(url) as conn:
+            results += cohort.checks(conn, run_id, publisher.build_schemas(), reselect)
+            validator.record_results(conn, run_id, results)
+    seconds_taken = time.monotonic() - started
+    log.info("validation: %d checks in %.1fs; %s", len(results), seconds_taken, validator.summarize(results))
+    with connect(url) as conn:
+        for r in results:
+            if r.success is False and not r.blocking:  # a readable sentence with its numbers, then the check
+                log.warning("WARNED %s [%s]", check_sentences.sentence(conn, r, run_id), r.label)
+            elif r.success is not True:
+                level = logging.ERROR if r.blocking else logging.INFO
+                log.log(level, "%s %s", "FAILED" if r.blocking else "SKIPPED", validator.describe(r))
+    log.info("Data Docs: %s", validator.data_docs_dir() / "index.html")
+    blocking = [r for r in results if r.blocking]
+    if blocking:
+        raise TransformFailed(
+            f"validation failed, not published: {'; '.join(validator.describe(r) for r in blocking)} "
+            "(all results: audit.validation_results)"
+        )
+    return {
+        "checks": len(results),
+        "seconds": {**(seconds or {}), "validate": round(seconds_taken, 1)},
+        "warned": [r.label for r in results if r.success is False],
+        "skipped": [r.label for r in results if r.success is None],
+    }
