@@ -6,6 +6,7 @@ import os
 
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
 from rentan.ingest import steps
 from rentan.ingest.loader import FileRejected
 from rentan.paths import REPO_ROOT

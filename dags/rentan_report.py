@@ -5,6 +5,7 @@ from __future__ import annotations
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 from airflow.sdk.configuration import conf
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
 from rentan.pipeline.assets import MARTS_ASSET
 from rentan.pipeline.dag_policy import DEFAULT_ARGS, REPORT_SCHEDULE, report_deadline
 

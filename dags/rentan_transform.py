@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from airflow.sdk import AssetAny, Param, dag, task
+
 from rentan.pipeline.assets import MARTS_ASSET, RAW_ASSETS
 from rentan.pipeline.dag_policy import DEFAULT_ARGS, fail_without_retry
 

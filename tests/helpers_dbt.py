@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 from psycopg.rows import dict_row
+
 from rentan.ingest.landing import scan, split_new_and_loaded
 from rentan.ingest.loader import load_file
 from rentan.publish import steps as publish_step

@@ -11,6 +11,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
 from rentan.pipeline import dag_policy
 from rentan.pipeline.dag_policy import ALERT_WEBHOOK_ENV, notify_failure
 

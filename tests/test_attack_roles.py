@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from psycopg import sql
+
 from rentan.parameters import load_parameters
 from rentan.transform import steps as transform_step
 from rentan.validate import suites as validate
 from rentan.warehouse import connect
-
 from tests.helpers_dbt import load_landing, migrated_database, publish_run
 
 synth = pytest.importorskip("rentan_dev.synth")

@@ -21,12 +21,12 @@ import pytest
 import requests
 import yaml
 from psycopg import sql
+
 from rentan.parameters import load_parameters
 from rentan.transform import dbt_runner
 from rentan_dev import bi
 from rentan_dev.bi_browser import CHROMIUM, VIEWPORT, dashboards, launch, load_dashboard, login
 from rentan_dev.synth import generate
-
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 
 OUTSIDE_MARTS = [

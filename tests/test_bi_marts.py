@@ -12,11 +12,11 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from psycopg import sql
+
 from rentan.parameters import load_parameters
 from rentan.transform import dbt_runner
 from rentan.warehouse.pseudonym import KEY_ENV
 from rentan_dev.synth import generate
-
 from tests.helpers_dbt import load_landing, migrated_database, query
 
 # Columns that would carry personal data (program-rules.md section 8).

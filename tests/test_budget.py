@@ -12,11 +12,11 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+
 from rentan.parameters import load_parameters
 from rentan.reports import build_report
 from rentan.transform import dbt_runner
 from rentan.warehouse import connect
-
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 from tests.test_enrollment import PREMIUM, nik, write_memberships, write_payments, write_people
 

@@ -6,10 +6,10 @@ the cohort. Runs through the transform steps (build, validate, publish) on a gen
 from __future__ import annotations
 
 import pytest
+
 from rentan.parameters import load_parameters
 from rentan.transform import TransformFailed
 from rentan.validate import suites as validate
-
 from tests.helpers_dbt import load_landing, migrated_database, publish_run, query
 
 synth = pytest.importorskip("rentan_dev.synth")

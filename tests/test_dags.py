@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rentan.paths import DAGS_DIR
 from rentan.pipeline.dag_policy import OWNER, notify_failure
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from rentan.validate import suites as validate
 
 ASSET = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)=\"([^\"]+)\"", re.I)

@@ -10,11 +10,11 @@ import csv
 import json
 
 import pytest
+
 from rentan.parameters import load_parameters
 from rentan.reports.exports import export_registration
 from rentan.transform import dbt_runner
 from rentan.warehouse import connect
-
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 
 DTSEN_HEADER = (

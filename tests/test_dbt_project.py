@@ -6,6 +6,7 @@ import configparser
 import re
 
 import pytest
+
 from rentan.parameters import load_parameters
 from rentan.paths import DBT_PROJECT_DIR, REPO_ROOT
 from rentan.transform.dbt_runner import DbtRun, dbt_env

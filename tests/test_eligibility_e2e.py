@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+
 from rentan.parameters import load_parameters
 from rentan.transform import dbt_runner
-
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 
 PEOPLE = 4000

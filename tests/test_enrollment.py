@@ -18,9 +18,9 @@ was never called: NOT_A_PARTICIPANT.
 from __future__ import annotations
 
 import pytest
+
 from rentan.parameters import load_parameters
 from rentan.transform import dbt_runner
-
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 
 BEKASI, JAKARTA = "3275011001", "3171011001"

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from psycopg import sql
+
 from rentan import cli
 from rentan.parameters import load_parameters
 from rentan.pipeline.status import print_status
@@ -25,7 +26,6 @@ from rentan.transform import dbt_runner
 from rentan.validate import sentences as check_sentences
 from rentan.validate import suites as validate
 from rentan.warehouse import connect
-
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 
 BEKASI = "3275011001"

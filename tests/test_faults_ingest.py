@@ -12,11 +12,11 @@ import os
 import time
 
 import pytest
+
 from rentan.ingest import landing as landing_module
 from rentan.ingest.landing import scan, split_new_and_loaded
 from rentan.parameters import load_parameters
 from rentan.transform import dbt_runner
-
 from tests.factories import (
     DTSEN_HEADER,
     DTSEN_ROW,

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+
 from rentan.ingest import steps
 from rentan.ingest.landing import scan
 from rentan.parameters import load_parameters
@@ -35,7 +36,6 @@ from rentan.transform import steps as transform_step
 from rentan.validate import steps as validate_step
 from rentan.validate import suites as validate
 from rentan.warehouse import ConfigurationError, connect, locks, warehouse_url
-
 from tests.factories import DTSEN_HEADER, DTSEN_ROW, write
 from tests.helpers_dbt import load_landing, migrated_database, publish_run
 from tests.test_validation import PEOPLE, reader_logins, what_readers_see
@@ -359,6 +359,7 @@ def test_task_code_without_a_configured_warehouse_raises_naming_what_to_set(monk
 )
 def test_warehouse_and_configuration_errors_fail_a_task_without_airflow_retries(error, message):
     from airflow.sdk.exceptions import AirflowFailException
+
     from rentan.pipeline.dag_policy import fail_without_retry
 
     with pytest.raises(AirflowFailException, match=message):

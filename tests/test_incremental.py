@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 from psycopg import sql
+
 from rentan.parameters import load_parameters
 from rentan.transform import incremental
 from rentan.validate import suites as validate
 from rentan.warehouse import connect
-
 from tests.helpers_dbt import load_landing, migrated_database, publish_run, query
 from tests.test_validation import PEOPLE
 

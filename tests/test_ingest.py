@@ -8,9 +8,9 @@ import time
 
 import psycopg
 import pytest
+
 from rentan.ingest.contracts import CONTRACTS
 from rentan.ingest.landing import scan, split_new_and_loaded
-
 from tests.factories import (
     DTSEN_HEADER,
     DTSEN_ROW,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+
 from rentan.parameters import FORMS, load_parameters
 from rentan.paths import PARAMETERS_FILE
 

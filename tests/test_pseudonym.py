@@ -7,6 +7,7 @@ import hmac
 
 import psycopg
 import pytest
+
 from rentan.paths import DBT_PROJECT_DIR
 from rentan.warehouse import pseudonym
 

@@ -8,9 +8,9 @@ import time
 
 import psycopg
 import pytest
+
 from rentan.publish import swap as publish
 from rentan.warehouse import connect
-
 from tests.test_validation import reader_logins
 
 ROWS = 500

@@ -9,9 +9,9 @@ build (with every unit test) is shared by the module; a small quota makes a wait
 from __future__ import annotations
 
 import pytest
+
 from rentan.parameters import load_parameters
 from rentan.transform import dbt_runner
-
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 
 PEOPLE = 4000

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+
 from rentan import cli
 from rentan.parameters import load_parameters
 from rentan.paths import DAGS_DIR, REPO_ROOT
@@ -34,7 +35,6 @@ from rentan.reports import (
 from rentan.reports.formatting import NO_KPJ, clean_text, mask_name, mask_nik, mask_raw_line, month_id, rupiah
 from rentan.transform import dbt_runner
 from rentan.warehouse import connect
-
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 
 PEOPLE = 2500
@@ -575,6 +575,7 @@ def test_period_for_run(warehouse):
 
 def test_report_dag_runs_monthly_and_on_the_marts_asset():
     from airflow.dag_processing.dagbag import DagBag
+
     from rentan.pipeline.assets import MARTS_ASSET
     from rentan.pipeline.dag_policy import REPORT_SCHEDULE
 

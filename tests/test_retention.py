@@ -6,7 +6,6 @@ import datetime as dt
 
 from rentan.parameters import load_parameters
 from rentan.warehouse.retention import purge
-
 from tests.factories import DTSEN_HEADER, DTSEN_ROW, GOOD_NIK, PAYMENT_HEADER, load_all, write
 
 PAYMENT = f"A1,2025-11,KPJ1,{GOOD_NIK},Siti,1000000,10000,6800,16800,2025-11-05,REF,PEMBAYARAN"

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from psycopg import sql
+
 from rentan.warehouse import connect
 from rentan.warehouse import migrate as migrations
 

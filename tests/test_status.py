@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from rentan.pipeline.status import print_status
 
 

@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+
 import rentan
 from rentan.paths import SEEDS_DIR
 from rentan_dev.synth import generate

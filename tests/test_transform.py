@@ -11,13 +11,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from rentan.parameters import load_parameters
 from rentan.paths import DAGS_DIR
 from rentan.pipeline.assets import MARTS_ASSET
 from rentan.pipeline.runner import test_dag as run_dag
 from rentan.validate import suites as validate
 from rentan.warehouse import connect
-
 from tests.helpers_dbt import load_landing, migrated_database
 from tests.test_validation import PEOPLE, reader_logins
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from psycopg import sql
+
 from rentan.parameters import load_parameters
 from rentan.pipeline.status import print_status
 from rentan.publish import steps as publish_step
@@ -24,7 +25,6 @@ from rentan.transform import steps as transform_step
 from rentan.validate import steps as validate_step
 from rentan.validate import suites as validate
 from rentan.warehouse import connect
-
 from tests.helpers_dbt import load_landing, migrated_database, publish_run
 
 synth = pytest.importorskip("rentan_dev.synth")

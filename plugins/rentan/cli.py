@@ -57,9 +57,8 @@ def cmd_warehouse(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from rentan_dev.synth import generate
-
     from rentan.parameters import load_parameters
+    from rentan_dev.synth import generate
 
     started = time.time()
     truth = generate(Path(args.out), seed=args.seed, people=args.people, params=load_parameters(args.params))

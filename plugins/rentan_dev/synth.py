@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faker import Faker
+
 from rentan.parameters import load_parameters
 from rentan.paths import SEEDS_DIR
 
