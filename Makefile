@@ -36,6 +36,7 @@ test: install
 # sqlfluff's dbt templater connects to the warehouse: the env line points it at one.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	eval "$$($(BIN)/python -m rentan.transform.dbt_runner env)" && $(BIN)/sqlfluff lint dbt_project
 
 bench: install

@@ -1,4 +1,4 @@
-"""ruff and sqlfluff stay clean: CI fails on a lint error like on any other."""
+"""ruff (lint and format) and sqlfluff stay clean: CI fails on a lint error like on any other."""
 
 from __future__ import annotations
 
@@ -16,6 +16,11 @@ BIN = Path(sys.executable).parent
 def test_ruff_is_clean():
     done = subprocess.run([str(BIN / "ruff"), "check", "."], cwd=REPO_ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
+
+
+def test_ruff_format_is_clean():
+    done = subprocess.run([str(BIN / "ruff"), "format", "--check", "."], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, f"not ruff-formatted (run `ruff format .`):\n{done.stdout}"
 
 
 def test_sqlfluff_is_clean(server_url):
