@@ -220,7 +220,7 @@ def cmd_airflow(args) -> int:
 def cmd_bench(args) -> int:
     from rentan_dev.bench import print_bench, run_bench
 
-    print_bench(run_bench(args.people, Path(args.out)))
+    print_bench(run_bench(args.people, Path(args.out), reuse=Path(args.landing) if args.landing else None))
     print(f"\nwrote {args.out}")
     return 0
 
@@ -331,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure the pipeline at scale on a fresh warehouse")
     bench.add_argument("--people", type=int, default=2_600_000)
     bench.add_argument("--out", default="bench.json")
+    bench.add_argument("--landing", help="a landing area from `rentan generate` to measure on (default: generate one)")
     bench.set_defaults(func=cmd_bench)
 
     status = sub.add_parser("status", help="last runs, loads, quarantine, validation and publication in one screen")

@@ -77,15 +77,25 @@ def rentan(*args: str, url: str) -> float:
     return time.perf_counter() - started
 
 
-def run_bench(people: int, out: Path) -> dict:
+def link_landing(source: Path, landing: Path) -> dict:
+    """A landing area generated earlier (`rentan generate`), hard-linked so the bench never writes into it."""
+    truth_file = source / "synth_truth.json"
+    if not truth_file.is_file():
+        raise ValueError(f"{source} is not a generated landing area: it has no synth_truth.json")
+    shutil.copytree(source, landing, copy_function=os.link)
+    return json.loads(truth_file.read_text())
+
+
+def run_bench(people: int, out: Path, reuse: Path | None = None) -> dict:
     home = Path(tempfile.mkdtemp(prefix="rentan-bench-"))
     warehouse = EmbeddedWarehouse(home / "warehouse")
     try:
         url = warehouse.start()
         landing, held_back = home / "landing", home / "held_back"
         started = time.perf_counter()
-        truth = generate(landing, seed=SEED, people=people)
-        generate_s = time.perf_counter() - started
+        truth = link_landing(reuse, landing) if reuse else generate(landing, seed=SEED, people=people)
+        people = truth["people"]
+        generate_s = None if reuse else time.perf_counter() - started
         last_payment = sorted((landing / "bpjs_iuran").iterdir())[-1]
         held_back.mkdir()
         shutil.move(last_payment, held_back / last_payment.name)
@@ -118,7 +128,7 @@ def run_bench(people: int, out: Path) -> dict:
             steps = {**step_seconds(conn, "full"), **step_seconds(conn, "incremental")}
         result = {
             "people": people,
-            "generate_s": round(generate_s, 1),
+            "generate_s": generate_s and round(generate_s, 1),
             "feeds": feeds,
             **steps,
             "load_vs_copy": min(f["vs_copy"] for f in feeds.values()),
@@ -146,7 +156,8 @@ def step_seconds(conn: psycopg.Connection, run: str) -> dict:
 
 def print_bench(result: dict) -> None:
     print(
-        f"rentan bench: {result['people']:,} people ({result['files']} files, generated in {result['generate_s']}s)\n"
+        f"rentan bench: {result['people']:,} people ({result['files']} files, "
+        + (f"generated in {result['generate_s']}s)\n" if result["generate_s"] else "a landing generated earlier)\n")
     )
     print(
         f"{'feed':<18}{'rows':>11}{'load s':>9}{'rows/s':>11}{'COPY rows/s':>13}{'vs COPY':>9}"
