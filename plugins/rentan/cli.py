@@ -201,13 +201,17 @@ def cmd_explain(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from rentan.pipeline.status import print_status
+    """The last run of each DAG as Airflow recorded it, then the warehouse's loads, builds and publication."""
+    from rentan.pipeline import status
+    from rentan.pipeline.runner import airflow_env
     from rentan.warehouse.migrate import migrate
 
-    use_warehouse()
+    url = use_warehouse()
+    airflow = status.airflow_runs(airflow_env(url)["AIRFLOW_HOME"])
     with connect() as conn:
         migrate(conn)
-        print_status(conn)
+        lines = status.status_lines(conn, airflow)
+    print(*lines, sep="\n")
     return 0
 
 
