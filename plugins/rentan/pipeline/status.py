@@ -282,9 +282,14 @@ def last_build_lines(conn: psycopg.Connection, transform: DagRunStatus | None) -
     if transform is not None:
         run_id = transform.run_id
         how = transform.task_states.get("validate")
-    else:  # no Airflow record: the last dbt build stands for the last transform run
+    else:  # no Airflow record: the last run with a dbt build or checks stands for the last transform run
         row = conn.execute(
-            "select run_id from audit.health_dbt_runs order by finished_at desc, run_id desc limit 1"
+            """select run_id from (
+                   select run_id, finished_at from audit.health_dbt_runs
+                   union all
+                   select run_id, finished_at from audit.health_validation_runs
+               ) as runs
+               order by finished_at desc, run_id desc limit 1"""
         ).fetchone()
         if row is None:
             return []
