@@ -21,7 +21,7 @@ from psycopg import sql
 
 from rentan import cli
 from rentan.parameters import load_parameters
-from rentan.pipeline.status import print_status
+from rentan.pipeline.status import status_lines
 from rentan.transform import dbt_runner
 from rentan.validate import sentences as check_sentences
 from rentan.validate import suites as validate
@@ -406,7 +406,7 @@ def test_warnings_print_as_sentences_with_their_numbers(built, capsys):
     with connect(url) as conn:
         validate.record_results(conn, "explain_run", results)
         validate.print_validation_summary(conn, "explain_run")
-        print_status(conn)
+        print(*status_lines(conn, None), sep="\n")
     out = capsys.readouterr().out
     sentence = "payments for months outside the coverage window: 2 lines, Rp33,600 (2025-12)"
     assert f"  WARN {sentence}" in out and f"  warning: {sentence}" in out

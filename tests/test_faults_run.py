@@ -276,15 +276,22 @@ def rentan(*args: str, url: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("command", [["status"], ["run", "--landing", "/nonexistent"]])
-def test_an_unreachable_warehouse_is_one_line_and_a_non_zero_status(command):
+@pytest.mark.parametrize(
+    ("command", "advice"),
+    [
+        (["status"], ""),
+        # `run` checks the configuration first (rentan.pipeline.preflight, tests/test_preflight.py)
+        (["run", "--landing", tempfile.gettempdir()], ": start the server, or point WAREHOUSE_URL at one that runs"),
+    ],
+)
+def test_an_unreachable_warehouse_is_one_line_and_a_non_zero_status(command, advice):
     url = f"postgresql://rentan:secret@127.0.0.1:{free_port()}/rentan"
     done = rentan(*command, url=url)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "secret" not in done.stderr
     assert done.stderr.splitlines() == [
         f"rentan: cannot reach the warehouse at 127.0.0.1:{urlsplit(url).port}/rentan (3 tries): "
-        f'connection to server at "127.0.0.1", port {urlsplit(url).port} failed: Connection refused'
+        f'connection to server at "127.0.0.1", port {urlsplit(url).port} failed: Connection refused{advice}'
     ]
 
 

@@ -18,7 +18,7 @@ import pytest
 from psycopg import sql
 
 from rentan.parameters import load_parameters
-from rentan.pipeline.status import print_status
+from rentan.pipeline.status import status_lines
 from rentan.publish import steps as publish_step
 from rentan.transform import TransformFailed, cohort
 from rentan.transform import steps as transform_step
@@ -181,7 +181,7 @@ def test_the_first_run_passed_every_suite_and_was_published_readably(warehouse, 
         assert conn.execute("select version, run_id from meta.publish_log").fetchall() == [(1, "first")]
         assert conn.execute("""select status, detail from audit.pipeline_health
                                where component = 'publish'""").fetchall() == [("SUCCESS", "first")]
-        print_status(conn)
+        print(*status_lines(conn, None), sep="\n")
         assert "published: version 1, run first, at" in capsys.readouterr().out
         assert validate.print_validation_summary(conn, "first") is True
     out = capsys.readouterr().out

@@ -70,8 +70,29 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def preflight(landing: str | None, params: str | None):
+    """Fail fast (rentan.pipeline.preflight): check the configuration; print one line per problem."""
+    from rentan.pipeline.preflight import check
+
+    result = check(use_warehouse(), landing, params)
+    for problem in result.problems:
+        print(f"rentan: {problem}", file=sys.stderr)
+    return result
+
+
+def cmd_check(args) -> int:
+    """The configuration check that starts every run, alone."""
+    result = preflight(args.landing, args.params)
+    if result.problems:
+        return 2
+    print("configuration OK: " + "; ".join(result.checked))
+    return 0
+
+
 def cmd_run(args) -> int:
     """Ingest, then transform, each through `airflow dags test`; non-zero if any task failed."""
+    if preflight(args.landing, args.params).problems:
+        return 2  # a configuration error: nothing has run
     from rentan.parameters import load_parameters
     from rentan.pipeline import runner as airflow_runner
     from rentan.pipeline import summary
@@ -201,13 +222,16 @@ def cmd_explain(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from rentan.pipeline.status import print_status
+    """The last run of each DAG as Airflow recorded it, then the warehouse's loads, builds and publication."""
+    from rentan.pipeline import status
+    from rentan.pipeline.runner import airflow_env
     from rentan.warehouse.migrate import migrate
 
-    use_warehouse()
+    url = use_warehouse()
     with connect() as conn:
         migrate(conn)
-        print_status(conn)
+        lines = status.status_lines(conn, status.airflow_runs(airflow_env(url)["AIRFLOW_HOME"]))
+    print(*lines, sep="\n")
     return 0
 
 
@@ -298,6 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="decide to change the selected cohort although participants are enrolled (kept in audit)",
     )
     run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("check", help="check the configuration a run needs, and run nothing")
+    check.add_argument("--landing", required=True)
+    check.add_argument("--params", help="YAML file of programme parameter overrides")
+    check.set_defaults(func=cmd_check)
 
     demo = sub.add_parser("demo", help="generate synthetic data and run the whole pipeline on it")
     demo.add_argument("--landing", default=str(DEFAULT_LANDING))

@@ -1,0 +1,124 @@
+"""Fail fast: one check of the configuration before any DAG starts (`rentan check`, `rentan run`).
+
+A configuration error does not get better by waiting or retrying: the warehouse that does
+not answer or is too old, a missing pseudonym key, a landing folder that cannot be read,
+programme parameters that are not valid. Each problem found is one sentence that says what
+to change; all of them are found in one go, and nothing has run when they are reported.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from rentan.ingest.contracts import CONTRACTS
+from rentan.parameters import load_parameters
+from rentan.warehouse import ConfigurationError, WarehouseError, describe, open_connection, pseudonym
+
+
+@dataclass
+class Preflight:
+    problems: list[str] = field(default_factory=list)  # one actionable sentence each
+    checked: list[str] = field(default_factory=list)  # what was found in order, for `rentan check`
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check(warehouse_url: str, landing: str | Path | None = None, params_file: str | Path | None = None) -> Preflight:
+    """Every configuration check; `landing` None when the command reads no landing area."""
+    result = Preflight()
+    for step in (
+        lambda: _warehouse(warehouse_url),
+        _pseudonym_key,
+        *([lambda: _landing(Path(landing))] if landing is not None else []),
+        lambda: _parameters(params_file),
+    ):
+        try:
+            result.checked.append(step())
+        except _Problem as problem:
+            result.problems.append(str(problem))
+    return result
+
+
+class _Problem(Exception):
+    """One configuration problem, in one sentence."""
+
+
+def _warehouse(url: str) -> str:
+    """Reachable, and a server version rentan supports (rentan.warehouse.MIN_SERVER_VERSION)."""
+    try:
+        conn = open_connection(url, application_name="rentan check")
+    except ConfigurationError as err:  # a wrong URL, login or database, or a server too old
+        raise _Problem(str(err)) from None
+    except WarehouseError as err:
+        raise _Problem(f"{err}: start the server, or point WAREHOUSE_URL at one that runs") from None
+    with conn:
+        version = conn.execute("show server_version").fetchone()[0]
+    return f"warehouse {describe(url)} (PostgreSQL {version})"
+
+
+def _pseudonym_key() -> str:
+    file = os.environ.get(pseudonym.KEY_FILE_ENV)
+    if not os.environ.get(pseudonym.KEY_ENV) and file and not Path(file).is_file():
+        raise _Problem(
+            f"{pseudonym.KEY_FILE_ENV} names {file}, which is not a file: point it at the pseudonym key file, "
+            f"or set {pseudonym.KEY_ENV}"
+        )
+    try:
+        key = pseudonym.load_key()
+    except pseudonym.MissingKey as err:
+        raise _Problem(str(err)) from None
+    except OSError as err:
+        raise _Problem(f"cannot read the pseudonym key file {err.filename}: {err.strerror}") from None
+    if not key.strip():
+        raise _Problem(f"the pseudonym key is empty: set {pseudonym.KEY_ENV} or {pseudonym.KEY_FILE_ENV} to a real key")
+    return f"pseudonym key {pseudonym.fingerprint(key)}"
+
+
+def _landing(landing: Path) -> str:
+    feeds = ", ".join(CONTRACTS)
+    if not landing.exists():
+        raise _Problem(
+            f"the landing folder {landing} does not exist: give --landing the folder that holds the feed folders "
+            f"({feeds})"
+        )
+    if not landing.is_dir():
+        raise _Problem(f"the landing path {landing} is a file, not a folder: give --landing the folder of the feeds")
+    for folder in [landing, *(landing / feed for feed in CONTRACTS if (landing / feed).is_dir())]:
+        try:
+            with os.scandir(folder) as entries:
+                next(entries, None)
+        except OSError as err:
+            raise _Problem(
+                f"cannot read the landing folder {folder}: {err.strerror} (give this user read access to it)"
+            ) from None
+    return f"landing {landing}"
+
+
+def _parameters(params_file: str | Path | None) -> str:
+    if params_file is None:
+        overrides = {}
+    else:
+        try:
+            overrides = yaml.safe_load(Path(params_file).read_text())
+        except OSError as err:
+            raise _Problem(f"cannot read --params {params_file}: {err.strerror}") from None
+        except yaml.YAMLError as err:
+            where = getattr(err, "problem_mark", None)
+            at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+            raise _Problem(f"--params {params_file} is not valid YAML{at}: fix the file") from None
+        if overrides is None:
+            overrides = {}
+        if not isinstance(overrides, dict):
+            raise _Problem(f"--params {params_file} must be a mapping of parameter: value, e.g. `quota: 9000`")
+    try:
+        load_parameters(overrides)
+    except ValueError as err:
+        source = f"--params {params_file}" if params_file is not None else "parameters.yml"
+        raise _Problem(f"{source}: {err}") from None
+    return f"parameters.yml{f' with --params {params_file}' if params_file is not None else ''}"
