@@ -120,8 +120,8 @@ def print_validation(conn: psycopg.Connection) -> None:
 
 def print_warnings(conn: psycopg.Connection, run_id: str) -> None:
     """The run's warn-level checks that did not pass, each as a readable sentence with its numbers."""
+    from rentan.validate.results import CheckResult
     from rentan.validate.sentences import sentence
-    from rentan.validate.suites import CheckResult
 
     rows = conn.execute(
         """select suite, check_name, severity, success, observed_value, unexpected_count, details
