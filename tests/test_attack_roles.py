@@ -22,7 +22,7 @@ from psycopg import sql
 
 from rentan.parameters import load_parameters
 from rentan.transform import steps as transform_step
-from rentan.validate import suites as validate
+from rentan.validate.data_docs import DATA_DOCS_ENV
 from rentan.warehouse import connect
 from tests.helpers_dbt import load_landing, migrated_database, publish_run
 
@@ -74,7 +74,7 @@ def warehouse(server_url, tmp_path_factory):
     synth.generate(landing, seed=7, people=PEOPLE, params=load_parameters())
     with pytest.MonkeyPatch.context() as env, migrated_database(server_url, prefix="t_attack") as url:
         env.setenv("WAREHOUSE_URL", url)
-        env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
+        env.setenv(DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
         load_landing(url, landing)
         publish_run("published")
         transform_step.build("candidate", {}, unit_tests=False)  # audited later, or never: readers must not see it

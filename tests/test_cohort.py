@@ -9,7 +9,7 @@ import pytest
 
 from rentan.parameters import load_parameters
 from rentan.transform import TransformFailed
-from rentan.validate import suites as validate
+from rentan.validate.data_docs import DATA_DOCS_ENV
 from tests.helpers_dbt import load_landing, migrated_database, publish_run, query
 
 synth = pytest.importorskip("rentan_dev.synth")
@@ -46,7 +46,7 @@ def warehouse(server_url, tmp_path_factory):
     synth.generate(landing, seed=5, people=PEOPLE, params=load_parameters({"quota": QUOTA}))
     with pytest.MonkeyPatch.context() as env, migrated_database(server_url, prefix="t_cohort") as url:
         env.setenv("WAREHOUSE_URL", url)
-        env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
+        env.setenv(DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
         load_landing(url, landing)
         first = run("first", {"quota": QUOTA})
         assert "failed" not in first, first

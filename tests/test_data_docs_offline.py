@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rentan.validate import suites as validate
+from rentan.validate import gx
+from rentan.validate.suites import Batch, Check
 
 ASSET = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)=\"([^\"]+)\"", re.I)
 STYLESHEET_OR_SCRIPT = re.compile(r"\.(css|js)(\?.*)?$")
@@ -15,16 +16,16 @@ STYLESHEET_OR_SCRIPT = re.compile(r"\.(css|js)(\?.*)?$")
 
 @pytest.fixture(scope="module")
 def docs_dir(server_url, tmp_path_factory) -> Path:
-    """Data Docs of one small GX run through rentan.validate.suites (one passing, one failing check)."""
+    """Data Docs of one small GX run through rentan.validate.gx (one passing, one failing check)."""
     docs = tmp_path_factory.mktemp("data_docs")
     checks = (
-        validate.Check("offline", "x_not_null", "fail", "x is set", "ExpectColumnValuesToNotBeNull", {"column": "x"}),
-        validate.Check(
+        Check("offline", "x_not_null", "fail", "x is set", "ExpectColumnValuesToNotBeNull", {"column": "x"}),
+        Check(
             "offline", "x_small", "warn", "x below 2", "ExpectColumnValuesToBeBetween", {"column": "x", "max_value": 1}
         ),
     )
-    batch = validate.Batch("offline", "numbers", (), "select x from (values (1), (2)) as t (x)", checks)
-    results = validate._run_gx(server_url, {}, [batch], {}, "offline_run", docs)
+    batch = Batch("offline", "numbers", (), "select x from (values (1), (2)) as t (x)", checks)
+    results = gx._run_gx(server_url, {}, [batch], {}, "offline_run", docs)
     assert sorted((r.check, r.success) for r in results) == [("x_not_null", True), ("x_small", False)]
     return docs
 

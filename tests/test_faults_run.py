@@ -33,8 +33,10 @@ from rentan.pipeline.runner import test_dag as run_dag
 from rentan.publish import steps as publish_step
 from rentan.transform import TransformFailed
 from rentan.transform import steps as transform_step
+from rentan.validate import gx
 from rentan.validate import steps as validate_step
-from rentan.validate import suites as validate
+from rentan.validate.data_docs import DATA_DOCS_ENV
+from rentan.validate.results import CheckResult
 from rentan.warehouse import ConfigurationError, connect, locks, warehouse_url
 from tests.factories import DTSEN_HEADER, DTSEN_ROW, write
 from tests.helpers_dbt import load_landing, migrated_database, publish_run
@@ -65,7 +67,7 @@ def published_then_empty_snapshot(server_url, tmp_path_factory):
     synth.generate(landing, seed=7, people=PEOPLE, params=load_parameters())
     with pytest.MonkeyPatch.context() as env, migrated_database(server_url, prefix="t_vol") as url:
         env.setenv("WAREHOUSE_URL", url)
-        env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
+        env.setenv(DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
         load_landing(url, landing)
         publish_run("first")
         write(landing, "dtsen", "dtsen_20251210.csv", [DTSEN_HEADER])  # becomes the snapshot in force
@@ -135,15 +137,15 @@ def socket_url(tcp_url: str) -> str:
 def test_validation_runs_over_a_socket_url_and_a_halved_snapshot_fails_unless_the_ratio_allows_it(
     fresh_url, landing, tmp_path, monkeypatch
 ):
-    monkeypatch.setenv(validate.DATA_DOCS_ENV, str(tmp_path / "docs"))
+    monkeypatch.setenv(DATA_DOCS_ENV, str(tmp_path / "docs"))
     write(landing, "dtsen", "dtsen_20251101.csv", dtsen_rows(4))
     write(landing, "dtsen", "dtsen_20251201.csv", dtsen_rows(1))
     load_landing(fresh_url, landing)
     url = socket_url(fresh_url)
     assert urlsplit(url).hostname is None
 
-    def snapshot_check(params: dict) -> validate.CheckResult:
-        results = validate.run_checks(url, load_parameters(params), {"ops": "ops", "marts": "marts"})
+    def snapshot_check(params: dict) -> CheckResult:
+        results = gx.run_checks(url, load_parameters(params), {"ops": "ops", "marts": "marts"})
         return next(r for r in results if r.label == "volume.snapshot_not_shrunk")
 
     halved = snapshot_check({})

@@ -32,7 +32,7 @@ def stage(conn, run_id: str, tag: int) -> None:
 
 def test_publish_moves_the_build_in_with_its_grants_and_views(conn, fresh_url):
     stage(conn, "r1", 1)
-    published = publish.publish(conn, "r1", required_suites=[])
+    published = publish.publish(conn, "r1", declared_checks=[])
     assert published["version"] == 1
     assert published["relations"] == ["marts.program_capacity", "marts.selected_count", "ops.eligibility"]
     with reader_logins(fresh_url) as logins:
@@ -53,7 +53,7 @@ def test_a_build_grants_nothing_and_what_is_made_after_the_swap_is_readable_by_i
                   where n.nspname = any(%s) and r.rolname in ('rentan_engineer', 'rentan_officer', 'rentan_bi')
                     and has_table_privilege(r.oid, c.oid, 'select')"""
     assert conn.execute(readable, (["ops_build", "marts_build"],)).fetchone() == (0,)
-    publish.publish(conn, "r1", required_suites=[])
+    publish.publish(conn, "r1", declared_checks=[])
     for schema in ("ops", "marts"):  # the per-schema default privileges came over with the swap
         conn.execute(f"create table {schema}.made_later as select 1 as x")
     with reader_logins(fresh_url) as logins:
@@ -65,28 +65,63 @@ def test_a_build_grants_nothing_and_what_is_made_after_the_swap_is_readable_by_i
 
 def test_publish_refuses_an_unvalidated_failed_or_foreign_build_and_changes_nothing(conn):
     stage(conn, "r1", 1)
-    publish.publish(conn, "r1", required_suites=[])
+    publish.publish(conn, "r1", declared_checks=[])
     stage(conn, "r2", 2)
-    with pytest.raises(publish.PublishRefused, match="no results for suite"):
-        publish.publish(conn, "r2", required_suites=["budget"])
+    declared = ["budget.cumulative_paid_within_budget", "budget.projected_year_end_within_budget"]
+    with pytest.raises(publish.PublishRefused, match="no result for 2 declared check"):
+        publish.publish(conn, "r2", declared_checks=declared)
     conn.execute("""insert into audit.validation_results (run_id, suite, check_name, severity, success)
                     values ('r2', 'budget', 'cumulative_paid_within_budget', 'fail', false),
                            ('r2', 'budget', 'projected_year_end_within_budget', 'warn', false)""")
     with pytest.raises(publish.PublishRefused, match=r"fail-level checks: budget.cumulative_paid_within_budget$"):
-        publish.publish(conn, "r2", required_suites=["budget"])
+        publish.publish(conn, "r2", declared_checks=declared)
     with pytest.raises(publish.PublishRefused, match="built by run 'r2', not 'r3'"):
-        publish.publish(conn, "r3", required_suites=[])
+        publish.publish(conn, "r3", declared_checks=[])
     conn.execute("delete from audit.validation_results where run_id = 'r2'")
     conn.execute("create view marts_build.leaky as select * from meta.load_manifest")
     with pytest.raises(publish.PublishRefused, match="marts_build.leaky reads meta.load_manifest"):
-        publish.publish(conn, "r2", required_suites=[])
+        publish.publish(conn, "r2", declared_checks=[])
     assert conn.execute("select tag from marts.program_capacity").fetchone() == (1,)
     assert conn.execute("select count(*) from meta.publish_log").fetchone() == (1,)
 
 
+def test_publish_refuses_a_build_where_a_declared_check_did_not_run(conn):
+    """Passed, failed at warn, skipped for a recorded reason or kept from the published run: it ran.
+    No result, or skipped with no reason (dbt skips a test whose model failed): it did not."""
+    stage(conn, "r1", 1)
+    conn.execute("""insert into audit.validation_results (run_id, suite, check_name, severity, success, details)
+                    values ('r1', 'quota', 'capacity_within_quota', 'fail', true, '{}'),
+                           ('r1', 'budget', 'projected_year_end_within_budget', 'warn', false, '{}'),
+                           ('r1', 'volume', 'counts_not_shrunk', 'fail', null,
+                            '{"note": "skipped: nothing published to compare with yet"}'),
+                           ('r1', 'dbt', 'test.rentan.unique_eligibility_nik.0123456789', 'fail', true,
+                            '{"carried_over_from": "r0"}'),
+                           ('r1', 'dbt', 'test.rentan.not_null_eligibility_nik.0123456789', 'fail', null,
+                            '{"status": "skipped"}')""")
+    ran = [
+        "quota.capacity_within_quota",
+        "budget.projected_year_end_within_budget",
+        "volume.counts_not_shrunk",
+        "dbt.test.rentan.unique_eligibility_nik.0123456789",
+    ]
+    not_run = [
+        "dbt.test.rentan.not_null_eligibility_nik.0123456789",
+        "referential.selected_and_called_are_participants",
+    ]
+    with pytest.raises(publish.PublishRefused) as refused:
+        publish.publish(conn, "r1", declared_checks=ran + not_run)
+    assert str(refused.value) == (
+        "run r1 has no result for 2 declared check(s): dbt.test.rentan.not_null_eligibility_nik.0123456789, "
+        "referential.selected_and_called_are_participants: validate the build again (a check that did not run "
+        "proves nothing)"
+    )
+    assert conn.execute("select count(*) from meta.publish_log").fetchone() == (0,)
+    assert publish.publish(conn, "r1", declared_checks=ran)["version"] == 1
+
+
 def test_readers_never_see_an_empty_or_half_swapped_warehouse_during_publishes(conn, fresh_url):
     stage(conn, "r0", 0)
-    publish.publish(conn, "r0", required_suites=[])
+    publish.publish(conn, "r0", declared_checks=[])
     stop, problems, tags_seen = threading.Event(), [], set()
 
     def read_in_a_loop(login_url: str, query: str, check) -> None:
@@ -119,7 +154,7 @@ def test_readers_never_see_an_empty_or_half_swapped_warehouse_during_publishes(c
         try:
             for tag in range(1, 21):
                 stage(conn, f"r{tag}", tag)
-                publish.publish(conn, f"r{tag}", required_suites=[])
+                publish.publish(conn, f"r{tag}", declared_checks=[])
                 time.sleep(0.05)
         finally:
             stop.set()

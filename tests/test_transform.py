@@ -16,7 +16,7 @@ from rentan.parameters import load_parameters
 from rentan.paths import DAGS_DIR
 from rentan.pipeline.assets import MARTS_ASSET
 from rentan.pipeline.runner import test_dag as run_dag
-from rentan.validate import suites as validate
+from rentan.validate.data_docs import DATA_DOCS_ENV
 from rentan.warehouse import connect
 from tests.helpers_dbt import load_landing, migrated_database
 from tests.test_validation import PEOPLE, reader_logins
@@ -52,7 +52,7 @@ def first_run(server_url, tmp_path_factory):
     landing = tmp_path_factory.mktemp("dag_landing")
     synth.generate(landing, seed=7, people=PEOPLE, params=load_parameters())
     with pytest.MonkeyPatch.context() as env, migrated_database(server_url, prefix="t_dag") as url:
-        env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
+        env.setenv(DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
         load_landing(url, landing)
         yield url, run_dag("rentan_transform", {"program_parameters": {}}, url)
 

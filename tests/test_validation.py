@@ -22,8 +22,11 @@ from rentan.pipeline.status import status_lines
 from rentan.publish import steps as publish_step
 from rentan.transform import TransformFailed, cohort
 from rentan.transform import steps as transform_step
+from rentan.validate import gx
 from rentan.validate import steps as validate_step
 from rentan.validate import suites as validate
+from rentan.validate.data_docs import DATA_DOCS_ENV, data_docs_dir
+from rentan.validate.results import validation_summary
 from rentan.warehouse import connect
 from tests.helpers_dbt import load_landing, migrated_database, publish_run
 
@@ -73,7 +76,7 @@ def warehouse(server_url, tmp_path_factory):
     synth.generate(landing, seed=7, people=PEOPLE, params=load_parameters())
     with pytest.MonkeyPatch.context() as env, migrated_database(server_url, prefix="t_gx") as url:
         env.setenv("WAREHOUSE_URL", url)
-        env.setenv(validate.DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
+        env.setenv(DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
         load_landing(url, landing)
         publish_run("first")
         transform_step.build(CANDIDATE, {}, unit_tests=False)
@@ -129,7 +132,7 @@ def assert_run_fails_on(warehouse, check: str, named: str | None = None) -> None
 
 def test_every_family_has_a_suite_and_every_placeholder_is_a_schema_or_a_parameter():
     suites = validate.load_suites()
-    assert set(suites) == {"dedup", "quota", "budget", "control_totals", "referential", "volume"}
+    assert set(suites) == {"quota", "budget", "control_totals", "referential", "volume"}  # dedup: dbt tests
     values = {"ops": "ops_build", "marts": "marts_build", **{k: str(v) for k, v in load_parameters().items()}}
     for batches in suites.values():
         for batch in batches:
@@ -151,18 +154,36 @@ def test_a_malformed_check_is_refused_when_the_suites_load(tmp_path):
         validate.load_suites(tmp_path)
 
 
-def test_a_model_not_in_the_dbt_project_is_skipped_with_a_note_and_a_missing_build_relation_fails(
-    warehouse, monkeypatch
-):
+@pytest.mark.parametrize("key", ["needs", "compares_with"])
+def test_a_mistyped_relation_fails_the_suite_load_naming_the_file_and_the_name(tmp_path, key):
+    suite = tmp_path / "quota.yml"
+    suite.write_text(
+        f"suite: quota\nbatches:\n  - name: b\n    {key}: [marts.program_capacity, ops.enrolment]\n"
+        "    query: select 1 as x\n    checks:\n"
+        "      - {name: c, severity: fail, unexpected_rows: 'select x from {batch} where x > 1'}\n"
+    )
+    with pytest.raises(validate.SuiteError) as error:
+        validate.load_suites(tmp_path)
+    assert str(error.value) == (
+        f"{suite}: batch b lists {key}: ops.enrolment, which is not a model or seed of dbt_project "
+        "(write schema.name, e.g. ops.enrollment)"
+    )
+
+
+def test_every_relation_the_suites_read_is_a_model_or_seed_of_the_project():
+    relations = validate.project_relations()
+    assert {"ops.enrollment", "marts.program_capacity", "staging.stg_bpjs__payments"} <= relations
+    assert "staging.eligibility_reason_codes" in relations  # a seed
+    assert "ops.enrolment" not in relations
+
+
+def test_a_relation_missing_from_the_build_fails_its_checks(warehouse):
     url, _, _ = warehouse
-    monkeypatch.setattr(validate, "model_in_project", lambda model: model != "enrollment")
     with psycopg.connect(url, autocommit=True) as conn:
-        batch = next(b for b in validate.load_suites()["dedup"] if b.name == "enrollment")
-        success, details = validate._missing_relations(conn, batch, {"ops": "ops_build"})
-        assert success is None and "model ops.enrollment is not in the dbt project yet" in details["note"]
-        batch = next(b for b in validate.load_suites()["dedup"] if b.name == "reconciliation")
-        success, details = validate._missing_relations(conn, batch, {"ops": "ops_nowhere"})
-        assert success is False and "ops_nowhere.reconciliation is missing from the build" in details["error"]
+        batch = next(b for b in validate.load_suites()["quota"] if b.name == "program_capacity")
+        success, details = gx._missing_relations(conn, batch, {"ops": "ops_nowhere", "marts": "marts_build"})
+        assert success is False and "ops_nowhere.eligibility is missing from the build" in details["error"]
+        assert gx._missing_relations(conn, batch, {"ops": "ops_build", "marts": "marts_build"}) is None
 
 
 # -- a passing run ----------------------------------------------------------------------------
@@ -183,10 +204,11 @@ def test_the_first_run_passed_every_suite_and_was_published_readably(warehouse, 
                                where component = 'publish'""").fetchall() == [("SUCCESS", "first")]
         print(*status_lines(conn, None), sep="\n")
         assert "published: version 1, run first, at" in capsys.readouterr().out
-        assert validate.print_validation_summary(conn, "first") is True
-    out = capsys.readouterr().out
+        passed, lines = validation_summary(conn, "first")
+    out = "\n".join(lines)
+    assert passed is True and not capsys.readouterr().out  # lines for the CLI to print, nothing printed
     assert "validation first: PASSED" in out and re.search(r"budget +passed", out)
-    assert (validate.data_docs_dir() / "index.html").exists() and "Data Docs:" in out
+    assert (data_docs_dir() / "index.html").exists() and "Data Docs:" in out
     assert all(seen.values())  # both readers read the published version
     with psycopg.connect(logins["rentan_bi"], autocommit=True) as bi:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -196,10 +218,12 @@ def test_the_first_run_passed_every_suite_and_was_published_readably(warehouse, 
 # -- each invariant family, broken on purpose -------------------------------------------------
 
 
-def test_a_duplicated_enrollment_row_fails_deduplication(warehouse):
+def test_a_selected_person_missing_from_enrollment_fails_the_referential_checks(warehouse):
     url, _, _ = warehouse
-    with tampered(url, "ops_build.enrollment", "insert into {t} select * from {t} where status = 'ACTIVE' limit 1"):
-        assert_run_fails_on(warehouse, "dedup.enrollment_nik_unique")
+    with connect(url) as conn:
+        (nik,) = conn.execute("select nik from ops_build.enrollment where source = 'SELECTED' limit 1").fetchone()
+    with tampered(url, "ops_build.enrollment", f"delete from {{t}} where nik = '{nik}'"):
+        assert_run_fails_on(warehouse, "referential.selected_and_called_are_participants", named=nik)
 
 
 def test_more_active_participants_than_the_quota_fails_naming_the_month(warehouse):
@@ -224,10 +248,10 @@ def test_a_manifest_whose_rupiah_do_not_add_up_fails_the_control_totals(warehous
             conn.execute(change, (-16800, file_name))
 
 
-def test_a_selected_person_who_is_not_eligible_fails_the_referential_checks(warehouse):
+def test_a_participant_who_is_neither_selected_nor_called_fails_the_referential_checks(warehouse):
     url, _, _ = warehouse
-    with tampered(url, "ops_build.eligibility", "update {t} set is_eligible = false where priority_rank = 1"):
-        assert_run_fails_on(warehouse, "referential.selected_are_eligible")
+    with tampered(url, "ops_build.enrollment", "update {t} set source = 'REPLACEMENT' where source = 'SELECTED'"):
+        assert_run_fails_on(warehouse, "referential.participants_are_selected_or_called")
 
 
 def test_a_model_that_breaks_its_contract_fails_with_the_query_error(warehouse):
@@ -249,6 +273,31 @@ def test_a_warning_is_reported_but_does_not_block(warehouse):
     with tampered(url, "marts_build.budget_monthly", "update {t} set projected_year_end_idr = budget_idr + 1"):
         outcome = validate_step.validate(CANDIDATE, {})
     assert "budget.projected_year_end_within_budget" in outcome["warned"]
+
+
+# -- a declared check without a result ---------------------------------------------------------
+
+
+def test_a_build_where_a_declared_dbt_test_has_no_result_is_not_published(warehouse):
+    url, logins, seen = warehouse
+    validate_step.validate(CANDIDATE, {})
+    aside = (
+        "update audit.validation_results set check_name = {} where run_id = %s and suite = 'dbt' and check_name like {}"
+    )
+    with connect(url) as conn:  # the result of dbt's unique test on ops.eligibility's NIK, put aside
+        (check,) = conn.execute(
+            aside.format("check_name || '#aside'", "'test.rentan.unique_eligibility_nik.%%'") + " returning check_name",
+            (CANDIDATE,),
+        ).fetchone()
+    try:
+        with pytest.raises(TransformFailed, match=f"no result for 1 declared check.s.: dbt.{re.escape(check[:-6])}:"):
+            publish_step.publish(CANDIDATE)
+    finally:
+        with connect(url) as conn:
+            conn.execute(aside.format("replace(check_name, '#aside', '')", "'%%#aside'"), (CANDIDATE,))
+    with connect(url) as conn:
+        assert conn.execute("select count(*) from meta.publish_log").fetchone() == (1,)
+    assert what_readers_see(logins) == seen
 
 
 # -- and once the data is right again, it publishes -------------------------------------------

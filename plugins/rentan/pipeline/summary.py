@@ -12,10 +12,10 @@ def print_dag_summary(conn: psycopg.Connection, dag_id: str, since: float) -> No
 
 
 def print_transform(conn: psycopg.Connection, since: float) -> None:
-    from rentan.validate.suites import print_validation_summary
+    from rentan.validate.results import validation_summary
 
     print_selection(conn, since)
-    print_validation_summary(conn)
+    print("\n".join(validation_summary(conn)[1]))
 
 
 def print_ingest(conn: psycopg.Connection, since: float) -> None:

@@ -9,8 +9,8 @@ import logging
 import time
 
 from rentan.publish import swap as publisher
-from rentan.transform import TransformFailed, cohort
-from rentan.validate import suites as validator
+from rentan.transform import TransformFailed, cohort, dbt_runner
+from rentan.validate.suites import declared_checks
 from rentan.warehouse import connect, warehouse_url
 from rentan.warehouse.locks import stage_lock
 
@@ -22,13 +22,17 @@ def publish(run_id: str, seconds: dict | None = None, reselect: str | None = Non
     and a change of the selected cohort in audit.cohort_decisions, in the same transaction."""
     started = time.monotonic()
     url = warehouse_url()
+    manifest = dbt_runner.TARGET_DIR / "manifest.json"
+    if not manifest.exists():
+        raise TransformFailed(
+            f"not published: the build's dbt manifest {manifest} is missing, so its tests are unknown"
+        )
+    declared = [*declared_checks(manifest), *(f"{cohort.SUITE}.{name}" for name in cohort.CHECKS)]
     with stage_lock(url, "publish", run_id), connect(url) as conn:
         try:
             with conn.transaction():
                 change = cohort.compare(conn, publisher.build_schemas()["ops"])
-                published = publisher.publish(
-                    conn, run_id, [*validator.suite_names(), validator.DBT_SUITE, cohort.SUITE]
-                )
+                published = publisher.publish(conn, run_id, declared)
                 cohort.record(conn, run_id, change, reselect)
                 cohort.record_calls(conn, run_id, reselect)
         except publisher.PublishRefused as refused:

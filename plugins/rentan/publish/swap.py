@@ -19,6 +19,7 @@ An incremental build carries unchanged relations over as views on the published 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 import psycopg
 from psycopg import sql
@@ -30,6 +31,7 @@ PUBLISH_LOCK = 2_775_002  # one publish at a time (any constant, the same in eve
 # A reader holding the old relations (a long dashboard query) makes the swap wait: try again
 # for this long, then fail and let the task retry.
 LOCK_WAIT_SECONDS = 30
+MISSING_SHOWN = 10  # declared checks without a result named in the refusal; the rest are counted
 # pg_default_acl.defaclobjtype -> the object kind of ALTER DEFAULT PRIVILEGES ... IN SCHEMA
 DEFAULT_ACL_OBJECTS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types"}
 
@@ -56,16 +58,16 @@ def mark_build(conn: psycopg.Connection, run_id: str) -> None:
         conn.execute(sql.SQL("comment on schema {} is {}").format(sql.Identifier(build), sql.Literal(run_id)))
 
 
-def publish(conn: psycopg.Connection, run_id: str, required_suites: list[str]) -> dict:
+def publish(conn: psycopg.Connection, run_id: str, declared_checks: Iterable[str]) -> dict:
     """Swap the run's audited build into ops and marts in one transaction; log it; return the version.
 
-    Refuses (PublishRefused) when the build is not this run's, when a required suite has no
-    result for the run, when any fail-level check of the run failed, or when a view would dangle.
+    Refuses (PublishRefused) when the build is not this run's, when any fail-level check of the
+    run failed, when a declared check (`suite.check`) did not run, or when a view would dangle.
     """
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (PUBLISH_LOCK,))
         check_build_is_of(conn, run_id)
-        _check_validated(conn, run_id, required_suites)
+        _check_validated(conn, run_id, declared_checks)
         carried_over = _check_no_outside_views(conn)
         relations = _relations(conn)
         _lock_published(conn)
@@ -100,18 +102,32 @@ def check_build_is_of(conn, run_id: str) -> None:
             raise PublishRefused(f"{build} was built by run {row[0]!r}, not {run_id!r}: build again")
 
 
-def _check_validated(conn, run_id: str, required_suites: list[str]) -> None:
+def _check_validated(conn, run_id: str, declared_checks: Iterable[str]) -> None:
+    """No fail-level check failed, and every declared check ran (docs/decisions.md, "Every declared check runs").
+
+    A check ran when the run recorded its result: passed, failed, or skipped for a reason the
+    code that skipped it recorded (`details.note`: nothing published to compare with yet, unit
+    tests excluded) or kept from the published run (`details.carried_over_from`). A check with
+    no result, or skipped with no reason (dbt skips a test whose model failed), did not run.
+    """
     rows = conn.execute(
-        """select suite, array_agg(check_name order by check_name) filter (where success is false and severity = 'fail')
-           from audit.validation_results where run_id = %s group by suite""",
+        """select suite || '.' || check_name, severity, success, details ? 'note' or details ? 'carried_over_from'
+           from audit.validation_results where run_id = %s""",
         (run_id,),
     ).fetchall()
-    failed = [f"{suite}.{check}" for suite, checks in rows for check in checks or []]
+    failed = sorted(label for label, severity, success, _ in rows if success is False and severity == "fail")
     if failed:
         raise PublishRefused(f"run {run_id} failed fail-level checks: {', '.join(failed)}")
-    missing = sorted(set(required_suites) - {suite for suite, _ in rows})
+    ran = {label for label, _, success, accounted in rows if success is not None or accounted}
+    missing = sorted(set(declared_checks) - ran)
     if missing:
-        raise PublishRefused(f"run {run_id} has no results for suite(s) {', '.join(missing)}: validate first")
+        shown = ", ".join(missing[:MISSING_SHOWN]) + (
+            f" and {len(missing) - MISSING_SHOWN} more" if len(missing) > MISSING_SHOWN else ""
+        )
+        raise PublishRefused(
+            f"run {run_id} has no result for {len(missing)} declared check(s): {shown}: "
+            "validate the build again (a check that did not run proves nothing)"
+        )
 
 
 def _check_no_outside_views(conn) -> list[tuple[str, str, str]]:

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from rentan.validate.suites import CheckResult
+from rentan.validate.results import CheckResult
 
 SUITE = "cohort"
+CHECKS = ("cohort_unchanged", "capacity_covers_participants")  # declared: publish wants a result of each
 SELECTION_FEEDS = ("dtsen", "dukcapil", "bpjs_kepesertaan")
 
 

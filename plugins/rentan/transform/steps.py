@@ -10,7 +10,7 @@ import logging
 from rentan.parameters import load_parameters
 from rentan.publish import swap as publisher
 from rentan.transform import TransformFailed, cohort, dbt_runner, incremental
-from rentan.validate import suites as validator
+from rentan.validate import results as check_results
 from rentan.warehouse import connect, warehouse_url
 from rentan.warehouse.locks import stage_lock
 from rentan.warehouse.migrate import migrate
@@ -50,11 +50,11 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
                 "forget_calls": bool(reselect),
             },
         )
-        tests = validator.dbt_test_results(run, dbt_runner.TARGET_DIR / "manifest.json")
+        tests = check_results.dbt_test_results(run, dbt_runner.TARGET_DIR / "manifest.json", unit_tests=unit_tests)
         with connect(url) as conn:
             with conn.transaction():
                 record_dbt_results(conn, run_id, run)
-            validator.record_results(conn, run_id, tests)
+            check_results.record_results(conn, run_id, tests)
             if run.success:
                 publisher.mark_build(conn, run_id)
                 incremental.remember(conn, run_id, inputs)
@@ -62,7 +62,7 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
         log.info("%-8s %7.2fs  %s %s", node["status"], node["seconds"] or 0, node["unique_id"], node["message"] or "")
     if not run.success:
         raise TransformFailed(run.summary())
-    log.info("dbt build: %d nodes in %.1fs; %s", len(run.results), run.seconds, validator.summarize(tests))
+    log.info("dbt build: %d nodes in %.1fs; %s", len(run.results), run.seconds, check_results.summarize(tests))
     return {
         "nodes": len(run.results),
         "params": params,

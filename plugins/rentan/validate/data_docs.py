@@ -22,6 +22,8 @@ from rentan.paths import EXPECTATIONS_DIR
 log = logging.getLogger(__name__)
 
 ASSETS_DIR = EXPECTATIONS_DIR / "data_docs_assets"
+DATA_DOCS_ENV = "RENTAN_DATA_DOCS_DIR"
+DEFAULT_DATA_DOCS_DIR = EXPECTATIONS_DIR / "uncommitted" / "data_docs"  # git-ignored: failing rows may carry NIKs
 VENDOR = Path("static") / "vendor"
 # The file name a CDN URL ends with -> the vendored copy (under ASSETS_DIR).
 LOCAL_COPIES = {
@@ -42,6 +44,11 @@ LOCAL_COPIES = {
 DROPPED = ("vega@5", "vega-lite@5", "vega-embed@6", "bootstrap-prefers-dark.css")
 _TAG = re.compile(r"<(?:script|link)\b[^>]*?\b(src|href)=\"(https?://[^\"]+)\"[^>]*>(\s*</script>)?", re.I)
 _LOGO = re.compile(r"https://great-expectations-web-assets\.s3\.[a-z0-9-]+\.amazonaws\.com/([\w.-]+)(\?[^\"]*)?")
+
+
+def data_docs_dir() -> Path:
+    """Where the last run's Data Docs are built: RENTAN_DATA_DOCS_DIR, else expectations/uncommitted/data_docs."""
+    return Path(os.environ.get(DATA_DOCS_ENV) or DEFAULT_DATA_DOCS_DIR)
 
 
 def make_offline(docs_dir: Path) -> list[str]:

@@ -66,7 +66,6 @@ SENTENCES = {
                select kpj, count(*) as participants from {ops}.enrollment where kpj is not null
                group by kpj having count(*) > 1) as shared""",
     ),
-    "test.rentan.expression_is_true_budget_monthly_projected_year_end_idr_budget_idr": _PROJECTED,
     "budget.projected_year_end_within_budget": _PROJECTED,
     "control_totals.no_unparsed_amounts": Sentence(
         "payment amounts that do not parse",
@@ -87,7 +86,7 @@ def key(result) -> str:
 
 def sentence(conn: psycopg.Connection, result, run_id: str | None = None) -> str:
     """`name: the sentence with its numbers` for a catalogued check; validate.describe's text otherwise."""
-    from rentan.validate.suites import describe
+    from rentan.validate.results import describe
 
     entry = SENTENCES.get(key(result))
     if entry is None:

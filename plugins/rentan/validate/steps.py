@@ -10,9 +10,11 @@ import time
 
 from rentan.parameters import load_parameters
 from rentan.publish import swap as publisher
-from rentan.transform import TransformFailed, cohort
+from rentan.transform import TransformFailed, cohort, dbt_runner
+from rentan.validate import gx
+from rentan.validate import results as check_results
 from rentan.validate import sentences as check_sentences
-from rentan.validate import suites as validator
+from rentan.validate.data_docs import data_docs_dir
 from rentan.warehouse import connect, warehouse_url
 from rentan.warehouse.locks import stage_lock
 
@@ -34,7 +36,7 @@ def validate(run_id: str, overrides: dict | None, seconds: dict | None = None, r
                 carried_over, carried_from = publisher.carried_over(conn)
             except publisher.PublishRefused as refused:
                 raise TransformFailed(f"nothing to validate: {refused}") from None
-        results = validator.run_checks(
+        results = gx.run_checks(
             url,
             params,
             publisher.build_schemas(),
@@ -44,21 +46,26 @@ def validate(run_id: str, overrides: dict | None, seconds: dict | None = None, r
         )
         with connect(url) as conn:
             results += cohort.checks(conn, run_id, publisher.build_schemas(), reselect)
-            validator.record_results(conn, run_id, results)
+            check_results.record_results(conn, run_id, results)
+            kept = check_results.carry_over_dbt_results(
+                conn, run_id, dbt_runner.TARGET_DIR / "manifest.json", carried_from
+            )
     seconds_taken = time.monotonic() - started
-    log.info("validation: %d checks in %.1fs; %s", len(results), seconds_taken, validator.summarize(results))
+    log.info("validation: %d checks in %.1fs; %s", len(results), seconds_taken, check_results.summarize(results))
+    if kept:
+        log.info("kept the results of %d dbt tests of relations carried over from run %s", kept, carried_from)
     with connect(url) as conn:
         for r in results:
             if r.success is False and not r.blocking:  # a readable sentence with its numbers, then the check
                 log.warning("WARNED %s [%s]", check_sentences.sentence(conn, r, run_id), r.label)
             elif r.success is not True:
                 level = logging.ERROR if r.blocking else logging.INFO
-                log.log(level, "%s %s", "FAILED" if r.blocking else "SKIPPED", validator.describe(r))
-    log.info("Data Docs: %s", validator.data_docs_dir() / "index.html")
+                log.log(level, "%s %s", "FAILED" if r.blocking else "SKIPPED", check_results.describe(r))
+    log.info("Data Docs: %s", data_docs_dir() / "index.html")
     blocking = [r for r in results if r.blocking]
     if blocking:
         raise TransformFailed(
-            f"validation failed, not published: {'; '.join(validator.describe(r) for r in blocking)} "
+            f"validation failed, not published: {'; '.join(check_results.describe(r) for r in blocking)} "
             "(all results: audit.validation_results)"
         )
     return {
