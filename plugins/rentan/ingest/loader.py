@@ -13,8 +13,12 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import logging
+import multiprocessing
 import re
 import time
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -22,6 +26,9 @@ from psycopg import sql
 
 from rentan.ingest.contracts import CONTRACTS, DECILES, KIND_CHECKS, Contract
 from rentan.ingest.landing import CHUNK_BYTES, LandingFile
+from rentan.ingest.screen import Screened, screen_file
+
+log = logging.getLogger(__name__)
 
 
 class FileRejected(Exception):
@@ -134,32 +141,47 @@ def failure_checks(
 
 
 def quarantine(
-    conn: psycopg.Connection, contract: Contract, batch_id: int, file_columns: list[str], file_period: str | None
+    conn: psycopg.Connection,
+    contract: Contract,
+    batch_id: int,
+    file_columns: list[str],
+    file_period: str | None,
+    screened: Screened | None = None,
 ) -> int:
     """Quarantine the rows of a batch that fail a check; return how many.
 
-    Two passes: a parallel scan finds the failing lines with a chain of cheap booleans
-    that good rows pass, then the reasons and raw text are built for those few lines only.
-    (INSERT ... SELECT never runs in parallel; CREATE TABLE AS does.)
+    With a client-side screen (screen.py), the checks run on its suspect lines only, and
+    the unique-NIK rule uses the NIKs it found more than once. Without one, every row is
+    checked, in two passes: a parallel scan finds the failing lines with a chain of cheap
+    booleans that good rows pass, then the reasons and raw text are built for those few
+    lines only. (INSERT ... SELECT never runs in parallel; CREATE TABLE AS does.)
     """
     table = partition_name(contract.feed, batch_id)
     duplicates = None
     if contract.unique_nik:
         duplicates = sql.Identifier("raw", f"{contract.feed}_b{batch_id}_duplicate_nik")
-        # One hash of all NIKs in work_mem is faster here than a parallel plan's partial
-        # hashes, sorts and merge (2.5 s vs 5 s for 2.6 M NIKs).
-        conn.execute("set local max_parallel_workers_per_gather = 0")
-        conn.execute(
-            sql.SQL("""create table {} as select meta.normalize_id(nik) as nik from {}
-                                group by 1 having count(*) > 1""").format(duplicates, table)
-        )
-        conn.execute("reset max_parallel_workers_per_gather")
+        if screened is not None:
+            conn.execute(sql.SQL("create table {} (nik text)").format(duplicates))
+            _copy_values(conn, duplicates, screened.duplicate_niks)
+        else:
+            # One hash of all NIKs in work_mem is faster here than a parallel plan's partial
+            # hashes, sorts and merge (2.5 s vs 5 s for 2.6 M NIKs).
+            conn.execute("set local max_parallel_workers_per_gather = 0")
+            conn.execute(
+                sql.SQL("""create table {} as select meta.normalize_id(nik) as nik from {}
+                                    group by 1 having count(*) > 1""").format(duplicates, table)
+            )
+            conn.execute("reset max_parallel_workers_per_gather")
     checks = failure_checks(contract, file_period, duplicates)
-    conn.execute(
-        sql.SQL("create temp table failing_lines on commit drop as select line_no from {} where {}").format(
-            table, sql.SQL(" or ").join(fails for _, fails in checks)
+    if screened is not None:
+        conn.execute("create temp table failing_lines (line_no bigint primary key) on commit drop")
+        _copy_values(conn, sql.Identifier("failing_lines"), screened.suspects)
+    else:
+        conn.execute(
+            sql.SQL("create temp table failing_lines on commit drop as select line_no from {} where {}").format(
+                table, sql.SQL(" or ").join(fails for _, fails in checks)
+            )
         )
-    )
     conn.execute("analyze failing_lines")
     raw_line = sql.SQL(", ").join(sql.SQL("meta.csv_field({})").format(sql.Identifier(c)) for c in file_columns)
     labels = sql.SQL(", ").join(
@@ -168,18 +190,25 @@ def quarantine(
     quarantined = conn.execute(
         sql.SQL("""
         insert into meta.quarantine (batch_id, line_no, reason_code, column_name, failures, raw_line)
+        with failing_rows as materialized (select r.* from {table} r join failing_lines using (line_no))
         select batch_id, line_no, split_part(failures[1], ':', 1), split_part(failures[1], ':', 2),
                array_to_string(failures, ', '), raw_line
-        from (select r.batch_id, r.line_no, array_remove(array[{labels}]::text[], null) as failures,
+        from (select batch_id, line_no, array_remove(array[{labels}]::text[], null) as failures,
                      concat_ws(',', {raw_line}) as raw_line
-              from {table} r join failing_lines using (line_no)) failing""").format(
-            labels=labels, raw_line=raw_line, table=table
-        )
+              from failing_rows) failing
+        where cardinality(failures) > 0""").format(labels=labels, raw_line=raw_line, table=table)
     ).rowcount
     conn.execute("drop table failing_lines")
     if duplicates is not None:
         conn.execute(sql.SQL("drop table {}").format(duplicates))
     return quarantined
+
+
+def _copy_values(conn: psycopg.Connection, table: sql.Identifier, values: list) -> None:
+    """COPY a list of values into a one-column table."""
+    with conn.cursor() as cur, cur.copy(sql.SQL("copy {} from stdin").format(table)) as copy:
+        for value in values:
+            copy.write_row((value,))
 
 
 def _copy_error_message(label: str, err: psycopg.Error) -> str:
@@ -308,7 +337,9 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
                     extras=sql.SQL("").join(sql.SQL(", add column {} text").format(sql.Identifier(e)) for e in extras),
                 )
             )
-            rows_read = _copy_file(conn, table, header.targets, lf, label)
+            with _screening(lf.path, contract, header.targets) as screening:
+                rows_read = _copy_file(conn, table, header.targets, lf, label)
+                screened = _screened(screening, rows_read, lf.checksum)
             file_columns = [t for t in header.targets if not t.startswith("_extra_")]
             conn.execute(
                 sql.SQL("alter table {} alter line_no drop identity, alter batch_id drop default{}").format(
@@ -320,7 +351,7 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
                     parent, table, sql.Literal(batch_id)
                 )
             )
-            quarantined = quarantine(conn, contract, batch_id, file_columns, file_period)
+            quarantined = quarantine(conn, contract, batch_id, file_columns, file_period, screened)
             amounts = _amount_totals(conn, contract, table, batch_id)
             replaced = _replace_earlier_snapshot(conn, contract.feed, snapshot, batch_id)
             seconds = round(time.time() - started, 3)
@@ -354,6 +385,39 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
         "warnings": header.warnings,
         "seconds": seconds,
     }
+
+
+@contextmanager
+def _screening(path: str, contract: Contract, targets: list[str]):
+    """The client-side screen of the file, running in a process of its own while COPY streams.
+
+    A process, not a thread: the screen is CPU work that holds the GIL, and COPY must not
+    wait for it. Where a process cannot be started, a thread does it.
+    """
+    try:
+        executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        future = executor.submit(screen_file, path, contract, targets)
+    except (AssertionError, OSError, RuntimeError) as err:
+        log.info("screening %s in a thread: no process (%s)", path, err)
+        executor = ThreadPoolExecutor(max_workers=1)
+        future = executor.submit(screen_file, path, contract, targets)
+    try:
+        yield future
+    finally:
+        future.cancel()
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _screened(screening: Future, rows_read: int, checksum: str) -> Screened | None:
+    """The screen's verdict when it vouches for the file COPY read (same bytes, same records), else None."""
+    try:
+        screened = screening.result()
+    except Exception:  # noqa: BLE001 - the screen is an optimisation: every row is checked in SQL instead
+        log.warning("the screen failed; every row is checked in SQL", exc_info=True)
+        return None
+    if screened is None or screened.records != rows_read or screened.checksum != checksum:
+        return None
+    return screened
 
 
 def _copy_file(conn: psycopg.Connection, table: sql.Identifier, targets: list[str], lf: LandingFile, label: str) -> int:

@@ -1,0 +1,229 @@
+"""Screen a file on the client while COPY streams it: which lines certainly pass every check.
+
+The loader's checks are SQL (contracts.KIND_CHECKS over raw text), and running them over
+every row of a 2.6 M-row file costs more than the COPY itself. Almost every line is in the
+canonical form the providers write (16 digits, YYYY-MM-DD, one of the enum values...), and
+a line whose every field is in that form passes every check for sure. So one regular
+expression per file, built from the contract, sorts lines into "certainly clean" and
+"suspect", and the exact SQL checks run on the suspects only: the quarantine (reasons,
+columns, values) is the SQL's, unchanged. The unique-NIK rule needs every row's NIK: the
+screen counts them too and hands over the NIKs that occur more than once.
+
+The screen only ever answers for files it can number exactly as COPY does. It gives up
+(returns None, and the loader checks every row in SQL as before) on anything unusual: a
+record spanning lines (a quoted line break), a byte that is not UTF-8, a contract whose row
+check it cannot vouch for, or a count of records that differs from COPY's.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from rentan.ingest.contracts import Column, Contract
+
+SCREEN_CHUNK_BYTES = 4 << 20
+
+# meta.whitespace(): the characters meta.normalize_id drops.
+_WHITESPACE = {ord(c): None for c in " \t\n\r\x0b\f\u00a0\u2007\u202f"}
+
+# Canonical forms, each a subset of what its SQL check accepts (V002, V011). Digits are
+# ASCII only; years 1800-2099 and days that exist in every year (29 February is left to SQL).
+_YEAR = rb"(?:18|19|20)[0-9]{2}"
+_DAY31, _DAY30, _DAY28 = rb"(?:0[1-9]|[12][0-9]|3[01])", rb"(?:0[1-9]|[12][0-9]|30)", rb"(?:0[1-9]|1[0-9]|2[0-8])"
+_MONTH31, _MONTH30 = rb"(?:0[13578]|1[02])", rb"(?:0[469]|11)"
+_MONTH_DAY = b"(?:" + _MONTH31 + b"-" + _DAY31 + b"|" + _MONTH30 + b"-" + _DAY30 + b"|02-" + _DAY28 + b")"
+_DAY_MONTH = b"(?:" + _DAY31 + b"-" + _MONTH31 + b"|" + _DAY30 + b"-" + _MONTH30 + b"|" + _DAY28 + b"-02)"
+_KIND_PATTERNS: dict[str, bytes] = {
+    # province 11-94, day 01-31 or 41-71, month 01-12, serial not 0000 (meta.is_valid_nik)
+    "nik": rb"(?:1[1-9]|[2-8][0-9]|9[0-4])[0-9]{4}(?:0[1-9]|[12][0-9]|3[01]|4[1-9]|[56][0-9]|7[01])"
+    rb"(?:0[1-9]|1[0-2])[0-9]{2}(?!0000)[0-9]{4}",
+    "digits10": rb"[0-9]{10}",
+    "digits16": rb"[0-9]{16}",
+    "date_ymd": _YEAR + rb"-" + _MONTH_DAY,
+    "date_dmy": _DAY_MONTH + rb"-" + _YEAR,
+    "integer": rb"-?[0-9]{1,18}",
+    "decile": rb"(?:10|[1-9])",
+    "amount": rb"-?[0-9]{1,12}",
+}
+# Free text: unquoted, or quoted without quotes or line breaks inside (COPY reads both the same).
+_TEXT = rb'(?:[^,"\r\n]*|"[^"\r\n]*")'
+# Present (meta.is_present): its first character is visible ASCII.
+_PRESENT_TEXT = rb'(?:[!#-+\--~][^,"\r\n]*|"[!#-~][^"\r\n]*")'
+
+
+@dataclass(frozen=True)
+class Screened:
+    records: int  # data records, as COPY counts them
+    suspects: list[int]  # line_no of every record that may fail a check
+    duplicate_niks: list[str]  # normalised NIKs found more than once (unique-NIK contracts)
+    checksum: str  # sha256 of the bytes screened
+
+
+def normalize_id(value: str | None) -> str | None:
+    """meta.normalize_id: whitespace of every kind dropped, then leading apostrophes."""
+    if value is None:
+        return None
+    return value.translate(_WHITESPACE).lstrip("'") or None
+
+
+def csv_fields(record: str) -> list[str | None]:
+    """The fields of one CSV record as COPY reads them: an unquoted empty field is null."""
+    fields: list[str | None] = []
+    buf: list[str] = []
+    quoted = in_quote = False
+    i, n = 0, len(record)
+    while i < n:
+        c = record[i]
+        if in_quote:
+            if c == '"':
+                if i + 1 < n and record[i + 1] == '"':
+                    buf.append('"')
+                    i += 1
+                else:
+                    in_quote = False
+            else:
+                buf.append(c)
+        elif c == '"':
+            in_quote = quoted = True
+        elif c == ",":
+            fields.append("".join(buf) if buf or quoted else None)
+            buf, quoted = [], False
+        else:
+            buf.append(c)
+        i += 1
+    fields.append("".join(buf) if buf or quoted else None)
+    return fields
+
+
+def _column_pattern(column: Column | None, narrowed: str | None) -> bytes | None:
+    """The canonical form of one file column; None when there is none to vouch for."""
+    if column is None:  # an extra column, ignored
+        return _TEXT
+    if column.kind == "text":
+        base = _PRESENT_TEXT if column.required else _TEXT
+    elif column.kind == "enum":
+        base = b"(?:" + b"|".join(re.escape(v.encode()) for v in column.values) + b")"
+    elif column.kind in _KIND_PATTERNS:
+        base = b"(?:" + _KIND_PATTERNS[column.kind] + b")"
+    else:
+        return None
+    if narrowed is not None:
+        base = b"(?=(?:" + narrowed.encode() + b")(?:,|\r?$))" + base
+    elif column.kind != "text" and not column.required:
+        base = base + b"?"
+    return base
+
+
+def line_pattern(contract: Contract, targets: list[str]) -> re.Pattern | None:
+    """`^(?:CLEAN$|.*)` per line, capturing the NIK of a clean line; None when the screen cannot vouch."""
+    narrowed: dict[str, str] = {}
+    for row_check in contract.row_checks:
+        if not row_check.clean:
+            return None
+        narrowed.update(dict(row_check.clean))
+    if "nik" not in contract.required:
+        return None
+    fields = []
+    for target in targets:
+        column = contract.column(target) if not target.startswith("_extra_") else None
+        pattern = _column_pattern(column, narrowed.get(target))
+        if pattern is None:
+            return None
+        fields.append(b"(" + pattern + b")" if target == "nik" else pattern)
+    if any(name not in targets for name in narrowed):
+        return None
+    return re.compile(rb"^(?:" + b",".join(fields) + rb"\r?$|[^\n]*)", re.MULTILINE)
+
+
+def screen_file(
+    path: str, contract: Contract, targets: list[str], chunk_bytes: int = SCREEN_CHUNK_BYTES
+) -> Screened | None:
+    """Screen the file at `path`, whose header maps to `targets`; None when it cannot vouch for it."""
+    pattern = line_pattern(contract, targets)
+    if pattern is None:
+        return None
+    nik_index = targets.index("nik")
+    digest = hashlib.sha256()
+    suspects: list[int] = []
+    keys = bytearray()  # per record, its normalised NIK when 16 ASCII digits, else 16 zero bytes
+    odd_keys: list[tuple[int, str]] = []  # (record, normalised NIK) of the other NIKs
+    records = 0
+    with open(path, "rb") as f:
+        first = True
+        while block := f.read(chunk_bytes):
+            block += f.readline()
+            digest.update(block)
+            if first:
+                first = False
+                if block.startswith(codecs.BOM_UTF8):
+                    block = block[len(codecs.BOM_UTF8) :]
+                header_end = block.find(b"\n") + 1
+                if header_end == 0 or block.count(b'"', 0, header_end) % 2:
+                    return None
+                block = block[header_end:]
+                if not block:
+                    continue
+            if not block.endswith(b"\n"):
+                return None
+            body = block[:-1]
+            found = pattern.findall(body)
+            if len(found) != body.count(b"\n") + 1:
+                return None
+            for i, line in _lines_at(body, [i for i, nik in enumerate(found) if not nik]):
+                if line.count(b'"') % 2:
+                    return None  # a record that spans lines: numbered by COPY, not by lines
+                suspects.append(records + i + 2)
+                if contract.unique_nik:
+                    try:
+                        text = line.decode("utf-8")
+                    except UnicodeDecodeError:
+                        return None
+                    fields = csv_fields(text[:-1] if text.endswith("\r") else text)
+                    key = normalize_id(fields[nik_index]) if len(fields) == len(targets) else None
+                    if key is not None and len(key) == 16 and key.isascii() and key.isdigit():
+                        found[i] = key.encode()
+                    else:
+                        found[i] = bytes(16)
+                        if key is not None:
+                            odd_keys.append((records + i, key))
+            if contract.unique_nik:
+                keys += b"".join(found)
+            records += len(found)
+    duplicates: list[str] = []
+    if contract.unique_nik:
+        duplicates = _duplicates(keys, odd_keys, suspects)
+    return Screened(records, sorted(set(suspects)), duplicates, digest.hexdigest())
+
+
+def _lines_at(body: bytes, indexes: list[int]):
+    """(index, line) of the given lines of body, in one walk (only suspect lines are asked for)."""
+    start, at = 0, 0
+    for index in indexes:
+        for _ in range(index - at):
+            start = body.index(b"\n", start) + 1
+        at = index
+        end = body.find(b"\n", start)
+        yield index, body[start : end if end >= 0 else len(body)]
+
+
+def _duplicates(keys: bytearray, odd_keys: list[tuple[int, str]], suspects: list[int]) -> list[str]:
+    """The NIKs found more than once; the records that carry them join the suspects."""
+    digits = np.frombuffer(bytes(keys), dtype=np.uint8).reshape(-1, 16).astype(np.int64) - 48
+    numbers = digits @ (10 ** np.arange(15, -1, -1, dtype=np.int64))
+    numbers[(digits < 0).any(axis=1)] = -1
+    ordered = np.sort(numbers)
+    repeated = np.unique(ordered[1:][(ordered[1:] == ordered[:-1]) & (ordered[1:] >= 0)])
+    duplicates = [f"{n:016d}" for n in repeated.tolist()]
+    suspects += (np.flatnonzero(np.isin(numbers, repeated)) + 2).tolist()
+    counts = Counter(key for _, key in odd_keys)
+    for record, key in odd_keys:
+        if counts[key] > 1:
+            suspects.append(record + 2)
+    duplicates += sorted(key for key, count in counts.items() if count > 1)
+    return duplicates
