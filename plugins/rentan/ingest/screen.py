@@ -18,10 +18,12 @@ check it cannot vouch for, or a count of records that differs from COPY's.
 from __future__ import annotations
 
 import codecs
-import hashlib
+import operator
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import compress, count
 
 import numpy as np
 
@@ -62,7 +64,7 @@ class Screened:
     records: int  # data records, as COPY counts them
     suspects: list[int]  # line_no of every record that may fail a check
     duplicate_niks: list[str]  # normalised NIKs found more than once (unique-NIK contracts)
-    checksum: str  # sha256 of the bytes screened
+    size: int  # bytes screened, of a file that did not change meanwhile
 
 
 def normalize_id(value: str | None) -> str | None:
@@ -121,7 +123,11 @@ def _column_pattern(column: Column | None, narrowed: str | None) -> bytes | None
 
 
 def line_pattern(contract: Contract, targets: list[str]) -> re.Pattern | None:
-    """`^(?:CLEAN$|.*)` per line, capturing the NIK of a clean line; None when the screen cannot vouch."""
+    """`^(?:CLEAN$|.*)` per line; None when the screen cannot vouch for the contract.
+
+    Its one group is the NIK of a clean line for a unique-NIK contract (every NIK is
+    counted), else the text of a suspect line (a clean line costs no string).
+    """
     narrowed: dict[str, str] = {}
     for row_check in contract.row_checks:
         if not row_check.clean:
@@ -135,10 +141,11 @@ def line_pattern(contract: Contract, targets: list[str]) -> re.Pattern | None:
         pattern = _column_pattern(column, narrowed.get(target))
         if pattern is None:
             return None
-        fields.append(b"(" + pattern + b")" if target == "nik" else pattern)
+        fields.append(b"(" + pattern + b")" if target == "nik" and contract.unique_nik else pattern)
     if any(name not in targets for name in narrowed):
         return None
-    return re.compile(rb"^(?:" + b",".join(fields) + rb"\r?$|[^\n]*)", re.MULTILINE)
+    suspect = rb"[^\n]*" if contract.unique_nik else rb"([^\n]*)"
+    return re.compile(rb"^(?:" + b",".join(fields) + rb"\r?$|" + suspect + rb")", re.MULTILINE)
 
 
 def screen_file(
@@ -149,16 +156,16 @@ def screen_file(
     if pattern is None:
         return None
     nik_index = targets.index("nik")
-    digest = hashlib.sha256()
     suspects: list[int] = []
     keys = bytearray()  # per record, its normalised NIK when 16 ASCII digits, else 16 zero bytes
     odd_keys: list[tuple[int, str]] = []  # (record, normalised NIK) of the other NIKs
-    records = 0
+    records = size = 0
     with open(path, "rb") as f:
+        before = os.fstat(f.fileno())
         first = True
         while block := f.read(chunk_bytes):
             block += f.readline()
-            digest.update(block)
+            size += len(block)
             if first:
                 first = False
                 if block.startswith(codecs.BOM_UTF8):
@@ -169,61 +176,86 @@ def screen_file(
                 block = block[header_end:]
                 if not block:
                     continue
-            if not block.endswith(b"\n"):
-                return None
+            if not block.endswith(b"\n") or block.startswith(b"\n") or b"\n\n" in block:
+                return None  # an empty line: COPY refuses it
             body = block[:-1]
             found = pattern.findall(body)
             if len(found) != body.count(b"\n") + 1:
                 return None
-            for i, line in _lines_at(body, [i for i, nik in enumerate(found) if not nik]):
+            if contract.unique_nik:
+                suspect_lines = _lines_at(body, list(compress(count(), map(operator.not_, found))))
+            else:
+                suspect_lines = list(compress(enumerate(found), found))
+            for i, line in suspect_lines:
                 if line.count(b'"') % 2:
                     return None  # a record that spans lines: numbered by COPY, not by lines
                 suspects.append(records + i + 2)
                 if contract.unique_nik:
-                    try:
-                        text = line.decode("utf-8")
-                    except UnicodeDecodeError:
+                    found[i] = _nik_key(line, nik_index, len(targets), records + i, odd_keys)
+                    if found[i] is None:
                         return None
-                    fields = csv_fields(text[:-1] if text.endswith("\r") else text)
-                    key = normalize_id(fields[nik_index]) if len(fields) == len(targets) else None
-                    if key is not None and len(key) == 16 and key.isascii() and key.isdigit():
-                        found[i] = key.encode()
-                    else:
-                        found[i] = bytes(16)
-                        if key is not None:
-                            odd_keys.append((records + i, key))
             if contract.unique_nik:
                 keys += b"".join(found)
             records += len(found)
+        after = os.fstat(f.fileno())
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or size != after.st_size:
+        return None
     duplicates: list[str] = []
     if contract.unique_nik:
         duplicates = _duplicates(keys, odd_keys, suspects)
-    return Screened(records, sorted(set(suspects)), duplicates, digest.hexdigest())
+    return Screened(records, sorted(set(suspects)), duplicates, size)
 
 
-def _lines_at(body: bytes, indexes: list[int]):
-    """(index, line) of the given lines of body, in one walk (only suspect lines are asked for)."""
-    start, at = 0, 0
-    for index in indexes:
-        for _ in range(index - at):
-            start = body.index(b"\n", start) + 1
-        at = index
-        end = body.find(b"\n", start)
-        yield index, body[start : end if end >= 0 else len(body)]
+def _nik_key(line: bytes, nik_index: int, width: int, record: int, odd_keys: list) -> bytes | None:
+    """The 16-byte key of a suspect line's NIK, normalised as SQL does; None for text that is not UTF-8."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    text = text[:-1] if text.endswith("\r") else text
+    fields = csv_fields(text) if '"' in text else [field or None for field in text.split(",")]
+    key = normalize_id(fields[nik_index]) if len(fields) == width else None
+    if key is not None and len(key) == 16 and key.isascii() and key.isdigit():
+        return key.encode()
+    if key is not None:
+        odd_keys.append((record, key))
+    return bytes(16)
+
+
+def _lines_at(body: bytes, indexes: list[int]) -> list[tuple[int, bytes]]:
+    """(index, line) of the given lines of body (only suspect lines are asked for)."""
+    if not indexes:
+        return []
+    ends = np.append(np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10), len(body)).tolist()
+    return [(i, body[ends[i - 1] + 1 if i else 0 : ends[i]]) for i in indexes]
 
 
 def _duplicates(keys: bytearray, odd_keys: list[tuple[int, str]], suspects: list[int]) -> list[str]:
-    """The NIKs found more than once; the records that carry them join the suspects."""
-    digits = np.frombuffer(bytes(keys), dtype=np.uint8).reshape(-1, 16).astype(np.int64) - 48
-    numbers = digits @ (10 ** np.arange(15, -1, -1, dtype=np.int64))
-    numbers[(digits < 0).any(axis=1)] = -1
-    ordered = np.sort(numbers)
-    repeated = np.unique(ordered[1:][(ordered[1:] == ordered[:-1]) & (ordered[1:] >= 0)])
-    duplicates = [f"{n:016d}" for n in repeated.tolist()]
-    suspects += (np.flatnonzero(np.isin(numbers, repeated)) + 2).tolist()
+    """The NIKs found more than once; the records that carry them join the suspects.
+
+    Each 16-digit key is packed into one 64-bit number (4 bits a digit), so sorting and
+    comparing 2.6 M of them is a few vector operations.
+    """
+    halves = np.frombuffer(bytes(keys), dtype=">u8").astype(np.uint64).reshape(-1, 2)
+    packed = _pack_digits(halves[:, 0]) << np.uint64(32) | _pack_digits(halves[:, 1])
+    packed[halves[:, 0] == 0] = 0  # the zero bytes of a NIK counted with the others
+    ordered = np.sort(packed)
+    repeated = np.unique(ordered[1:][(ordered[1:] == ordered[:-1]) & (ordered[1:] != 0)])
+    duplicates = [f"{n:016x}" for n in repeated.tolist()]
+    if len(repeated):
+        at = np.minimum(np.searchsorted(repeated, packed), len(repeated) - 1)
+        suspects += (np.flatnonzero(repeated[at] == packed) + 2).tolist()
     counts = Counter(key for _, key in odd_keys)
     for record, key in odd_keys:
         if counts[key] > 1:
             suspects.append(record + 2)
     duplicates += sorted(key for key, count in counts.items() if count > 1)
     return duplicates
+
+
+def _pack_digits(ascii8: np.ndarray) -> np.ndarray:
+    """Eight ASCII digits in a big-endian uint64 as 32 bits of BCD (its hex form is the digits)."""
+    x = ascii8 - np.uint64(0x3030303030303030)
+    x = (x | (x >> np.uint64(4))) & np.uint64(0x00FF00FF00FF00FF)
+    x = (x | (x >> np.uint64(8))) & np.uint64(0x0000FFFF0000FFFF)
+    return (x | (x >> np.uint64(16))) & np.uint64(0x00000000FFFFFFFF)
