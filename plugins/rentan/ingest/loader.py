@@ -144,25 +144,29 @@ def quarantine(
     conn: psycopg.Connection,
     contract: Contract,
     batch_id: int,
-    file_columns: list[str],
+    targets: list[str],
     file_period: str | None,
     screened: Screened | None = None,
 ) -> int:
     """Quarantine the rows of a batch that fail a check; return how many.
 
-    With a client-side screen (screen.py), the checks run on its suspect lines only, and
-    the unique-NIK rule uses the NIKs it found more than once. Without one, every row is
-    checked, in two passes: a parallel scan finds the failing lines with a chain of cheap
-    booleans that good rows pass, then the reasons and raw text are built for those few
-    lines only. (INSERT ... SELECT never runs in parallel; CREATE TABLE AS does.)
+    With a client-side screen (screen.py), the checks run on its suspect lines only: COPY
+    reads them again, as delivered, into a small table, and the unique-NIK rule uses the
+    NIKs the screen found more than once. Without one, every row is checked, in two passes:
+    a parallel scan finds the failing lines with a chain of cheap booleans that good rows
+    pass, then the reasons and raw text are built for those few lines only. (INSERT ...
+    SELECT never runs in parallel; CREATE TABLE AS does.)
     """
     table = partition_name(contract.feed, batch_id)
+    file_columns = [t for t in targets if not t.startswith("_extra_")]
     duplicates = None
     if contract.unique_nik:
         duplicates = sql.Identifier("raw", f"{contract.feed}_b{batch_id}_duplicate_nik")
         if screened is not None:
             conn.execute(sql.SQL("create table {} (nik text)").format(duplicates))
-            _copy_values(conn, duplicates, screened.duplicate_niks)
+            with conn.cursor() as cur, cur.copy(sql.SQL("copy {} from stdin").format(duplicates)) as copy:
+                for nik in screened.duplicate_niks:
+                    copy.write_row((nik,))
         else:
             # One hash of all NIKs in work_mem is faster here than a parallel plan's partial
             # hashes, sorts and merge (2.5 s vs 5 s for 2.6 M NIKs).
@@ -174,15 +178,15 @@ def quarantine(
             conn.execute("reset max_parallel_workers_per_gather")
     checks = failure_checks(contract, file_period, duplicates)
     if screened is not None:
-        conn.execute("create temp table failing_lines (line_no bigint primary key) on commit drop")
-        _copy_values(conn, sql.Identifier("failing_lines"), screened.suspects)
+        rows = _suspect_rows(conn, table, targets, screened)
     else:
         conn.execute(
             sql.SQL("create temp table failing_lines on commit drop as select line_no from {} where {}").format(
                 table, sql.SQL(" or ").join(fails for _, fails in checks)
             )
         )
-    conn.execute("analyze failing_lines")
+        conn.execute("analyze failing_lines")
+        rows = sql.SQL("(select r.* from {} r join failing_lines using (line_no))").format(table)
     raw_line = sql.SQL(", ").join(sql.SQL("meta.csv_field({})").format(sql.Identifier(c)) for c in file_columns)
     labels = sql.SQL(", ").join(
         sql.SQL("case when {} then {} end").format(fails, sql.Literal(label)) for label, fails in checks
@@ -190,25 +194,35 @@ def quarantine(
     quarantined = conn.execute(
         sql.SQL("""
         insert into meta.quarantine (batch_id, line_no, reason_code, column_name, failures, raw_line)
-        with failing_rows as materialized (select r.* from {table} r join failing_lines using (line_no))
-        select batch_id, line_no, split_part(failures[1], ':', 1), split_part(failures[1], ':', 2),
+        select {batch}, line_no, split_part(failures[1], ':', 1), split_part(failures[1], ':', 2),
                array_to_string(failures, ', '), raw_line
-        from (select batch_id, line_no, array_remove(array[{labels}]::text[], null) as failures,
+        from (select line_no, array_remove(array[{labels}]::text[], null) as failures,
                      concat_ws(',', {raw_line}) as raw_line
-              from failing_rows) failing
-        where cardinality(failures) > 0""").format(labels=labels, raw_line=raw_line, table=table)
+              from {rows} suspect offset 0) failing
+        where cardinality(failures) > 0""").format(
+            batch=sql.Literal(batch_id), labels=labels, raw_line=raw_line, rows=rows
+        )
     ).rowcount
-    conn.execute("drop table failing_lines")
+    conn.execute("drop table if exists failing_lines, suspect_rows")
     if duplicates is not None:
         conn.execute(sql.SQL("drop table {}").format(duplicates))
     return quarantined
 
 
-def _copy_values(conn: psycopg.Connection, table: sql.Identifier, values: list) -> None:
-    """COPY a list of values into a one-column table."""
-    with conn.cursor() as cur, cur.copy(sql.SQL("copy {} from stdin").format(table)) as copy:
-        for value in values:
-            copy.write_row((value,))
+def _suspect_rows(conn: psycopg.Connection, table: sql.Identifier, targets: list[str], screened: Screened):
+    """The screen's suspect lines in a table shaped as the batch's, read by COPY as the file was."""
+    extras = [t for t in targets if t.startswith("_extra_")]
+    conn.execute(sql.SQL("create temp table suspect_rows on commit drop as select * from {} limit 0").format(table))
+    for extra in extras:
+        conn.execute(sql.SQL("alter table suspect_rows add column {} text").format(sql.Identifier(extra)))
+    columns = sql.SQL(", ").join(sql.Identifier(t) for t in ["line_no", *targets])
+    with conn.cursor() as cur:
+        with cur.copy(
+            sql.SQL("copy suspect_rows ({}) from stdin (format csv, encoding 'UTF8')").format(columns)
+        ) as copy:
+            for line_no, line in zip(screened.suspects, screened.lines, strict=True):
+                copy.write(b"%d,%s\n" % (line_no, line))
+    return sql.Identifier("suspect_rows")
 
 
 def _copy_error_message(label: str, err: psycopg.Error) -> str:
@@ -330,7 +344,7 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
             conn.execute(
                 sql.SQL(
                     "alter table {t} alter batch_id set default {b}, add check (batch_id = {b}), "
-                    "alter line_no add generated always as identity (start with 2){extras}"
+                    "alter line_no add generated always as identity (start with 2 cache 10000){extras}"
                 ).format(
                     t=table,
                     b=sql.Literal(batch_id),
@@ -340,7 +354,6 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
             with _screening(lf.path, contract, header.targets) as screening:
                 rows_read = _copy_file(conn, table, header.targets, lf, label)
                 screened = _screened(screening, rows_read, lf.size)
-            file_columns = [t for t in header.targets if not t.startswith("_extra_")]
             conn.execute(
                 sql.SQL("alter table {} alter line_no drop identity, alter batch_id drop default{}").format(
                     table, sql.SQL("").join(sql.SQL(", drop column {}").format(sql.Identifier(e)) for e in extras)
@@ -351,7 +364,7 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
                     parent, table, sql.Literal(batch_id)
                 )
             )
-            quarantined = quarantine(conn, contract, batch_id, file_columns, file_period, screened)
+            quarantined = quarantine(conn, contract, batch_id, header.targets, file_period, screened)
             amounts = _amount_totals(conn, contract, table, batch_id)
             replaced = _replace_earlier_snapshot(conn, contract.feed, snapshot, batch_id)
             seconds = round(time.time() - started, 3)

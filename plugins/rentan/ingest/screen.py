@@ -17,7 +17,6 @@ check it cannot vouch for, or a count of records that differs from COPY's.
 
 from __future__ import annotations
 
-import codecs
 import operator
 import os
 import re
@@ -62,7 +61,8 @@ _PRESENT_TEXT = rb'(?:[!#-+\--~][^,"\r\n]*|"[!#-~][^"\r\n]*")'
 @dataclass(frozen=True)
 class Screened:
     records: int  # data records, as COPY counts them
-    suspects: list[int]  # line_no of every record that may fail a check
+    suspects: list[int]  # line_no of every record that may fail a check, in order
+    lines: list[bytes]  # the text of each, as delivered (one line each)
     duplicate_niks: list[str]  # normalised NIKs found more than once (unique-NIK contracts)
     size: int  # bytes screened, of a file that did not change meanwhile
 
@@ -156,24 +156,21 @@ def screen_file(
     if pattern is None:
         return None
     nik_index = targets.index("nik")
-    suspects: list[int] = []
+    suspects: dict[int, bytes] = {}  # line_no: the line as delivered
     keys = bytearray()  # per record, its normalised NIK when 16 ASCII digits, else 16 zero bytes
     odd_keys: list[tuple[int, str]] = []  # (record, normalised NIK) of the other NIKs
+    line_starts: list[np.ndarray] = []  # per chunk, the file offset of each record (unique-NIK contracts)
     records = size = 0
     with open(path, "rb") as f:
         before = os.fstat(f.fileno())
-        first = True
         while block := f.read(chunk_bytes):
             block += f.readline()
-            size += len(block)
-            if first:
-                first = False
-                if block.startswith(codecs.BOM_UTF8):
-                    block = block[len(codecs.BOM_UTF8) :]
+            body_offset, size = size, size + len(block)
+            if body_offset == 0:
                 header_end = block.find(b"\n") + 1
                 if header_end == 0 or block.count(b'"', 0, header_end) % 2:
                     return None
-                block = block[header_end:]
+                block, body_offset = block[header_end:], header_end
                 if not block:
                     continue
             if not block.endswith(b"\n") or block.startswith(b"\n") or b"\n\n" in block:
@@ -183,13 +180,15 @@ def screen_file(
             if len(found) != body.count(b"\n") + 1:
                 return None
             if contract.unique_nik:
-                suspect_lines = _lines_at(body, list(compress(count(), map(operator.not_, found))))
+                starts = _line_starts(body)
+                line_starts.append(starts + body_offset)
+                suspect_lines = [(i, _line(body, starts, i)) for i in compress(count(), map(operator.not_, found))]
             else:
                 suspect_lines = list(compress(enumerate(found), found))
             for i, line in suspect_lines:
                 if line.count(b'"') % 2:
                     return None  # a record that spans lines: numbered by COPY, not by lines
-                suspects.append(records + i + 2)
+                suspects[records + i + 2] = line
                 if contract.unique_nik:
                     found[i] = _nik_key(line, nik_index, len(targets), records + i, odd_keys)
                     if found[i] is None:
@@ -197,13 +196,29 @@ def screen_file(
             if contract.unique_nik:
                 keys += b"".join(found)
             records += len(found)
+        duplicates: list[str] = []
+        if contract.unique_nik:
+            duplicates, repeated = _duplicates(keys, odd_keys)
+            offsets = np.concatenate(line_starts) if line_starts else np.zeros(0, dtype=np.int64)
+            for record in repeated:
+                if record + 2 not in suspects:
+                    f.seek(int(offsets[record]))
+                    suspects[record + 2] = f.readline().rstrip(b"\n")
         after = os.fstat(f.fileno())
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or size != after.st_size:
         return None
-    duplicates: list[str] = []
-    if contract.unique_nik:
-        duplicates = _duplicates(keys, odd_keys, suspects)
-    return Screened(records, sorted(set(suspects)), duplicates, size)
+    lines = sorted(suspects)
+    return Screened(records, lines, [suspects[n] for n in lines], duplicates, size)
+
+
+def _line_starts(body: bytes) -> np.ndarray:
+    """The offset of each line of body."""
+    return np.concatenate(([0], np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10) + 1))
+
+
+def _line(body: bytes, starts: np.ndarray, index: int) -> bytes:
+    end = int(starts[index + 1]) - 1 if index + 1 < len(starts) else len(body)
+    return body[int(starts[index]) : end]
 
 
 def _nik_key(line: bytes, nik_index: int, width: int, record: int, odd_keys: list) -> bytes | None:
@@ -222,16 +237,8 @@ def _nik_key(line: bytes, nik_index: int, width: int, record: int, odd_keys: lis
     return bytes(16)
 
 
-def _lines_at(body: bytes, indexes: list[int]) -> list[tuple[int, bytes]]:
-    """(index, line) of the given lines of body (only suspect lines are asked for)."""
-    if not indexes:
-        return []
-    ends = np.append(np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10), len(body)).tolist()
-    return [(i, body[ends[i - 1] + 1 if i else 0 : ends[i]]) for i in indexes]
-
-
-def _duplicates(keys: bytearray, odd_keys: list[tuple[int, str]], suspects: list[int]) -> list[str]:
-    """The NIKs found more than once; the records that carry them join the suspects.
+def _duplicates(keys: bytearray, odd_keys: list[tuple[int, str]]) -> tuple[list[str], list[int]]:
+    """(the NIKs found more than once, the records that carry them).
 
     Each 16-digit key is packed into one 64-bit number (4 bits a digit), so sorting and
     comparing 2.6 M of them is a few vector operations.
@@ -242,15 +249,14 @@ def _duplicates(keys: bytearray, odd_keys: list[tuple[int, str]], suspects: list
     ordered = np.sort(packed)
     repeated = np.unique(ordered[1:][(ordered[1:] == ordered[:-1]) & (ordered[1:] != 0)])
     duplicates = [f"{n:016x}" for n in repeated.tolist()]
+    records: list[int] = []
     if len(repeated):
         at = np.minimum(np.searchsorted(repeated, packed), len(repeated) - 1)
-        suspects += (np.flatnonzero(repeated[at] == packed) + 2).tolist()
+        records = np.flatnonzero(repeated[at] == packed).tolist()
     counts = Counter(key for _, key in odd_keys)
-    for record, key in odd_keys:
-        if counts[key] > 1:
-            suspects.append(record + 2)
-    duplicates += sorted(key for key, count in counts.items() if count > 1)
-    return duplicates
+    records += [record for record, key in odd_keys if counts[key] > 1]
+    duplicates += sorted(key for key, n in counts.items() if n > 1)
+    return duplicates, records
 
 
 def _pack_digits(ascii8: np.ndarray) -> np.ndarray:
