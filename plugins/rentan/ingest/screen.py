@@ -148,10 +148,9 @@ def line_pattern(contract: Contract, targets: list[str]) -> re.Pattern | None:
     return re.compile(rb"^(?:" + b",".join(fields) + rb"\r?$|" + suspect + rb")", re.MULTILINE)
 
 
-def screen_file(
-    path: str, contract: Contract, targets: list[str], chunk_bytes: int = SCREEN_CHUNK_BYTES
-) -> Screened | None:
+def screen_file(path: str, contract: Contract, targets: list[str], chunk_bytes: int | None = None) -> Screened | None:
     """Screen the file at `path`, whose header maps to `targets`; None when it cannot vouch for it."""
+    chunk_bytes = chunk_bytes or SCREEN_CHUNK_BYTES
     pattern = line_pattern(contract, targets)
     if pattern is None:
         return None
