@@ -31,16 +31,20 @@ DUKCAPIL_LINES = [
     "3275010101850011,Gita,1985-1-01,3275011001,HIDUP,",
     "3275010101850012,Hadi,1985-01-01,,HIDUP,",
     "3275010101850013,Ilham,1985-01-01,3275011001,HIDUP,2020-13-01",
-    "3275019901850014,Joko,1985-01-01,3275011001,HIDUP,",  # bad NIK month
+    "3275019901850014,Joko,1985-01-01,3275011001,HIDUP,",  # bad NIK day
+    "3275010113850016,Joko,1985-01-01,3275011001,HIDUP,",  # bad NIK month
     "3275010101850015,Ayu Sri,1985-01-01,3275011001,HIDUP,",
 ]
 
 
 def _quarantine(conn) -> list[tuple]:
-    return conn.execute(
+    """The quarantine of the current load, and how many of its rows SQL checked."""
+    rows = conn.execute(
         """select q.line_no, q.reason_code, q.column_name, q.failures, q.raw_line from meta.quarantine q
            join meta.load_manifest m using (batch_id) where m.status = 'LOADED' order by line_no"""
     ).fetchall()
+    checked = conn.execute("select rows_read, rows_checked from meta.load_manifest where status = 'LOADED'").fetchone()
+    return rows, checked
 
 
 def _load_both_ways(conn, landing, monkeypatch, feed: str, name: str, lines: list[str], newline="\n"):
@@ -50,13 +54,16 @@ def _load_both_ways(conn, landing, monkeypatch, feed: str, name: str, lines: lis
     verdict = screen.screen_file(str(landing / feed / name), CONTRACTS[feed], targets, 256)
     monkeypatch.setattr(screen, "SCREEN_CHUNK_BYTES", 256)
     assert isinstance(load_all(conn, landing)[f"{feed}/{name}"], dict)
-    screened = _quarantine(conn)
+    screened, checked = _quarantine(conn)
+    assert checked[1] == (checked[0] if verdict is None else len(verdict.suspects)) < checked[0] + (verdict is None)
     conn.execute("delete from meta.quarantine")
     conn.execute("update meta.load_manifest set status = 'REPLACED'")  # load the same file again
     monkeypatch.setattr(loader, "screen_file", lambda *args: None)
     write(landing, feed, name.replace("30", "29"), lines, newline=newline)
     load_all(conn, landing)
-    return screened, _quarantine(conn), verdict
+    unscreened, checked = _quarantine(conn)
+    assert checked[1] == checked[0]  # every row checked in SQL
+    return screened, unscreened, verdict
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
@@ -111,7 +118,8 @@ def test_the_screen_vouches_only_for_canonical_values():
         return pattern.fullmatch(line).group(1) is None  # the group holds a suspect line
 
     assert clean(1, GOOD_NIK)
-    for nik in ["3275014101900000", "0975014101900001", "3275010001900001", "3275013201900001", "32750141019000011"]:
+    bad_niks = ["3275014101900000", "0975014101900001", "3275010001900001", "3275013201900001", "3275014113900001"]
+    for nik in [*bad_niks, "32750141019000011", "327501410190000"]:
         assert not clean(1, nik), nik
     for date in ["29-02-1990", "31-04-1990", "00-01-1990", "01-13-1990", "01-01-0990", "1-01-1990", " 01-01-1990"]:
         assert not clean(6, date), date

@@ -365,15 +365,16 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
                 )
             )
             quarantined = quarantine(conn, contract, batch_id, header.targets, file_period, screened)
+            rows_checked = rows_read if screened is None else len(screened.suspects)
             amounts = _amount_totals(conn, contract, table, batch_id)
             replaced = _replace_earlier_snapshot(conn, contract.feed, snapshot, batch_id)
             seconds = round(time.time() - started, 3)
             conn.execute(
                 """update meta.load_manifest set rows_read = %s, rows_loaded = %s, rows_quarantined = %s,
-                       amount_total_idr = %s, amount_loaded_idr = %s, amount_quarantined_idr = %s,
+                       rows_checked = %s, amount_total_idr = %s, amount_loaded_idr = %s, amount_quarantined_idr = %s,
                        amount_unparsed_rows = %s, finished_at = clock_timestamp(), seconds = %s
                    where batch_id = %s""",
-                (rows_read, rows_read - quarantined, quarantined, *amounts, seconds, batch_id),
+                (rows_read, rows_read - quarantined, quarantined, rows_checked, *amounts, seconds, batch_id),
             )
             by_reason = dict(
                 conn.execute(
@@ -393,6 +394,7 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
         "rows_read": rows_read,
         "rows_loaded": rows_read - quarantined,
         "rows_quarantined": quarantined,
+        "rows_checked": rows_checked,
         "quarantined_by_reason": by_reason,
         "replaced_batches": replaced,
         "warnings": header.warnings,
