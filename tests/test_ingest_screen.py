@@ -95,6 +95,17 @@ def test_a_quoted_line_break_across_chunks_is_checked_in_sql_with_the_same_line_
     assert [(line, reason) for line, reason, *_ in screened] == [(22, "BAD_NIK")]  # record 21, after the header
 
 
+def test_a_file_of_suspects_is_checked_whole_in_sql(conn, landing, monkeypatch):
+    monkeypatch.setattr(screen, "MAX_SUSPECTS", 3)
+    rows = [DTSEN_ROW.replace("01-01-1990", f"1990-01-{n + 1:02d}") for n in range(5)]  # another date format
+    screened, unscreened, verdict = _load_both_ways(
+        conn, landing, monkeypatch, "dtsen", "dtsen_20251130.csv", [DTSEN_HEADER, *rows]
+    )
+    assert verdict is None
+    assert screened == unscreened
+    assert [(line, reason) for line, reason, *_ in screened] == [(n, "BAD_DATE") for n in range(2, 7)]
+
+
 def test_a_clean_file_with_an_unknown_column_is_screened_whole(conn, landing, monkeypatch):
     lines = [DTSEN_HEADER + ",keterangan"] + [
         DTSEN_ROW.replace("Siti Aminah", f"Siti {n:03d}") + ',"a, b"' for n in range(40)

@@ -29,6 +29,9 @@ import numpy as np
 from rentan.ingest.contracts import Column, Contract
 
 SCREEN_CHUNK_BYTES = 4 << 20
+# Beyond this many suspect lines (a file in some other format throughout), checking every row
+# in SQL is as fast, and holding the lines would cost memory: the screen gives up.
+MAX_SUSPECTS = 200_000
 
 # meta.whitespace(): the characters meta.normalize_id drops.
 _WHITESPACE = {ord(c): None for c in " \t\n\r\x0b\f\u00a0\u2007\u202f"}
@@ -188,6 +191,8 @@ def screen_file(path: str, contract: Contract, targets: list[str], chunk_bytes: 
                 if line.count(b'"') % 2:
                     return None  # a record that spans lines: numbered by COPY, not by lines
                 suspects[records + i + 2] = line
+                if len(suspects) > MAX_SUSPECTS:
+                    return None
                 if contract.unique_nik:
                     found[i] = _nik_key(line, nik_index, len(targets), records + i, odd_keys)
                     if found[i] is None:
