@@ -15,18 +15,20 @@ import csv
 import hashlib
 import logging
 import multiprocessing
+import os
 import re
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
 from psycopg import sql
 
+from rentan.ingest import screen
 from rentan.ingest.contracts import CONTRACTS, DECILES, KIND_CHECKS, Contract
 from rentan.ingest.landing import CHUNK_BYTES, LandingFile
-from rentan.ingest.screen import Screened, screen_file
+from rentan.ingest.screen import Screened
 
 log = logging.getLogger(__name__)
 
@@ -404,33 +406,39 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
 
 @contextmanager
 def _screening(path: str, contract: Contract, targets: list[str]):
-    """The client-side screen of the file, running in a process of its own while COPY streams.
+    """The client-side screen of the file, running in processes of its own while COPY streams.
 
-    A process, not a thread: the screen is CPU work that holds the GIL, and COPY must not
-    wait for it. Where a process cannot be started, a thread does it.
+    Processes, not threads: the screen is CPU work that holds the GIL, and COPY must not wait
+    for it. A big file is split into one range per core. Where a process cannot be started,
+    a thread screens the whole file.
     """
+    parts = (os.cpu_count() or 1) if os.path.getsize(path) >= screen.PARALLEL_MIN_BYTES else 1
     try:
-        executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        future = executor.submit(screen_file, path, contract, targets)
+        executor = ProcessPoolExecutor(max_workers=parts, mp_context=multiprocessing.get_context("fork"))
+        futures = [
+            executor.submit(screen.screen_range, path, contract, targets, start, end)
+            for start, end in screen.ranges(path, parts)
+        ]
     except (AssertionError, OSError, RuntimeError) as err:
         log.info("screening %s in a thread: no process (%s)", path, err)
         executor = ThreadPoolExecutor(max_workers=1)
-        future = executor.submit(screen_file, path, contract, targets)
+        futures = [executor.submit(screen.screen_range, path, contract, targets, 0, os.path.getsize(path))]
     try:
-        yield future
+        yield lambda: screen.combine(path, contract, [future.result() for future in futures])
     finally:
-        future.cancel()
+        for future in futures:
+            future.cancel()
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _screened(screening: Future, rows_read: int, size: int) -> Screened | None:
+def _screened(screening, rows_read: int, size: int) -> Screened | None:
     """The screen's verdict when it vouches for the file COPY read (same size, same records), else None.
 
     COPY's bytes are checked against the file's checksum (_copy_file); the screen read the
-    same, unchanged file (it compares its size and modification time before and after).
+    same, unchanged file (its size and modification time did not change).
     """
     try:
-        screened = screening.result()
+        screened = screening()
     except Exception:  # noqa: BLE001 - the screen is an optimisation: every row is checked in SQL instead
         log.warning("the screen failed; every row is checked in SQL", exc_info=True)
         return None

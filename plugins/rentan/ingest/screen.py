@@ -32,6 +32,8 @@ SCREEN_CHUNK_BYTES = 4 << 20
 # Beyond this many suspect lines (a file in some other format throughout), checking every row
 # in SQL is as fast, and holding the lines would cost memory: the screen gives up.
 MAX_SUSPECTS = 200_000
+# A file this big is screened in one range per core, each in a process of its own.
+PARALLEL_MIN_BYTES = 64 << 20
 
 # meta.whitespace(): the characters meta.normalize_id drops.
 _WHITESPACE = {ord(c): None for c in " \t\n\r\x0b\f\u00a0\u2007\u202f"}
@@ -153,22 +155,61 @@ def line_pattern(contract: Contract, targets: list[str]) -> re.Pattern | None:
     return re.compile(rb"^(?:" + b",".join(fields) + rb"\r?$|" + suspect + rb")", re.MULTILINE)
 
 
-def screen_file(path: str, contract: Contract, targets: list[str], chunk_bytes: int | None = None) -> Screened | None:
+@dataclass(frozen=True)
+class Part:
+    """What one worker found in its byte range of the file (records numbered from the range's start)."""
+
+    stat: tuple[int, int]  # the file's size and modification time when the range was read
+    size: int  # bytes read
+    records: int
+    suspects: dict[int, bytes]  # record: the line as delivered
+    keys: bytes  # per record, its normalised NIK when 16 ASCII digits, else 16 zero bytes
+    odd_keys: list[tuple[int, str]]  # (record, normalised NIK) of the other NIKs
+    line_starts: np.ndarray | None  # per record, its offset in the file (unique-NIK contracts)
+
+
+def ranges(path: str, parts: int) -> list[tuple[int, int]]:
+    """`parts` byte ranges of the file that start and end at line ends."""
+    size = os.path.getsize(path)
+    cuts = [0]
+    with open(path, "rb") as f:
+        for k in range(1, parts):
+            f.seek(max(cuts[-1], size * k // parts))
+            f.readline()
+            cuts.append(max(cuts[-1], min(f.tell(), size)))
+    cuts.append(size)
+    return [(start, end) for start, end in zip(cuts, cuts[1:], strict=False) if end > start or start == 0]
+
+
+def screen_file(
+    path: str, contract: Contract, targets: list[str], chunk_bytes: int | None = None, parts: int = 1
+) -> Screened | None:
     """Screen the file at `path`, whose header maps to `targets`; None when it cannot vouch for it."""
+    found = [screen_range(path, contract, targets, start, end, chunk_bytes) for start, end in ranges(path, parts)]
+    return combine(path, contract, found)
+
+
+def screen_range(
+    path: str, contract: Contract, targets: list[str], start: int, end: int, chunk_bytes: int | None = None
+) -> Part | None:
+    """Screen the lines of bytes [start, end) of the file (the header when start is 0)."""
     chunk_bytes = chunk_bytes or SCREEN_CHUNK_BYTES
     pattern = line_pattern(contract, targets)
     if pattern is None:
         return None
     nik_index = targets.index("nik")
-    suspects: dict[int, bytes] = {}  # line_no: the line as delivered
-    keys = bytearray()  # per record, its normalised NIK when 16 ASCII digits, else 16 zero bytes
-    odd_keys: list[tuple[int, str]] = []  # (record, normalised NIK) of the other NIKs
-    line_starts: list[np.ndarray] = []  # per chunk, the file offset of each record (unique-NIK contracts)
-    records = size = 0
+    suspects: dict[int, bytes] = {}
+    keys = bytearray()
+    odd_keys: list[tuple[int, str]] = []
+    line_starts: list[np.ndarray] = []
+    records = 0
+    size = start
     with open(path, "rb") as f:
-        before = os.fstat(f.fileno())
-        while block := f.read(chunk_bytes):
-            block += f.readline()
+        stat = os.fstat(f.fileno())
+        f.seek(start)
+        while size < end and (block := f.read(min(chunk_bytes, end - size))):
+            if not block.endswith(b"\n"):
+                block += f.readline()
             body_offset, size = size, size + len(block)
             if body_offset == 0:
                 header_end = block.find(b"\n") + 1
@@ -192,7 +233,7 @@ def screen_file(path: str, contract: Contract, targets: list[str], chunk_bytes: 
             for i, line in suspect_lines:
                 if line.count(b'"') % 2:
                     return None  # a record that spans lines: numbered by COPY, not by lines
-                suspects[records + i + 2] = line
+                suspects[records + i] = line
                 if len(suspects) > MAX_SUSPECTS:
                     return None
                 if contract.unique_nik:
@@ -202,19 +243,41 @@ def screen_file(path: str, contract: Contract, targets: list[str], chunk_bytes: 
             if contract.unique_nik:
                 keys += b"".join(found)
             records += len(found)
+    starts_all = None
+    if contract.unique_nik:
+        starts_all = np.concatenate(line_starts) if line_starts else np.zeros(0, dtype=np.int64)
+    return Part((stat.st_size, stat.st_mtime_ns), size - start, records, suspects, bytes(keys), odd_keys, starts_all)
+
+
+def combine(path: str, contract: Contract, parts: list[Part | None]) -> Screened | None:
+    """The file's screen from its ranges' (None if any range gave up or the file changed)."""
+    if not parts or any(part is None for part in parts):
+        return None
+    with open(path, "rb") as f:
+        now = os.fstat(f.fileno())
+        if any(part.stat != (now.st_size, now.st_mtime_ns) for part in parts):
+            return None
+        if sum(part.size for part in parts) != now.st_size:
+            return None
+        suspects: dict[int, bytes] = {}
+        odd_keys: list[tuple[int, str]] = []
+        base = 0
+        for part in parts:
+            suspects.update((base + record + 2, line) for record, line in part.suspects.items())
+            odd_keys += [(base + record, key) for record, key in part.odd_keys]
+            base += part.records
+        if len(suspects) > MAX_SUSPECTS:
+            return None
         duplicates: list[str] = []
         if contract.unique_nik:
-            duplicates, repeated = _duplicates(keys, odd_keys)
-            offsets = np.concatenate(line_starts) if line_starts else np.zeros(0, dtype=np.int64)
+            duplicates, repeated = _duplicates(b"".join(part.keys for part in parts), odd_keys)
+            offsets = np.concatenate([part.line_starts for part in parts])
             for record in repeated:
                 if record + 2 not in suspects:
                     f.seek(int(offsets[record]))
                     suspects[record + 2] = f.readline().rstrip(b"\n")
-        after = os.fstat(f.fileno())
-    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or size != after.st_size:
-        return None
     lines = sorted(suspects)
-    return Screened(records, lines, [suspects[n] for n in lines], duplicates, size)
+    return Screened(base, lines, [suspects[n] for n in lines], duplicates, now.st_size)
 
 
 def _line_starts(body: bytes) -> np.ndarray:
@@ -243,13 +306,13 @@ def _nik_key(line: bytes, nik_index: int, width: int, record: int, odd_keys: lis
     return bytes(16)
 
 
-def _duplicates(keys: bytearray, odd_keys: list[tuple[int, str]]) -> tuple[list[str], list[int]]:
+def _duplicates(keys: bytes, odd_keys: list[tuple[int, str]]) -> tuple[list[str], list[int]]:
     """(the NIKs found more than once, the records that carry them).
 
     Each 16-digit key is packed into one 64-bit number (4 bits a digit), so sorting and
     comparing 2.6 M of them is a few vector operations.
     """
-    halves = np.frombuffer(bytes(keys), dtype=">u8").astype(np.uint64).reshape(-1, 2)
+    halves = np.frombuffer(keys, dtype=">u8").astype(np.uint64).reshape(-1, 2)
     packed = _pack_digits(halves[:, 0]) << np.uint64(32) | _pack_digits(halves[:, 1])
     packed[halves[:, 0] == 0] = 0  # the zero bytes of a NIK counted with the others
     ordered = np.sort(packed)
