@@ -57,6 +57,9 @@ class RowCheck:
     reason: str
     column: str
     sql: str
+    # Canonical values that certainly pass this check, per column (column, a regex the whole
+    # field matches): the loader's client-side screen (screen.py) needs them to vouch for a line.
+    clean: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ CONTRACTS: dict[str, Contract] = {
                     "MISSING_VALUE",
                     "tanggal_kematian",
                     "meta.normalize_label({status_hidup}) = 'MATI' and meta.normalize_text({tanggal_kematian}) is null",
+                    clean=(("status_hidup", "HIDUP"),),
                 ),
             ),
             unique_nik=True,

@@ -13,15 +13,24 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import logging
+import multiprocessing
+import os
 import re
 import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
 from psycopg import sql
 
+from rentan.ingest import screen
 from rentan.ingest.contracts import CONTRACTS, DECILES, KIND_CHECKS, Contract
 from rentan.ingest.landing import CHUNK_BYTES, LandingFile
+from rentan.ingest.screen import Screened
+
+log = logging.getLogger(__name__)
 
 
 class FileRejected(Exception):
@@ -134,33 +143,52 @@ def failure_checks(
 
 
 def quarantine(
-    conn: psycopg.Connection, contract: Contract, batch_id: int, file_columns: list[str], file_period: str | None
+    conn: psycopg.Connection,
+    contract: Contract,
+    batch_id: int,
+    targets: list[str],
+    file_period: str | None,
+    screened: Screened | None = None,
 ) -> int:
     """Quarantine the rows of a batch that fail a check; return how many.
 
-    Two passes: a parallel scan finds the failing lines with a chain of cheap booleans
-    that good rows pass, then the reasons and raw text are built for those few lines only.
-    (INSERT ... SELECT never runs in parallel; CREATE TABLE AS does.)
+    With a client-side screen (screen.py), the checks run on its suspect lines only: COPY
+    reads them again, as delivered, into a small table, and the unique-NIK rule uses the
+    NIKs the screen found more than once. Without one, every row is checked, in two passes:
+    a parallel scan finds the failing lines with a chain of cheap booleans that good rows
+    pass, then the reasons and raw text are built for those few lines only. (INSERT ...
+    SELECT never runs in parallel; CREATE TABLE AS does.)
     """
     table = partition_name(contract.feed, batch_id)
+    file_columns = [t for t in targets if not t.startswith("_extra_")]
     duplicates = None
     if contract.unique_nik:
         duplicates = sql.Identifier("raw", f"{contract.feed}_b{batch_id}_duplicate_nik")
-        # One hash of all NIKs in work_mem is faster here than a parallel plan's partial
-        # hashes, sorts and merge (2.5 s vs 5 s for 2.6 M NIKs).
-        conn.execute("set local max_parallel_workers_per_gather = 0")
-        conn.execute(
-            sql.SQL("""create table {} as select meta.normalize_id(nik) as nik from {}
-                                group by 1 having count(*) > 1""").format(duplicates, table)
-        )
-        conn.execute("reset max_parallel_workers_per_gather")
+        if screened is not None:
+            conn.execute(sql.SQL("create table {} (nik text)").format(duplicates))
+            with conn.cursor() as cur, cur.copy(sql.SQL("copy {} from stdin").format(duplicates)) as copy:
+                for nik in screened.duplicate_niks:
+                    copy.write_row((nik,))
+        else:
+            # One hash of all NIKs in work_mem is faster here than a parallel plan's partial
+            # hashes, sorts and merge (2.5 s vs 5 s for 2.6 M NIKs).
+            conn.execute("set local max_parallel_workers_per_gather = 0")
+            conn.execute(
+                sql.SQL("""create table {} as select meta.normalize_id(nik) as nik from {}
+                                    group by 1 having count(*) > 1""").format(duplicates, table)
+            )
+            conn.execute("reset max_parallel_workers_per_gather")
     checks = failure_checks(contract, file_period, duplicates)
-    conn.execute(
-        sql.SQL("create temp table failing_lines on commit drop as select line_no from {} where {}").format(
-            table, sql.SQL(" or ").join(fails for _, fails in checks)
+    if screened is not None:
+        rows = _suspect_rows(conn, table, targets, screened)
+    else:
+        conn.execute(
+            sql.SQL("create temp table failing_lines on commit drop as select line_no from {} where {}").format(
+                table, sql.SQL(" or ").join(fails for _, fails in checks)
+            )
         )
-    )
-    conn.execute("analyze failing_lines")
+        conn.execute("analyze failing_lines")
+        rows = sql.SQL("(select r.* from {} r join failing_lines using (line_no))").format(table)
     raw_line = sql.SQL(", ").join(sql.SQL("meta.csv_field({})").format(sql.Identifier(c)) for c in file_columns)
     labels = sql.SQL(", ").join(
         sql.SQL("case when {} then {} end").format(fails, sql.Literal(label)) for label, fails in checks
@@ -168,18 +196,35 @@ def quarantine(
     quarantined = conn.execute(
         sql.SQL("""
         insert into meta.quarantine (batch_id, line_no, reason_code, column_name, failures, raw_line)
-        select batch_id, line_no, split_part(failures[1], ':', 1), split_part(failures[1], ':', 2),
+        select {batch}, line_no, split_part(failures[1], ':', 1), split_part(failures[1], ':', 2),
                array_to_string(failures, ', '), raw_line
-        from (select r.batch_id, r.line_no, array_remove(array[{labels}]::text[], null) as failures,
+        from (select line_no, array_remove(array[{labels}]::text[], null) as failures,
                      concat_ws(',', {raw_line}) as raw_line
-              from {table} r join failing_lines using (line_no)) failing""").format(
-            labels=labels, raw_line=raw_line, table=table
+              from {rows} suspect offset 0) failing
+        where cardinality(failures) > 0""").format(
+            batch=sql.Literal(batch_id), labels=labels, raw_line=raw_line, rows=rows
         )
     ).rowcount
-    conn.execute("drop table failing_lines")
+    conn.execute("drop table if exists failing_lines, suspect_rows")
     if duplicates is not None:
         conn.execute(sql.SQL("drop table {}").format(duplicates))
     return quarantined
+
+
+def _suspect_rows(conn: psycopg.Connection, table: sql.Identifier, targets: list[str], screened: Screened):
+    """The screen's suspect lines in a table shaped as the batch's, read by COPY as the file was."""
+    extras = [t for t in targets if t.startswith("_extra_")]
+    conn.execute(sql.SQL("create temp table suspect_rows on commit drop as select * from {} limit 0").format(table))
+    for extra in extras:
+        conn.execute(sql.SQL("alter table suspect_rows add column {} text").format(sql.Identifier(extra)))
+    columns = sql.SQL(", ").join(sql.Identifier(t) for t in ["line_no", *targets])
+    with conn.cursor() as cur:
+        with cur.copy(
+            sql.SQL("copy suspect_rows ({}) from stdin (format csv, encoding 'UTF8')").format(columns)
+        ) as copy:
+            for line_no, line in zip(screened.suspects, screened.lines, strict=True):
+                copy.write(b"%d,%s\n" % (line_no, line))
+    return sql.Identifier("suspect_rows")
 
 
 def _copy_error_message(label: str, err: psycopg.Error) -> str:
@@ -301,15 +346,16 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
             conn.execute(
                 sql.SQL(
                     "alter table {t} alter batch_id set default {b}, add check (batch_id = {b}), "
-                    "alter line_no add generated always as identity (start with 2){extras}"
+                    "alter line_no add generated always as identity (start with 2 cache 10000){extras}"
                 ).format(
                     t=table,
                     b=sql.Literal(batch_id),
                     extras=sql.SQL("").join(sql.SQL(", add column {} text").format(sql.Identifier(e)) for e in extras),
                 )
             )
-            rows_read = _copy_file(conn, table, header.targets, lf, label)
-            file_columns = [t for t in header.targets if not t.startswith("_extra_")]
+            with _screening(lf.path, contract, header.targets) as screening:
+                rows_read = _copy_file(conn, table, header.targets, lf, label)
+                screened = _screened(screening, rows_read, lf.size)
             conn.execute(
                 sql.SQL("alter table {} alter line_no drop identity, alter batch_id drop default{}").format(
                     table, sql.SQL("").join(sql.SQL(", drop column {}").format(sql.Identifier(e)) for e in extras)
@@ -320,16 +366,17 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
                     parent, table, sql.Literal(batch_id)
                 )
             )
-            quarantined = quarantine(conn, contract, batch_id, file_columns, file_period)
+            quarantined = quarantine(conn, contract, batch_id, header.targets, file_period, screened)
+            rows_checked = rows_read if screened is None else len(screened.suspects)
             amounts = _amount_totals(conn, contract, table, batch_id)
             replaced = _replace_earlier_snapshot(conn, contract.feed, snapshot, batch_id)
             seconds = round(time.time() - started, 3)
             conn.execute(
                 """update meta.load_manifest set rows_read = %s, rows_loaded = %s, rows_quarantined = %s,
-                       amount_total_idr = %s, amount_loaded_idr = %s, amount_quarantined_idr = %s,
+                       rows_checked = %s, amount_total_idr = %s, amount_loaded_idr = %s, amount_quarantined_idr = %s,
                        amount_unparsed_rows = %s, finished_at = clock_timestamp(), seconds = %s
                    where batch_id = %s""",
-                (rows_read, rows_read - quarantined, quarantined, *amounts, seconds, batch_id),
+                (rows_read, rows_read - quarantined, quarantined, rows_checked, *amounts, seconds, batch_id),
             )
             by_reason = dict(
                 conn.execute(
@@ -349,11 +396,55 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
         "rows_read": rows_read,
         "rows_loaded": rows_read - quarantined,
         "rows_quarantined": quarantined,
+        "rows_checked": rows_checked,
         "quarantined_by_reason": by_reason,
         "replaced_batches": replaced,
         "warnings": header.warnings,
         "seconds": seconds,
     }
+
+
+@contextmanager
+def _screening(path: str, contract: Contract, targets: list[str]):
+    """The client-side screen of the file, running in processes of its own while COPY streams.
+
+    Processes, not threads: the screen is CPU work that holds the GIL, and COPY must not wait
+    for it. A big file is split into one range per core. Where a process cannot be started,
+    a thread screens the whole file.
+    """
+    parts = (os.cpu_count() or 1) if os.path.getsize(path) >= screen.PARALLEL_MIN_BYTES else 1
+    try:
+        executor = ProcessPoolExecutor(max_workers=parts, mp_context=multiprocessing.get_context("fork"))
+        futures = [
+            executor.submit(screen.screen_range, path, contract, targets, start, end)
+            for start, end in screen.ranges(path, parts)
+        ]
+    except (AssertionError, OSError, RuntimeError) as err:
+        log.info("screening %s in a thread: no process (%s)", path, err)
+        executor = ThreadPoolExecutor(max_workers=1)
+        futures = [executor.submit(screen.screen_range, path, contract, targets, 0, os.path.getsize(path))]
+    try:
+        yield lambda: screen.combine(path, contract, [future.result() for future in futures])
+    finally:
+        for future in futures:
+            future.cancel()
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _screened(screening, rows_read: int, size: int) -> Screened | None:
+    """The screen's verdict when it vouches for the file COPY read (same size, same records), else None.
+
+    COPY's bytes are checked against the file's checksum (_copy_file); the screen read the
+    same, unchanged file (its size and modification time did not change).
+    """
+    try:
+        screened = screening()
+    except Exception:  # noqa: BLE001 - the screen is an optimisation: every row is checked in SQL instead
+        log.warning("the screen failed; every row is checked in SQL", exc_info=True)
+        return None
+    if screened is None or screened.records != rows_read or screened.size != size:
+        return None
+    return screened
 
 
 def _copy_file(conn: psycopg.Connection, table: sql.Identifier, targets: list[str], lf: LandingFile, label: str) -> int:
