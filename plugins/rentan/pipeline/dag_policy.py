@@ -22,12 +22,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-import psycopg
-
-from rentan.warehouse import WarehouseError, one_line
-from rentan.warehouse.locks import StageBusy
-from rentan.warehouse.pseudonym import MissingKey
-
 log = logging.getLogger(__name__)
 
 OWNER = "data-engineering"
@@ -132,23 +126,36 @@ DEFAULT_ARGS = {
 }
 
 
-# Failures a retry does not fix, or that must not be retried for minutes: no warehouse
-# configured, a wrong or too old one (ConfigurationError), a warehouse that does not answer
-# (WarehouseError, after connect's own few seconds of tries) or went away mid-task
-# (psycopg.OperationalError), another run holding the stage past the lock's wait (StageBusy),
-# no pseudonym key (MissingKey). Tasks that read parameters add ValueError (an unknown or
-# invalid parameter) to their own `fail_without_retry(...)`.
-NOT_RETRIED = (WarehouseError, psycopg.OperationalError, StageBusy, MissingKey)
+def not_retried() -> tuple[type[BaseException], ...]:
+    """Failures a retry does not fix, or that must not be retried for minutes.
+
+    No warehouse configured, a wrong or too old one (ConfigurationError), a warehouse that
+    does not answer (WarehouseError, after connect's own few seconds of tries) or went away
+    mid-task (psycopg.OperationalError), another run holding the stage past the lock's wait
+    (StageBusy), no pseudonym key (MissingKey). Tasks that read parameters add ValueError (an
+    unknown or invalid parameter) to their own `fail_without_retry(...)`. Imported when a
+    task runs, not when a DAG file is parsed.
+    """
+    import psycopg
+
+    from rentan.warehouse import WarehouseError
+    from rentan.warehouse.locks import StageBusy
+    from rentan.warehouse.pseudonym import MissingKey
+
+    return (WarehouseError, psycopg.OperationalError, StageBusy, MissingKey)
 
 
 @contextlib.contextmanager
 def fail_without_retry(*also: type[BaseException]) -> Iterator[None]:
-    """End the task at once (AirflowFailException, one line) on NOT_RETRIED errors and on `also`."""
+    """End the task at once (AirflowFailException, one line) on `not_retried()` errors and on `also`."""
+    import psycopg
     from airflow.sdk.exceptions import AirflowFailException
+
+    from rentan.warehouse import one_line
 
     try:
         yield
-    except (*NOT_RETRIED, *also) as err:
+    except (*not_retried(), *also) as err:
         lost = isinstance(err, psycopg.OperationalError)
         raise AirflowFailException(("lost the warehouse: " if lost else "") + one_line(err)) from None
 

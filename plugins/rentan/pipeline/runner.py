@@ -122,19 +122,19 @@ class _LogRouter:
 _router: _LogRouter | None = None
 
 
-def start(warehouse_url: str) -> Path:
-    """Prepare this process for DAG runs against `warehouse_url`: environment, then once logging
-    and the metadata database. Returns the run log's path.
+def start() -> Path:
+    """Prepare this process for DAG runs, once: Airflow's home and DAGs, logging, metadata database.
 
-    Must come before anything imports Airflow (it reads its home and configuration at import).
+    Returns the run log's path. Must come before anything imports Airflow (it reads its
+    home and configuration at import).
     """
     global _router
-    env = airflow_env(warehouse_url)
-    home = Path(env["AIRFLOW_HOME"])
+    home = airflow_home()
     if "airflow" in sys.modules and os.environ.get("AIRFLOW_HOME") != str(home):
         raise RuntimeError("Airflow was imported before its home was set (a bug in the caller)")
-    for name in ("AIRFLOW_HOME", "AIRFLOW__CORE__DAGS_FOLDER", "AIRFLOW__CORE__LOAD_EXAMPLES", "WAREHOUSE_URL"):
-        os.environ[name] = env[name]
+    os.environ["AIRFLOW_HOME"] = str(home)
+    os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(DAGS_DIR))
+    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     (home / "logs").mkdir(parents=True, exist_ok=True)
     run_log = home / "logs" / RUN_LOG
     if _router is None:
@@ -178,11 +178,12 @@ def load_dag(dag_id: str):
 
 
 def run_dag(dag_id: str, conf: dict, warehouse_url: str) -> DagRunOutcome:
-    """Run one DAG to completion in this process (`dag.test`); the outcome as its task instances say."""
-    start(warehouse_url)
+    """Run one DAG to completion in this process (`dag.test`) against the warehouse at `warehouse_url`;
+    the outcome as its task instances say."""
+    start()
     dag = load_dag(dag_id)
     started = time.monotonic()
-    with _without_deadline_alerts(dag), _task_logs_where_airflow_reads_them():
+    with _warehouse(warehouse_url), _without_deadline_alerts(dag), _task_logs_where_airflow_reads_them():
         dag_run = dag.test(run_conf=conf)
     return outcome(dag_id, dag_run.run_id, seconds=time.monotonic() - started)
 
@@ -236,6 +237,20 @@ def conf_get(section: str, key: str) -> str:
 @dataclass
 class _Row:  # XComModel.deserialize_value reads `.value`
     value: Any
+
+
+@contextlib.contextmanager
+def _warehouse(url: str) -> Iterator[None]:
+    """The tasks' warehouse (WAREHOUSE_URL), for this run only."""
+    previous = os.environ.get("WAREHOUSE_URL")
+    os.environ["WAREHOUSE_URL"] = url
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["WAREHOUSE_URL"]
+        else:
+            os.environ["WAREHOUSE_URL"] = previous
 
 
 @contextlib.contextmanager
