@@ -135,6 +135,8 @@ def start() -> Path:
     os.environ["AIRFLOW_HOME"] = str(home)
     os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(DAGS_DIR))
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    if "airflow.settings" in sys.modules:  # imported already (a test session): the dags-folder bundle reads this
+        sys.modules["airflow.settings"].DAGS_FOLDER = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
     (home / "logs").mkdir(parents=True, exist_ok=True)
     run_log = home / "logs" / RUN_LOG
     if _router is None:
