@@ -12,6 +12,7 @@ to `<home>/logs/rentan-run.log`, not to the screen: the CLI prints what the outc
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import time
@@ -66,8 +67,14 @@ class DagRunOutcome:
         return [f"{t.name}: {t.error or '(no message recorded: see its log)'}" for t in self.failed]
 
     def task_logs(self) -> str:
-        """Every task's log of this run, as Airflow's UI shows them (JSON lines)."""
-        return "".join(t.log_file.read_text() for t in self.tasks if t.log_file and t.log_file.exists())
+        """The messages of every task's log of this run, one a line (the files hold JSON lines)."""
+        lines = []
+        for t in self.tasks:
+            if t.log_file and t.log_file.exists():
+                for line in t.log_file.read_text().splitlines():
+                    event = json.loads(line)
+                    lines.append(f"{t.name} {event.get('level', '')}: {event.get('event', '')}")
+        return "\n".join(lines)
 
     def states(self) -> dict[str, int]:
         counts: dict[str, int] = {}
