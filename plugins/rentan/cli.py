@@ -85,7 +85,7 @@ def cmd_run(args) -> int:
     # Fail fast: the configuration check (rentan.pipeline.preflight) belongs here, before any work.
     with connect(url) as conn:
         migrate(conn)  # the warehouse's migrations, once per run: tasks do not migrate
-    runner.start(url)  # Airflow in this process: its home, logging, metadata database (migrated if behind)
+    runner.start()  # Airflow in this process: its home, logging, metadata database (migrated if behind)
     started = time.time()
     confs = {
         "rentan_ingest": {"landing": str(Path(args.landing).resolve())},
