@@ -7,8 +7,6 @@ import os
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from rentan.ingest import steps
-from rentan.ingest.loader import FileRejected
 from rentan.paths import REPO_ROOT
 from rentan.pipeline.assets import RAW_ASSETS
 from rentan.pipeline.dag_policy import DEFAULT_ARGS, fail_without_retry
@@ -45,6 +43,8 @@ area and re-run: loaded files are skipped by checksum, so re-running is always s
 def rentan_ingest():
     @task
     def discover(params=None, ti=None) -> list[dict]:
+        from rentan.ingest import steps  # psycopg and the loader: imported when the task runs, not at parse
+
         with fail_without_retry(FileNotFoundError):
             found = steps.discover(params["landing"])
         ti.xcom_push(key="skipped", value=found["skipped"])
@@ -52,6 +52,9 @@ def rentan_ingest():
 
     @task(map_index_template="{{ landing_file_name }}")
     def load_file(landing_file: dict, run_id=None) -> dict:
+        from rentan.ingest import steps
+        from rentan.ingest.loader import FileRejected
+
         get_current_context()["landing_file_name"] = landing_file["name"]  # names the mapped task in the UI
         with fail_without_retry(FileRejected):  # a bad file does not get better by retrying
             return steps.load(landing_file, run_id)
@@ -59,6 +62,8 @@ def rentan_ingest():
     # all_done: the good files of a run count even when another file's load failed.
     @task(trigger_rule="all_done")
     def summarize(results, run_id=None, dag=None, ti=None) -> dict:
+        from rentan.ingest import steps
+
         new = ti.xcom_pull(task_ids="discover")
         if new is None:
             raise AirflowFailException("discover failed: nothing was loaded (see its log)")
@@ -68,6 +73,8 @@ def rentan_ingest():
 
     @task
     def rejected(summary: dict) -> None:
+        from rentan.ingest import steps
+
         problem = steps.not_loaded(summary)
         if problem:
             raise AirflowFailException(problem)  # the run fails, after the good files' assets went out

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 from airflow.sdk.configuration import conf
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk.exceptions import AirflowSkipException
 
 from rentan.pipeline.assets import MARTS_ASSET
-from rentan.pipeline.dag_policy import DEFAULT_ARGS, REPORT_SCHEDULE, report_deadline
+from rentan.pipeline.dag_policy import DEFAULT_ARGS, REPORT_SCHEDULE, fail_without_retry, report_deadline
 
 DOC_MD = """
 ### rentan_report
@@ -61,10 +61,9 @@ def rentan_report():
         from rentan import reports  # matplotlib and openpyxl: imported when the task runs, not at parse
 
         local_date = logical_date.astimezone(dag.timezone) if logical_date else None
-        try:
+        # retrying does not load the file or fix the YAML
+        with fail_without_retry(reports.NoPaymentData, reports.SignatoryConfigError):
             result = reports.report_for_run(params["period"], dag_run.run_type, local_date)
-        except (reports.NoPaymentData, reports.SignatoryConfigError) as cause:
-            raise AirflowFailException(str(cause)) from None  # retrying does not load the file or fix the YAML
         if result is None:
             raise AirflowSkipException("no payment data is published yet")
         return result

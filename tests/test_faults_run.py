@@ -29,7 +29,7 @@ from rentan.ingest import steps
 from rentan.ingest.landing import scan
 from rentan.parameters import load_parameters
 from rentan.pipeline.assets import RAW_ASSETS
-from rentan.pipeline.runner import test_dag as run_dag
+from rentan.pipeline.runner import run_dag
 from rentan.publish import steps as publish_step
 from rentan.transform import TransformFailed
 from rentan.transform import steps as transform_step
@@ -201,6 +201,7 @@ def test_a_rejected_file_fails_the_run_but_the_good_files_are_loaded_and_emitted
 
     assert not first.success
     states = last_run_states("rentan_ingest")
+    assert {(t.task_id, t.map_index): t.state for t in first.tasks} == states  # the outcome is the metadata DB's
     assert sorted(states[("load_file", i)] for i in (0, 1)) == ["failed", "success"]
     assert {task: states[(task, -1)] for task in ("summarize", "emit_dtsen", "emit_dukcapil", "rejected")} == {
         "summarize": "success",
@@ -211,15 +212,45 @@ def test_a_rejected_file_fails_the_run_but_the_good_files_are_loaded_and_emitted
     with connect(fresh_url) as conn:
         (batch_id,) = conn.execute("select batch_id from meta.load_manifest where status = 'LOADED'").fetchone()
     assert raw_events("dtsen")[dtsen_events:] == [{"batch_ids": [batch_id]}]
-    assert any(
-        "1 file(s) not loaded, tried again on the next run once fixed: dukcapil/dukcapil_20251130.csv "
-        "(dukcapil/dukcapil_20251130.csv: line 1: required column" in line
-        for line in first.errors
+    assert [t.task_id for t in first.failed] == ["load_file", "rejected"]
+    assert first.errors[0].startswith(
+        "load_file[dukcapil/dukcapil_20251130.csv]: dukcapil/dukcapil_20251130.csv: line 1: required column"
+    )
+    assert first.errors[1].startswith(
+        "rejected: 1 file(s) not loaded, tried again on the next run once fixed: dukcapil/dukcapil_20251130.csv "
+        "(dukcapil/dukcapil_20251130.csv: line 1: required column"
     )
 
     with pytest.MonkeyPatch.context() as env:  # the next run tries the rejected file again, and only it
         env.setenv("WAREHOUSE_URL", fresh_url)
         assert [f["name"] for f in steps.discover(str(landing))["new"]] == ["dukcapil/dukcapil_20251130.csv"]
+
+
+def test_a_missing_pseudonym_key_fails_the_transform_at_once_with_its_message(fresh_url, monkeypatch):
+    """A configuration error is not retried: one try, failed (not up_for_retry), its message kept as XCom."""
+    monkeypatch.delenv("RENTAN_PSEUDONYM_KEY", raising=False)
+    monkeypatch.setenv("RENTAN_PSEUDONYM_KEY_FILE", "/nonexistent/pseudonym.key")
+
+    outcome = run_dag("rentan_transform", {"program_parameters": {}}, fresh_url)
+
+    assert outcome.state == "failed"
+    assert {t.task_id: t.state for t in outcome.tasks} == {
+        "dbt_build": "failed",
+        "validate": "upstream_failed",
+        "publish": "upstream_failed",
+    }
+    assert outcome.errors == [
+        "dbt_build: no pseudonym key: set RENTAN_PSEUDONYM_KEY (or RENTAN_PSEUDONYM_KEY_FILE), "
+        "or run `rentan demo` for a local one"
+    ]
+    with airflow_db() as db:
+        assert db.execute(
+            "select try_number from task_instance where dag_id = 'rentan_transform' and run_id = ? "
+            "and task_id = 'dbt_build'",
+            (outcome.run_id,),
+        ).fetchone() == (1,)
+    build = next(t for t in outcome.tasks if t.task_id == "dbt_build")
+    assert "no pseudonym key" in build.log_file.read_text()  # its own log, where Airflow's UI reads it
 
 
 # -- 12.8 one run at a time per stage -----------------------------------------------------------

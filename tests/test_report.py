@@ -605,12 +605,29 @@ def test_report_task_reports_the_latest_month_when_triggered_by_the_marts(wareho
 def test_report_dag_writes_the_month_through_airflow(warehouse, streak_period, tmp_path, monkeypatch):
     _, url = warehouse
     monkeypatch.setenv("RENTAN_REPORTS", str(tmp_path / "reports"))
-    outcome = airflow_runner.test_dag("rentan_report", {"period": streak_period}, url)
-    log = outcome.log_file.read_text(errors="replace")
-    # Airflow 3.3.2's `dags test` fails after the task when the DAG has a deadline alert
-    # (DagRun.update_state looks the alerts up by their serialized form): judge by the task.
-    assert outcome.success or ("Done. Returned value was" in log and "DeadlineAlertModel.get_by_id" in log), log[-3000:]
+    outcome = airflow_runner.run_dag("rentan_report", {"period": streak_period}, url)
+    assert outcome.success, outcome.errors
+    assert [(t.task_id, t.state) for t in outcome.tasks] == [("build_report", "success")]
+    assert outcome.results["build_report"]["summary"]["period"] == streak_period
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
         f"laporan_rekonsiliasi_{streak_period}.xlsx",
         f"ringkasan_rekonsiliasi_{streak_period}.pdf",
     ]
+    # the DAG the scheduler runs, as stored in the metadata database, keeps its deadline alert
+    from airflow.models.serialized_dag import SerializedDagModel
+
+    stored = SerializedDagModel.get_dag("rentan_report")
+    assert stored.deadline and all(isinstance(alert_id, str) for alert_id in stored.deadline)
+
+
+def test_airflow_dag_test_still_cannot_finish_a_run_with_a_deadline_alert():
+    """Why runner.run_dag runs a CLI run without the deadline alert (docs/decisions.md): Airflow
+    3.3.2's dag.test() fails on success (apache/airflow#73428). When this test fails, Airflow
+    has fixed it: drop runner._without_deadline_alerts and this test."""
+    from sqlalchemy.exc import StatementError
+
+    airflow_runner.start()
+    dag = airflow_runner.load_dag("rentan_report")
+    assert dag.deadline
+    with pytest.raises(StatementError, match="'dict' object has no attribute 'hex'"):
+        dag.test(run_conf={"period": ""}, mark_success_pattern="build_report")  # the task is not run

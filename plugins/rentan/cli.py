@@ -89,43 +89,64 @@ def cmd_check(args) -> int:
     return 0
 
 
+PIPELINE = ("rentan_ingest", "rentan_transform", "rentan_report")  # in the order their assets chain them
+
+
 def cmd_run(args) -> int:
-    """Ingest, then transform, each through `airflow dags test`; non-zero if any task failed."""
+    """Ingest, transform, report: the three DAGs through Airflow in this process; 1 if a task failed."""
     if preflight(args.landing, args.params).problems:
         return 2  # a configuration error: nothing has run
-    from rentan.parameters import load_parameters
-    from rentan.pipeline import runner as airflow_runner
-    from rentan.pipeline import summary
+    from rentan.pipeline import runner
     from rentan.warehouse.migrate import migrate
 
     overrides = yaml.safe_load(Path(args.params).read_text()) or {} if args.params else {}
-    load_parameters(overrides)  # an unknown parameter fails here, before anything runs
     url = use_warehouse()
     with connect(url) as conn:
-        migrate(conn)
+        migrate(conn)  # the warehouse's migrations, once per run: tasks do not migrate
+    runner.start()  # Airflow in this process: its home, logging, metadata database (migrated if behind)
     started = time.time()
-    steps = [
-        ("rentan_ingest", {"landing": str(Path(args.landing).resolve())}),
-        ("rentan_transform", {"program_parameters": overrides, "reselect": args.reselect}),
-    ]
-    for dag_id, conf in steps:
-        print(f"running {dag_id} ...", flush=True)
-        outcome = airflow_runner.test_dag(dag_id, conf, url)
+    confs = {
+        "rentan_ingest": {"landing": str(Path(args.landing).resolve())},
+        "rentan_transform": {"program_parameters": overrides, "reselect": args.reselect},
+        "rentan_report": {"period": ""},
+    }
+    for dag_id in PIPELINE:
+        print(f"{dag_id} ...", end=" ", flush=True)
+        outcome = runner.run_dag(dag_id, confs[dag_id], url)
+        print(_outcome_line(outcome))
         with connect(url) as conn:
-            summary.print_dag_summary(conn, dag_id, since=started)
+            _print_dag_summary(conn, outcome, since=started)
         if not outcome.success:
+            print(f"\n{dag_id} FAILED (run {outcome.run_id}):", *outcome.errors, sep="\n  ", file=sys.stderr)
             print(
-                f"\n{dag_id} FAILED. Errors:",
-                *outcome.errors[-10:],
-                f"Full Airflow log: {outcome.log_file}",
-                sep="\n  ",
+                f"  task logs: `rentan airflow` (Browse > Task Instances), or under "
+                f"{runner.airflow_home() / 'logs' / f'dag_id={dag_id}'}",
                 file=sys.stderr,
             )
             return 1
-    # The report DAG's task, called directly: Airflow 3.3.2's `dags test` exits 1 on any DAG
-    # with a deadline alert even when every task succeeded (docs/decisions.md).
-    print("running rentan_report ...", flush=True)
-    return cmd_report(argparse.Namespace(period=None, out=None, signatories=None))
+    return 0
+
+
+def _outcome_line(outcome) -> str:
+    states = ", ".join(f"{n} {state}" for state, n in sorted(outcome.states().items()))
+    return f"{outcome.state} in {outcome.seconds:.1f}s ({len(outcome.tasks)} tasks: {states})"
+
+
+def _print_dag_summary(conn, outcome, since: float) -> None:
+    from rentan.pipeline import summary
+
+    if outcome.dag_id == "rentan_ingest":
+        print(*summary.ingest_lines(conn, since), sep="\n")
+    elif outcome.dag_id == "rentan_transform":
+        from rentan.validate.results import validation_summary
+
+        print(*summary.selection_lines(conn), *validation_summary(conn)[1], sep="\n")
+    elif outcome.success:
+        result = outcome.results.get("build_report")
+        if result is None:
+            print("  no payment data is published yet: no report")
+        else:
+            _print_report(conn, result)
 
 
 def cmd_demo(args) -> int:
@@ -141,7 +162,7 @@ def cmd_demo(args) -> int:
 
 def cmd_report(args) -> int:
     """The finance office's workbook and PDF for one month, from the published marts."""
-    from rentan.reports import build_report, latest_period, print_period_summary
+    from rentan.reports import build_report, latest_period
     from rentan.reports.build import reports_dir
 
     use_warehouse()
@@ -151,10 +172,18 @@ def cmd_report(args) -> int:
             print("rentan: no payment data is published yet", file=sys.stderr)
             return 1
         result = build_report(conn, period, Path(args.out or reports_dir()), signatories=args.signatories)
-        print_period_summary(conn, period)
+        _print_report(conn, result)
+    return 0
+
+
+def _print_report(conn, result: dict) -> None:
+    """A report's reconciliation summary, its two files and what it was made from."""
+    from rentan.reports import print_period_summary
+
+    summary = result["summary"]
+    print_period_summary(conn, summary["period"])
     for path in result["paths"].values():
         print(f"  {path}")
-    summary = result["summary"]
     print(
         f"  dari data versi terbit {summary['published_version'] or '-'}, {summary['input_files']} file masukan, "
         f"sidik {summary['fingerprint']}"
@@ -164,7 +193,6 @@ def cmd_report(args) -> int:
             f"  penandatangan: CONTOH ({summary['signatories_file']}); set RENTAN_REPORT_SIGNATORIES or "
             "--signatories to the real signatories file"
         )
-    return 0
 
 
 def cmd_export(args) -> int:

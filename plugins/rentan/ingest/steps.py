@@ -12,15 +12,13 @@ from rentan.ingest.landing import LandingFile, scan, split_new_and_loaded
 from rentan.ingest.loader import load_file
 from rentan.warehouse import connect, warehouse_url
 from rentan.warehouse.locks import stage_lock
-from rentan.warehouse.migrate import migrate
 
 log = logging.getLogger(__name__)
 
 
 def discover(landing: str) -> dict:
-    """Migrate, scan the landing area, and split it into new files and files loaded before."""
+    """Scan the landing area and split it into new files and files loaded before (the warehouse is migrated)."""
     with connect() as conn:
-        migrate(conn)
         new, skipped = split_new_and_loaded(conn, scan(Path(landing)))
     for f in skipped:
         log.info("skip %s: this exact file was loaded before", f.name)

@@ -1,5 +1,9 @@
 """What every rentan DAG has: owner, retries with backoff, failure alerts, triage notes.
 
+A failed (or to-be-retried) task keeps its one-line error as its XCom `error`
+(`record_error`): `rentan run` and `rentan status` read it from Airflow's metadata
+database. Configuration errors are never retried (`fail_without_retry`).
+
 The policy tests in tests/test_dags.py hold every DAG to this. Alerts go to the log and,
 when RENTAN_ALERT_WEBHOOK is set, to that URL as a JSON POST (Slack/Mattermost/Teams
 style `{"text": ...}` plus structured fields). A deadline alert (`report_deadline`)
@@ -18,17 +22,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-import psycopg
-
-from rentan.warehouse import WarehouseError, one_line
-from rentan.warehouse.locks import StageBusy
-
 log = logging.getLogger(__name__)
 
 OWNER = "data-engineering"
 ALERT_WEBHOOK_ENV = "RENTAN_ALERT_WEBHOOK"
 ALERT_TIMEOUT_SECONDS = 5
 MAX_ERROR_CHARS = 1000
+ERROR_XCOM = "error"
 
 # The monthly report: runs at 02:00 on the 1st (Airflow's default timezone: Asia/Jakarta in docker-compose),
 # due to the finance office by the 5th at noon
@@ -68,15 +68,36 @@ def _safe_host(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}" if parts.hostname else "(invalid webhook URL)"
 
 
+def error_line(error: BaseException | str | None) -> str:
+    """An error as one line (whitespace collapsed), at most MAX_ERROR_CHARS long."""
+    return " ".join(str(error or "").split())[:MAX_ERROR_CHARS]
+
+
+def record_error(context) -> None:
+    """Keep the failed try's message on its task instance, as XCom `error` (cleared when a new try starts).
+
+    Never raises: recording must not hide the failure it records.
+    """
+    ti = context.get("task_instance") or context.get("ti")
+    exception = context.get("exception")
+    if ti is None or exception is None:
+        return
+    try:
+        ti.xcom_push(key=ERROR_XCOM, value=error_line(exception))
+    except Exception as err:  # noqa: BLE001 - e.g. no API to push to; the log still has the error
+        log.warning("could not record the error as XCom %r: %s", ERROR_XCOM, err)
+
+
 def notify_failure(context) -> None:
-    """Log a failed task and, when RENTAN_ALERT_WEBHOOK is set, post it there as JSON."""
+    """Record the failed task's error (XCom `error`), log it and, when RENTAN_ALERT_WEBHOOK is set, post it."""
+    record_error(context)
     ti = context.get("task_instance") or context.get("ti")
     dag_run = context.get("dag_run")
     dag_id = getattr(ti, "dag_id", None) or getattr(dag_run, "dag_id", "?")
     task_id = getattr(ti, "task_id", None)
     run_id = getattr(ti, "run_id", None) or getattr(dag_run, "run_id", None)
     try_number = getattr(ti, "try_number", None)
-    error = str(context.get("exception") or context.get("reason") or "")[:MAX_ERROR_CHARS]
+    error = error_line(context.get("exception") or context.get("reason"))
     what = f"task {dag_id}.{task_id}" if task_id else f"DAG {dag_id}"
     message = {
         "text": f"rentan: {what} failed (run {run_id}, try {try_number}): {error}".strip(),
@@ -101,24 +122,40 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=15),
     "on_failure_callback": notify_failure,
+    "on_retry_callback": record_error,
 }
 
 
-# Failures a retry does not fix, or that must not be retried for minutes: no warehouse
-# configured, a wrong or too old one (ConfigurationError), a warehouse that does not answer
-# (WarehouseError, after connect's own few seconds of tries) or went away mid-task
-# (psycopg.OperationalError), another run holding the stage past the lock's wait (StageBusy).
-NOT_RETRIED = (WarehouseError, psycopg.OperationalError, StageBusy)
+def not_retried() -> tuple[type[BaseException], ...]:
+    """Failures a retry does not fix, or that must not be retried for minutes.
+
+    No warehouse configured, a wrong or too old one (ConfigurationError), a warehouse that
+    does not answer (WarehouseError, after connect's own few seconds of tries) or went away
+    mid-task (psycopg.OperationalError), another run holding the stage past the lock's wait
+    (StageBusy), no pseudonym key (MissingKey). Tasks that read parameters add ValueError (an
+    unknown or invalid parameter) to their own `fail_without_retry(...)`. Imported when a
+    task runs, not when a DAG file is parsed.
+    """
+    import psycopg
+
+    from rentan.warehouse import WarehouseError
+    from rentan.warehouse.locks import StageBusy
+    from rentan.warehouse.pseudonym import MissingKey
+
+    return (WarehouseError, psycopg.OperationalError, StageBusy, MissingKey)
 
 
 @contextlib.contextmanager
 def fail_without_retry(*also: type[BaseException]) -> Iterator[None]:
-    """End the task at once (AirflowFailException, one line) on NOT_RETRIED errors and on `also`."""
+    """End the task at once (AirflowFailException, one line) on `not_retried()` errors and on `also`."""
+    import psycopg
     from airflow.sdk.exceptions import AirflowFailException
+
+    from rentan.warehouse import one_line
 
     try:
         yield
-    except (*NOT_RETRIED, *also) as err:
+    except (*not_retried(), *also) as err:
         lost = isinstance(err, psycopg.OperationalError)
         raise AirflowFailException(("lost the warehouse: " if lost else "") + one_line(err)) from None
 

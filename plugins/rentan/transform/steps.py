@@ -13,7 +13,6 @@ from rentan.transform import TransformFailed, cohort, dbt_runner, incremental
 from rentan.validate import results as check_results
 from rentan.warehouse import connect, warehouse_url
 from rentan.warehouse.locks import stage_lock
-from rentan.warehouse.migrate import migrate
 from rentan.warehouse.pseudonym import fingerprint, load_key
 
 log = logging.getLogger(__name__)
@@ -31,7 +30,6 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
     # No file lands half-way through the build, and one build at a time (locks.py).
     with stage_lock(url, "ingest", run_id), stage_lock(url, "transform", run_id):
         with connect(url) as conn:
-            migrate(conn)
             publisher.reset_build(conn)
             inputs = incremental.current_inputs(conn, params, fingerprint(load_key()), reselect=bool(reselect))
             cohort_size = cohort.frozen_size(conn, reselect)
