@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import configparser
+import json
 import re
 
 import pytest
 
 from rentan.parameters import load_parameters
 from rentan.paths import DBT_PROJECT_DIR, REPO_ROOT
-from rentan.transform.dbt_runner import DbtRun, dbt_env
+from rentan.transform.dbt_runner import DbtRun, dbt_env, run_dbt
 
 
 def test_dbt_env_from_a_tcp_url():
@@ -103,3 +104,24 @@ def test_only_int_program_parameters_reads_parameter_vars():
         "int_enrollment_slot_allocation.sql",
     }
     assert "int_program_parameters.sql" in readers
+
+
+def test_only_staging_models_read_sources(tmp_path):
+    """A source is read in one place, its staging model; every other model refs staging.
+
+    From the manifest of `dbt parse` (no database): a source reached through a macro or a
+    `depends_on` comment counts too.
+    """
+    run = run_dbt(["parse"], "postgresql://nobody@localhost/none", load_parameters(), target_path=tmp_path)
+    assert run.returncode == 0, run.log_tail
+    nodes = json.loads((tmp_path / "manifest.json").read_text())["nodes"].values()
+    offenders = {
+        node["original_file_path"]: sources
+        for node in nodes
+        if node["resource_type"] == "model"
+        and not node["original_file_path"].startswith("models/staging/")
+        and (sources := sorted(d for d in node["depends_on"]["nodes"] if d.startswith("source.")))
+    }
+    assert not offenders, f"models outside staging read sources (add a staging model and ref it): {offenders}"
+    staging_readers = [n for n in nodes if n["resource_type"] == "model" and "staging" in n["fqn"]]
+    assert any(d.startswith("source.") for n in staging_readers for d in n["depends_on"]["nodes"])

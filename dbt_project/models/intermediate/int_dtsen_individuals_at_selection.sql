@@ -14,15 +14,15 @@ individuals as (
 -- Household size counts every delivered row of the id_keluarga (program-rules section 4),
 -- including rows the loader quarantined for a defect in another column: a mistyped birth
 -- date of one child does not shrink a family. So it is counted over raw, per delivered
--- line, and joined back by line number (a join on the household key itself lets the
+-- line (stg_dtsen__household_lines), and joined back by line number (a join on the household key itself lets the
 -- planner misjudge the number of households and nest loops over 160,000 rows).
 delivered_households as (
 
     select
         line_no,
-        count(*) over (partition by meta.normalize_text(id_keluarga)) as household_size
+        count(*) over (partition by id_keluarga) as household_size
 
-    from {{ source('raw', 'dtsen') }}
+    from {{ ref('stg_dtsen__household_lines') }}
 
     where batch_id = {{ latest_batch('dtsen', var('selection_date')) }}
 

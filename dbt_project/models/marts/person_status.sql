@@ -29,7 +29,7 @@ wilayah as (
 
 pseudonym_key as (
 
-    select * from {{ source('secret', 'pseudonym_key') }}
+    select * from {{ ref('stg_secret__pseudonym_key') }}
 
 ),
 
