@@ -1,5 +1,6 @@
--- The lines of the current (LOADED) payment files the loader quarantined, with what they say as delivered (normalised
--- text, no typing: the line failed a check), so the finance office sees what was left out.
+-- The lines of the current (LOADED) payment files the loader quarantined, with what they
+-- say as delivered (normalised text, no typing: the line failed a check), so the finance
+-- office sees what was left out.
 -- An amount that does not parse (e.g. "16.800") is kept as text and counts in no total.
 with
 
