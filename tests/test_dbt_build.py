@@ -281,6 +281,9 @@ def test_docs_describe_every_model_seed_and_column(warehouse, params):
         if not node["description"].strip():
             undocumented.append(unique_id)
         described = {name for name, column in node["columns"].items() if column["description"].strip()}
+        if node["config"]["materialized"] == "ephemeral":  # compiled into its callers: never a relation
+            assert described, f"{unique_id}: describe the columns it gives its callers"
+            continue
         built = set(catalog["nodes"][unique_id]["columns"])
         undocumented += [f"{unique_id}.{column}" for column in sorted(built - described)]
         undocumented += [

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import configparser
+import json
 import re
 
 import pytest
 
 from rentan.parameters import load_parameters
 from rentan.paths import DBT_PROJECT_DIR, REPO_ROOT
-from rentan.transform.dbt_runner import DbtRun, dbt_env
+from rentan.transform.dbt_runner import DbtRun, dbt_env, run_dbt
 
 
 def test_dbt_env_from_a_tcp_url():
@@ -103,3 +104,48 @@ def test_only_int_program_parameters_reads_parameter_vars():
         "int_enrollment_slot_allocation.sql",
     }
     assert "int_program_parameters.sql" in readers
+
+
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory):
+    """`dbt parse` (no database) into a target of its own, as a full first run would: its manifest."""
+    target = tmp_path_factory.mktemp("dbt_target")
+    switches = {"build_schema_suffix": "_build", "carry_over": False, "cohort_size": None, "forget_calls": False}
+    run = run_dbt(["parse"], NO_DATABASE, load_parameters(), extra_vars=switches, target_path=target)
+    assert run.returncode == 0, run.log_tail
+    return target, json.loads((target / "manifest.json").read_text())
+
+
+NO_DATABASE = "postgresql://nobody@localhost/none"
+
+
+def test_only_staging_models_read_sources(parsed):
+    """A source is read in one place, its staging model; every other model refs staging.
+
+    From the parsed manifest: a source reached through a macro or a `depends_on` comment counts too.
+    """
+    nodes = parsed[1]["nodes"].values()
+    offenders = {
+        node["original_file_path"]: sources
+        for node in nodes
+        if node["resource_type"] == "model"
+        and not node["original_file_path"].startswith("models/staging/")
+        and (sources := sorted(d for d in node["depends_on"]["nodes"] if d.startswith("source.")))
+    }
+    assert not offenders, f"models outside staging read sources (add a staging model and ref it): {offenders}"
+    assert any(d.startswith("source.") for n in nodes for d in n["depends_on"]["nodes"])
+
+
+def test_a_run_switch_keeps_the_partial_parse(parsed):
+    """An incremental run after a full one (carry_over, cohort_size change) re-parses a few files, not the project.
+
+    A change of --vars would re-parse all of them: the switches travel as environment variables.
+    """
+    target, _ = parsed
+    switches = {"build_schema_suffix": "_build", "carry_over": True, "cohort_size": 9000, "forget_calls": False}
+    run = run_dbt(["parse"], NO_DATABASE, load_parameters(), extra_vars=switches, target_path=target)
+    assert run.returncode == 0, run.log_tail
+    performance = json.loads((target / "perf_info.json").read_text())
+    assert performance["is_partial_parse_enabled"]
+    # the files that read the switches, re-parsed (a full parse reads every one of path_count)
+    assert 0 < performance["parsed_path_count"] < performance["path_count"] / 4, performance

@@ -12,23 +12,24 @@
     Used by int_eligibility_reasons (selection) and int_enrollment_waitlist_recheck (latest).
 #}
 {% macro eligibility_rules(facts='facts', deceased_on_or_before=none) -%}
+    {#- The failing codes in byte order: the order of the codes is known when the SQL is
+        compiled, so each row builds its array without sorting (a sort per row of 2.6 M). -#}
+    {%- set reason_columns = {
+        'NOT_IN_DUKCAPIL': 'reason_not_in_dukcapil',
+        'DECEASED': 'reason_deceased',
+        'NOT_BEKASI_RESIDENT': 'reason_not_bekasi_resident',
+        'AGE_OUT_OF_RANGE': 'reason_age_out_of_range',
+        'NOT_INFORMAL_WORKER': 'reason_not_informal_worker',
+        'DESIL_ABOVE_MAX': 'reason_desil_above_max',
+        'ALREADY_COVERED': 'reason_already_covered',
+    } -%}
     select
         rules.*,
-        array(
-            select reason_code
-            from
-                unnest(array[
-                    rules.reason_not_in_dukcapil,
-                    rules.reason_deceased,
-                    rules.reason_not_bekasi_resident,
-                    rules.reason_age_out_of_range,
-                    rules.reason_not_informal_worker,
-                    rules.reason_desil_above_max,
-                    rules.reason_already_covered
-                ]) as reason_code
-            where reason_code is not null
-            order by reason_code collate "C"
-        ) as reason_codes
+        array_remove(array[
+            {%- for code in reason_columns | sort(case_sensitive=true) %}
+            rules.{{ reason_columns[code] }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ], null) as reason_codes
     from (
         select
             {{ facts }}.*,

@@ -8,7 +8,7 @@ with
 
 publish_log as (
 
-    select * from {{ source('meta', 'publish_log') }}
+    select * from {{ ref('stg_meta__publish_log') }}
 
 ),
 

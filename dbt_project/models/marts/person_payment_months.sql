@@ -10,7 +10,7 @@ reconciliation as (
 
 pseudonym_key as (
 
-    select * from {{ source('secret', 'pseudonym_key') }}
+    select * from {{ ref('stg_secret__pseudonym_key') }}
 
 ),
 

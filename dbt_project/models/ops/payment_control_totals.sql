@@ -18,7 +18,7 @@ payments as (
 
 quarantine as (
 
-    select * from {{ source('meta', 'quarantine') }}
+    select * from {{ ref('stg_meta__quarantine') }}
 
 ),
 

@@ -9,15 +9,9 @@ files as (
 
 ),
 
-quarantine as (
+quarantined_lines as (
 
-    select * from {{ source('meta', 'quarantine') }}
-
-),
-
-raw_lines as (
-
-    select * from {{ source('raw', 'bpjs_iuran') }}
+    select * from {{ ref('stg_bpjs__quarantined_payment_lines') }}
 
 ),
 
@@ -26,29 +20,25 @@ final as (
     select
         files.period,
         files.file_name,
-        quarantine.batch_id,
-        quarantine.line_no,
-        quarantine.reason_code,
-        quarantine.column_name,
-        quarantine.failures,
-        quarantine.raw_line,
-        meta.normalize_id(raw_lines.nik) as nik,
-        meta.normalize_text(raw_lines.nik) as nik_as_delivered,
-        meta.normalize_text(raw_lines.kpj) as kpj,
-        meta.normalize_text(raw_lines.nama) as nama,
-        meta.normalize_text(raw_lines.periode) as periode,
-        meta.normalize_text(raw_lines.jenis_transaksi) as jenis_transaksi,
-        meta.normalize_text(raw_lines.total_iuran) as total_iuran_text,
-        meta.parse_amount(raw_lines.total_iuran) as total_iuran_idr,
-        meta.parse_amount(raw_lines.total_iuran) is not null as amount_parses
+        quarantined_lines.batch_id,
+        quarantined_lines.line_no,
+        quarantined_lines.reason_code,
+        quarantined_lines.column_name,
+        quarantined_lines.failures,
+        quarantined_lines.raw_line,
+        quarantined_lines.nik,
+        quarantined_lines.nik_as_delivered,
+        quarantined_lines.kpj,
+        quarantined_lines.nama,
+        quarantined_lines.periode,
+        quarantined_lines.jenis_transaksi,
+        quarantined_lines.total_iuran_text,
+        quarantined_lines.total_iuran_idr,
+        quarantined_lines.total_iuran_idr is not null as amount_parses
 
-    from quarantine
+    from quarantined_lines
     inner join files
-        on quarantine.batch_id = files.batch_id
-    left join raw_lines
-        on
-            quarantine.batch_id = raw_lines.batch_id
-            and quarantine.line_no = raw_lines.line_no
+        on quarantined_lines.batch_id = files.batch_id
 
 )
 

@@ -1,6 +1,6 @@
 -- The replacements earlier published versions called (history.replacement_calls): they stay
 -- participants whatever later snapshots say (program-rules.md section 5). A `--reselect`
--- build (var forget_calls) starts afresh: the decision replaces the cohort and its calls.
+-- build (run switch forget_calls) starts afresh: the decision replaces the cohort and its calls.
 with
 
 source as (
@@ -18,7 +18,7 @@ called as (
 
     from source
 
-    where not {{ var('forget_calls', false) }}
+    where not {{ run_switch('forget_calls', false) }}
 
 )
 

@@ -11,7 +11,14 @@ Every invocation gets:
   owns the warehouse's relations;
 - every programme parameter as --vars (always all of them: the project has no defaults,
   so a missing one fails at compile time instead of silently using a stale value);
+- the run's switches (RUN_SWITCHES: carry_over, cohort_size, forget_calls) as environment
+  variables RENTAN_RUN_<NAME> holding JSON, read by the dbt macro run_switch: they change
+  from run to run, and a change of --vars makes dbt re-parse the whole project (about 5 s)
+  where a changed environment variable re-parses only the files that read it;
 - the project, profiles, target and log directories inside dbt_project/ (git-ignored).
+
+dbt's partial parse (target/partial_parse.msgpack) is kept between runs, so a run whose
+project files, vars and connection are unchanged parses in well under a second.
 
 Per-node results come from target/run_results.json; a run that fails before writing it
 (a compile or connection error) has no results and `success` False, and `log_tail`
@@ -45,6 +52,9 @@ LOG_TAIL_LINES = 60
 DBT_COMMAND = (sys.executable, "-c", "from dbt.cli.main import cli; cli()")
 # Statuses of run_results.json that mean a node did not do its job.
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+# Non-programme vars that are a run's own (macro run_switch): passed in the environment.
+RUN_SWITCHES = frozenset({"carry_over", "cohort_size", "forget_calls"})
+SWITCH_PREFIX = "RENTAN_RUN_"
 
 
 @dataclass
@@ -109,13 +119,16 @@ def run_dbt(
 ) -> DbtRun:
     """Run `dbt <args>` against the warehouse at `url` with every parameter of `params` as vars.
 
-    `extra_vars` are non-programme vars (e.g. build_schema_suffix for write-audit-publish).
+    `extra_vars` are non-programme vars (e.g. build_schema_suffix for write-audit-publish);
+    those in RUN_SWITCHES reach dbt in the environment (macro run_switch), the rest as vars.
     `target_path` defaults to dbt_project/target; give concurrent runs their own.
     """
     target = Path(target_path or TARGET_DIR)
     run_results = target / "run_results.json"
     run_results.unlink(missing_ok=True)  # never report a previous run's results
-    variables = {**params, **(extra_vars or {})}
+    extra = dict(extra_vars or {})
+    switches = {name: extra.pop(name) for name in RUN_SWITCHES & extra.keys()}
+    variables = {**params, **extra}
     command = [
         *DBT_COMMAND,
         *args,
@@ -131,7 +144,12 @@ def run_dbt(
         json.dumps(variables, sort_keys=True, default=str),
         "--no-use-colors",
     ]
-    env = {**os.environ, **dbt_env(url), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(SWITCH_PREFIX)},
+        **dbt_env(url),
+        **{SWITCH_PREFIX + name.upper(): json.dumps(value, default=str) for name, value in switches.items()},
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     started = time.monotonic()
     completed = subprocess.run(
         command, env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=timeout, check=False
