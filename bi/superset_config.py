@@ -6,7 +6,12 @@ metadata URL and the secret key come from the environment. Nothing here is a sec
 """
 
 import os
+import sqlite3
+import sys
 from pathlib import Path
+
+from sqlalchemy.pool import QueuePool
+from superset.utils.log import StdOutEventLogger
 
 _HOME = Path(os.environ.get("SUPERSET_HOME", "."))
 
@@ -22,10 +27,46 @@ D3_FORMAT = {
 }
 BABEL_DEFAULT_LOCALE = "en"
 
-# Dashboards read published marts that change once a run: no result cache is needed for
-# correctness, and a stale cache would show an old version. The browser gets fresh data.
+# Chart data are cached per published version of the marts (superset_cache.py): a chart
+# opened again reads its result from a file instead of running Superset's query pipeline, and
+# a publish makes every older result unreachable within seconds, for all charts at once.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
-DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
+DATA_CACHE_CONFIG = {
+    "CACHE_TYPE": "superset_cache.PublishedVersionCache",
+    "CACHE_DIR": str(_HOME / "chart_data_cache"),
+    "CACHE_DEFAULT_TIMEOUT": 7 * 24 * 3600,
+    "CACHE_THRESHOLD": 2000,
+}
+
+# Superset's action log (who opened which chart) goes to the server's log, not to a table of
+# the metadata database: writing it there cost three commits per chart request, a third of a
+# cached chart's time. The dashboards show aggregates only; access to personal data is
+# audited in the warehouse (docs/security.md).
+EVENT_LOGGER = StdOutEventLogger()
+
+# SQLite metadata (the laptop, the compose service's volume): Superset still writes to it when
+# a dashboard opens (its filter state). In WAL mode with synchronous=NORMAL a commit is an
+# append, not an fsync of the whole database, and readers do not wait for the writer; a pool
+# keeps the connections open (closing the last one checkpoints the WAL).
+if SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "poolclass": QueuePool,
+        "pool_size": 8,
+        "connect_args": {"check_same_thread": False},
+    }
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _sqlite_wal(dbapi_connection, _record):
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("pragma journal_mode=wal")
+            cursor.execute("pragma synchronous=normal")
+            cursor.close()
+
 
 # No example data, no outbound calls (only the package registries are reachable here).
 SUPERSET_LOAD_EXAMPLES = False

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -85,7 +86,7 @@ def superset(warehouse, tmp_path_factory):
     imported = instance.import_assets(bi_url)
     assert re.search(r"imported 1 databases, \d+ datasets, \d+ charts, 4 dashboards", imported), imported
     port = bi.free_port()
-    process = instance.serve(port)
+    process = instance.serve(port, bi_url=bi_url)
     yield f"http://127.0.0.1:{port}", instance.admin_password
     bi.stop(process)
 
@@ -165,6 +166,20 @@ def test_every_dashboard_is_a_dbt_exposure_on_the_marts_its_charts_read():
         assert "data_version" in read  # every dashboard shows the published version and the data's date
 
 
+def test_rentan_bi_starts_the_embedded_warehouse_when_none_is_configured(monkeypatch):
+    # Only the CLI may start the embedded server (warehouse_url(start=True)); `rentan bi` is the
+    # CLI, and once asked without start it refused with "no warehouse is configured".
+    import rentan.warehouse as warehouse
+
+    for name in ("WAREHOUSE_URL", bi.BI_URL_ENV, "AIRFLOW_CONN_RENTAN_WAREHOUSE"):
+        monkeypatch.delenv(name, raising=False)
+    asked = []
+    monkeypatch.setattr(warehouse, "warehouse_url", lambda start=False: asked.append(start) or "postgresql://")
+    monkeypatch.setattr(warehouse.EmbeddedWarehouse, "url", lambda self, login=None: f"postgresql://{login}@h/r")
+    assert bi.bi_url() == "postgresql://rentan_bi_user@h/r"
+    assert asked == [True]
+
+
 # -- Superset's connection is the BI login ---------------------------------------------
 
 
@@ -190,6 +205,49 @@ def test_no_relation_outside_marts_is_readable_through_superset(api, relation):
     result = run_sql(api, f"select * from {relation} limit 1")
     # refused by PostgreSQL's grants (not by a Superset rule that another setting could lift)
     assert result["http_status"] != 200 and "permission denied for schema" in str(result), result
+
+
+# -- the chart-data cache (bi/superset_cache.py) ----------------------------------------
+
+
+def chart_data(api, table: str, columns: list[str]) -> dict:
+    """Superset's chart-data API on one mart's dataset: the first query's result."""
+    base, session = api
+    datasets = session.get(f"{base}/api/v1/dataset/?q=(page_size:100)", timeout=30).json()["result"]
+    dataset_id = next(d["id"] for d in datasets if d["table_name"] == table)
+    response = session.post(
+        f"{base}/api/v1/chart/data",
+        json={
+            "datasource": {"id": dataset_id, "type": "table"},
+            "queries": [{"columns": columns, "metrics": [], "row_limit": 10}],
+            "result_format": "json",
+            "result_type": "full",
+        },
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["result"][0]
+
+
+def cache_version_ttl() -> int:
+    """How often the cache reads the published version (bi/superset_cache.py runs in .venv-bi only)."""
+    text = (bi.BI_DIR / "superset_cache.py").read_text()
+    return int(re.search(r"^VERSION_TTL_SECONDS = (\d+)$", text, re.MULTILINE).group(1))
+
+
+def test_chart_data_are_cached_until_a_new_version_is_published(api, warehouse):
+    admin_url = warehouse[0]
+    first = chart_data(api, "data_version", ["published_version", "built_at"])
+    again = chart_data(api, "data_version", ["published_version", "built_at"])
+    assert again["is_cached"] and again["data"] == first["data"]
+    # What a publish changes: the version row. After the cache's look-up interval, the same
+    # chart is computed again and shows the new row.
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute("update marts.data_version set built_at = built_at + interval '1 second'")
+    time.sleep(cache_version_ttl() + 1)
+    fresh = chart_data(api, "data_version", ["published_version", "built_at"])
+    assert not fresh["is_cached"] and fresh["data"] != first["data"]
+    assert chart_data(api, "data_version", ["published_version", "built_at"])["is_cached"]
 
 
 # -- the browser -----------------------------------------------------------------------

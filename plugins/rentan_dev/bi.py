@@ -31,6 +31,10 @@ DEFAULT_HOME = REPO_ROOT / ".superset"
 ADMIN = "admin"
 BI_LOGIN = "rentan_bi_user"
 BI_URL_ENV = "RENTAN_BI_URL"
+WORKERS = int(os.environ.get("SUPERSET_WORKERS", "2"))
+THREADS = 4
+# Each worker process builds the whole Superset app at start: tens of seconds on a busy machine.
+START_TIMEOUT_SECONDS = 300
 
 
 class BIError(RuntimeError):
@@ -118,8 +122,13 @@ class Superset:
             .splitlines()[-1]
         )  # Superset prints its banner first, then the importer its summary
 
-    def serve(self, port: int, log: Path | None = None) -> subprocess.Popen:
-        """gunicorn on 127.0.0.1:port (one process, threads: the machine has two cores); waits until healthy."""
+    def serve(self, port: int, bi_url: str | None = None, log: Path | None = None) -> subprocess.Popen:
+        """gunicorn on 127.0.0.1:port; waits until healthy.
+
+        bi_url (the BI login's warehouse URL) lets the chart-data cache read the published
+        version (bi/superset_cache.py); without it nothing is cached. WORKERS processes, so a
+        dashboard's chart requests use every core instead of queueing on one Python interpreter.
+        """
         log_file = (log or self.home / "server.log").open("ab")
         process = subprocess.Popen(
             [
@@ -127,11 +136,11 @@ class Superset:
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
-                "1",
+                str(WORKERS),
                 "--worker-class",
                 "gthread",
                 "--threads",
-                "8",
+                str(THREADS),
                 "--timeout",
                 "120",
                 "--graceful-timeout",
@@ -142,12 +151,12 @@ class Superset:
                 "0",
                 "superset.app:create_app()",
             ],
-            env=self.env(),
+            env=self.env(bi_url),
             cwd=self.home,
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise BIError(f"Superset exited with status {process.returncode}: see {log_file.name}")
@@ -158,7 +167,7 @@ class Superset:
             except OSError:
                 time.sleep(0.5)
         process.terminate()
-        raise BIError(f"Superset did not answer on port {port} within 120 s: see {log_file.name}")
+        raise BIError(f"Superset did not answer on port {port} within {START_TIMEOUT_SECONDS} s: see {log_file.name}")
 
 
 def ensure_venv(venv: Path = BI_VENV, lock: Path = BI_LOCK) -> Path:
@@ -192,7 +201,7 @@ def bi_url() -> str:
         raise BIError(f"WAREHOUSE_URL is set: set {BI_URL_ENV} to that server's {BI_LOGIN} URL as well")
     from rentan.warehouse import EmbeddedWarehouse, warehouse_url
 
-    warehouse_url()  # starts the embedded server if it is not running
+    warehouse_url(start=True)  # the CLI may start the embedded server
     return EmbeddedWarehouse().url(login=BI_LOGIN)
 
 
@@ -225,7 +234,7 @@ def start(port: int, home: Path = DEFAULT_HOME, url: str | None = None) -> tuple
     superset = Superset(home=home)
     superset.prepare()
     print(superset.import_assets(url), flush=True)
-    return superset, superset.serve(port)
+    return superset, superset.serve(port, bi_url=url)
 
 
 def stop(process: subprocess.Popen) -> None:
