@@ -143,6 +143,21 @@ def test_build_runs_every_unit_test_and_data_test(warehouse):
         assert f"model.rentan.{name}" in models
 
 
+def test_built_tables_are_analyzed_and_off_autovacuum(warehouse):
+    """An autovacuum of a fresh table outlasted the publish swap's lock tries (bench): built tables opt out."""
+    url, _ = warehouse
+    with connect(url) as conn:
+        tables = conn.execute(
+            """select c.relname, coalesce('autovacuum_enabled=false' = any(c.reloptions), false),
+                      s.last_analyze is not null
+               from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+               left join pg_stat_user_tables as s on s.relid = c.oid
+               where n.nspname in ('ops', 'marts') and c.relkind = 'r'"""
+        ).fetchall()
+    assert len(tables) > 10
+    assert [name for name, off, analyzed in tables if not (off and analyzed)] == []
+
+
 def test_each_candidate_gets_the_expected_reasons_and_rank(warehouse):
     url, _ = warehouse
     got = {

@@ -164,3 +164,24 @@ def test_readers_never_see_an_empty_or_half_swapped_warehouse_during_publishes(c
     assert len(tags_seen) > 2  # the readers really read across several publishes
     with connect(fresh_url) as check:
         assert check.execute("select max(version) from meta.publish_log").fetchone() == (21,)
+
+
+def test_a_reader_holding_the_published_relations_past_the_wait_is_a_retriable_busy_not_a_lost_warehouse(
+    conn, fresh_url, monkeypatch
+):
+    """The bench's incremental run failed here: a lock conflict was reported as a lost warehouse and never retried."""
+    from rentan.pipeline.dag_policy import not_retried
+
+    stage(conn, "r1", 1)
+    publish.publish(conn, "r1", declared_checks=[])
+    stage(conn, "r2", 2)
+    monkeypatch.setattr(publish, "LOCK_WAIT_SECONDS", 1)
+    with psycopg.connect(fresh_url) as reader:  # a long dashboard query: holds its lock until it ends
+        reader.execute("select count(*) from ops.eligibility")
+        started = time.monotonic()
+        with pytest.raises(publish.PublishBusy, match="readers held the published relations") as busy:
+            publish.publish(conn, "r2", declared_checks=[])
+        assert time.monotonic() - started >= 1
+        assert not isinstance(busy.value, not_retried())  # the task is retried
+    assert conn.execute("select max(version) from meta.publish_log").fetchone() == (1,)  # nothing changed
+    assert publish.publish(conn, "r2", declared_checks=[])["version"] == 2  # once the reader is gone

@@ -24,12 +24,14 @@ from collections.abc import Iterable
 import psycopg
 from psycopg import sql
 
+from rentan.warehouse import one_line
+
 PUBLISHED = ("ops", "marts")
 BUILD_SUFFIX = "_build"
 PREVIOUS_SUFFIX = "_prev"
 PUBLISH_LOCK = 2_775_002  # one publish at a time (any constant, the same in every process)
 # A reader holding the old relations (a long dashboard query) makes the swap wait: try again
-# for this long, then fail and let the task retry.
+# for this long, then fail (PublishBusy) and let the task retry.
 LOCK_WAIT_SECONDS = 30
 MISSING_SHOWN = 10  # declared checks without a result named in the refusal; the rest are counted
 # pg_default_acl.defaclobjtype -> the object kind of ALTER DEFAULT PRIVILEGES ... IN SCHEMA
@@ -38,6 +40,10 @@ DEFAULT_ACL_OBJECTS = {"r": "tables", "S": "sequences", "f": "functions", "T": "
 
 class PublishRefused(RuntimeError):
     """The build may not be published; the message says why."""
+
+
+class PublishBusy(RuntimeError):
+    """Readers held the published relations for longer than LOCK_WAIT_SECONDS: a retry may succeed."""
 
 
 def build_schemas() -> dict[str, str]:
@@ -206,9 +212,12 @@ def _lock_published(conn) -> None:
             with conn.transaction():  # a savepoint: a failed attempt releases what it got
                 conn.execute(lock)
             return
-        except psycopg.errors.LockNotAvailable:
-            if time.monotonic() > deadline:
-                raise
+        except psycopg.errors.LockNotAvailable as err:
+            if time.monotonic() > deadline:  # not a lost warehouse: the task is retried
+                raise PublishBusy(
+                    f"readers held the published relations for over {LOCK_WAIT_SECONDS}s ({one_line(err)}); "
+                    "nothing changed, the publish is tried again"
+                ) from None
             time.sleep(0.05)
 
 
