@@ -30,7 +30,7 @@ from rentan.reports import (
     build_report,
     latest_period,
     period_for_run,
-    print_period_summary,
+    period_summary_lines,
 )
 from rentan.reports.formatting import NO_KPJ, clean_text, mask_name, mask_nik, mask_raw_line, month_id, rupiah
 from rentan.transform import dbt_runner
@@ -550,11 +550,10 @@ def test_any_month_can_be_built_and_an_unknown_month_is_refused(warehouse, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in result["paths"].values())
 
 
-def test_print_period_summary_prints_the_month(warehouse, streak_period, capsys):
+def test_period_summary_lines_show_the_month(warehouse, streak_period):
     _, url = warehouse
     with connect(url) as conn:
-        print_period_summary(conn, streak_period)
-    out = capsys.readouterr().out
+        out = "\n".join(period_summary_lines(conn, streak_period))
     paid = query(
         url, "select paid_idr from marts.budget_monthly where to_char(period, 'YYYY-MM') = %s", (streak_period,)
     )[0][0]

@@ -178,10 +178,10 @@ def cmd_report(args) -> int:
 
 def _print_report(conn, result: dict) -> None:
     """A report's reconciliation summary, its two files and what it was made from."""
-    from rentan.reports import print_period_summary
+    from rentan.reports import period_summary_lines
 
     summary = result["summary"]
-    print_period_summary(conn, summary["period"])
+    print(*period_summary_lines(conn, summary["period"]), sep="\n")
     for path in result["paths"].values():
         print(f"  {path}")
     print(
@@ -266,14 +266,14 @@ def cmd_status(args) -> int:
 def cmd_airflow(args) -> int:
     from rentan_dev.local_airflow import serve
 
-    return serve(use_warehouse(), port=args.port)
+    return serve(use_warehouse(), print, port=args.port)
 
 
 def cmd_bench(args) -> int:
-    from rentan_dev.bench import print_bench, run_bench
+    from rentan_dev.bench import bench_lines, run_bench
 
-    print_bench(run_bench(args.people, Path(args.out), reuse=Path(args.landing) if args.landing else None))
-    print(f"\nwrote {args.out}")
+    result = run_bench(args.people, Path(args.out), reuse=Path(args.landing) if args.landing else None)
+    print(*bench_lines(result), f"\nwrote {args.out}", sep="\n")
     return 0
 
 

@@ -73,8 +73,9 @@ def rentan(*args: str, url: str) -> float:
         capture_output=True,
         text=True,
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"rentan {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    if done.returncode != 0:  # the CLI shows one line: the run's own error lines, joined
+        said = [line.strip() for line in done.stderr.splitlines() if line.strip()][-4:]
+        raise RuntimeError(f"rentan {' '.join(args)} failed: {' | '.join(said) or 'no message'}")
     return time.perf_counter() - started
 
 
@@ -161,21 +162,22 @@ def step_seconds(conn: psycopg.Connection, run: str) -> dict:
     return {f"{run}_{step}_s": round(s, 1) for step, s in timings.items()}
 
 
-def print_bench(result: dict) -> None:
-    print(
+def bench_lines(result: dict) -> list[str]:
+    """The bench's table and figures, for the CLI to print."""
+    lines = [
         f"rentan bench: {result['people']:,} people ({result['files']} files, "
-        + (f"generated in {result['generate_s']}s)\n" if result["generate_s"] else "a landing generated earlier)\n")
-    )
-    print(
+        + (f"generated in {result['generate_s']}s)" if result["generate_s"] else "a landing generated earlier)"),
+        "",
         f"{'feed':<18}{'rows':>11}{'load s':>9}{'rows/s':>11}{'COPY rows/s':>13}{'vs COPY':>9}"
-        f"{'to_sql rows/s':>15}{'vs to_sql':>11}"
-    )
+        f"{'to_sql rows/s':>15}{'vs to_sql':>11}",
+    ]
     for feed, f in result["feeds"].items():
-        print(
+        lines.append(
             f"{feed:<18}{f['rows']:>11,}{f['seconds']:>9.2f}{f['rows_per_s']:>11,}{f['plain_copy_rows_per_s']:>13,}"
             f"{f['vs_copy']:>9.2f}{f['pandas_to_sql_rows_per_s']:>15,}{f['vs_to_sql']:>10.1f}x"
         )
-    print()
+    lines.append("")
     for key, value in result.items():
         if key.endswith("_s") or key.startswith("load_vs_") or key == "peak_rss_mb":
-            print(f"  {key:<22}{value}")
+            lines.append(f"  {key:<22}{value}")
+    return lines

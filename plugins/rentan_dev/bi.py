@@ -9,6 +9,7 @@ user, the import of the repository's YAML against the warehouse's BI login, and 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
 import socket
@@ -35,6 +36,8 @@ WORKERS = int(os.environ.get("SUPERSET_WORKERS", "2"))
 THREADS = 4
 # Each worker process builds the whole Superset app at start: tens of seconds on a busy machine.
 START_TIMEOUT_SECONDS = 300
+
+log = logging.getLogger(__name__)
 
 
 class BIError(RuntimeError):
@@ -233,7 +236,7 @@ def start(port: int, home: Path = DEFAULT_HOME, url: str | None = None) -> tuple
     ensure_venv()
     superset = Superset(home=home)
     superset.prepare()
-    print(superset.import_assets(url), flush=True)
+    log.info(superset.import_assets(url))
     return superset, superset.serve(port, bi_url=url)
 
 

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,39 +124,39 @@ def _spawn(local: LocalAirflow, name: str, command: list[str], env: dict) -> Non
         )
 
 
-def serve(warehouse_url: str, port: int = 8080, ready_timeout: float = 300) -> int:
-    """Run Airflow until Ctrl-C, SIGTERM or SIGHUP; print the URL and the admin login once it is healthy."""
+def serve(warehouse_url: str, say: Callable[..., None], port: int = 8080, ready_timeout: float = 300) -> int:
+    """Run Airflow until Ctrl-C, SIGTERM or SIGHUP; `say` (the CLI's print) the URL and login once it is healthy."""
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
     local = None
     try:
         local = start(warehouse_url, port)
-        print(
+        say(
             f"starting Airflow (api-server, scheduler, dag-processor, triggerer); logs: {local.home / 'logs'}",
             flush=True,
         )
         deadline = time.monotonic() + ready_timeout
         while not local.healthy():
             if local.exited() or time.monotonic() > deadline:
-                print(
+                say(
                     f"Airflow did not start ({', '.join(local.exited()) or 'timed out'}): see "
                     f"{local.home / 'logs'}/serve-*.log",
                     file=sys.stderr,
                 )
                 return 1
             time.sleep(2)
-        print(
+        say(
             f"Airflow is up: {local.url}\n  login: {ADMIN} / {local.admin_password}\n"
             f"  DAGs write to the warehouse at {_without_password(warehouse_url)}\nCtrl-C stops it.",
             flush=True,
         )
         while not local.exited():
             time.sleep(2)
-        print(f"an Airflow component stopped: {', '.join(local.exited())}", file=sys.stderr)
+        say(f"an Airflow component stopped: {', '.join(local.exited())}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("stopping Airflow ...", flush=True)
+        say("stopping Airflow ...", flush=True)
         return 0
     finally:
         # Stopping takes a while: a second Ctrl-C or SIGTERM must not cut it short.

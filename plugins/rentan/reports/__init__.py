@@ -1,7 +1,7 @@
 """The monthly reconciliation report for the finance office: an Excel workbook and a PDF to sign.
 
 Numbers come only from the published relations (ops.*, marts.*). Entry points:
-`build_report(conn, "YYYY-MM", out_dir, signatories=None)`, `latest_period(conn)`, `print_period_summary(conn, period)`.
+`build_report(conn, "YYYY-MM", out_dir, signatories=None)`, `latest_period(conn)`, `period_summary_lines(conn, period)`.
 """
 
 from rentan.reports.build import (
@@ -9,7 +9,7 @@ from rentan.reports.build import (
     build_report,
     latest_period,
     period_for_run,
-    print_period_summary,
+    period_summary_lines,
     report_for_run,
     reports_dir,
 )
@@ -23,7 +23,7 @@ __all__ = [
     "build_report",
     "latest_period",
     "period_for_run",
-    "print_period_summary",
+    "period_summary_lines",
     "report_for_run",
     "reports_dir",
 ]

@@ -160,8 +160,8 @@ def report_for_run(
     return {"paths": {kind: str(path) for kind, path in result["paths"].items()}, "summary": result["summary"]}
 
 
-def print_period_summary(conn: psycopg.Connection, period: str) -> None:
-    """Print the month's reconciliation summary and budget position (what `make demo` ends with)."""
+def period_summary_lines(conn: psycopg.Connection, period: str) -> list[str]:
+    """The month's reconciliation summary and budget position as lines (what `make demo` ends with)."""
     month = parse_period(period)
     categories = conn.execute(
         """select category_label, category, persons, expected_idr, paid_idr, difference_idr
@@ -173,17 +173,20 @@ def print_period_summary(conn: psycopg.Connection, period: str) -> None:
                   projected_year_end_idr, headroom_idr from marts.budget_monthly where period = %s""",
         (month,),
     ).fetchone()
-    print(f"  rekonsiliasi {month_id(month)}:")
-    print(f"  {'kategori':<28}{'orang':>8}{'seharusnya':>18}{'dibayar':>18}{'selisih':>16}")
+    lines = [f"  rekonsiliasi {month_id(month)}:"]
+    lines.append(f"  {'kategori':<28}{'orang':>8}{'seharusnya':>18}{'dibayar':>18}{'selisih':>16}")
     for label, _, persons, expected, paid, difference in categories:
-        print(f"  {label:<28}{number(persons):>8}{rupiah(expected):>18}{rupiah(paid):>18}{rupiah(difference):>16}")
+        lines.append(
+            f"  {label:<28}{number(persons):>8}{rupiah(expected):>18}{rupiah(paid):>18}{rupiah(difference):>16}"
+        )
     totals = [sum(row[i] for row in categories) for i in range(2, 6)]
-    print(
+    lines.append(
         f"  {'jumlah':<28}{number(totals[0]):>8}{rupiah(totals[1]):>18}{rupiah(totals[2]):>18}{rupiah(totals[3]):>16}"
     )
     if budget:
         active, expected, paid, cumulative, remaining, projected, headroom = budget
-        print(
+        lines.append(
             f"  peserta aktif {number(active)}; terpakai s.d. bulan ini {rupiah(cumulative)}, "
             f"sisa {rupiah(remaining)}; proyeksi akhir tahun {rupiah(projected)}, ruang anggaran {rupiah(headroom)}"
         )
+    return lines
