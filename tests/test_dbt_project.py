@@ -149,3 +149,20 @@ def test_a_run_switch_keeps_the_partial_parse(parsed):
     assert performance["is_partial_parse_enabled"]
     # the files that read the switches, re-parsed (a full parse reads every one of path_count)
     assert 0 < performance["parsed_path_count"] < performance["path_count"] / 4, performance
+
+
+def test_each_model_is_described_in_one_yml_of_its_own_name():
+    """One yml per model, beside it: a newcomer finds a model's columns and tests in `<model>.yml`."""
+    import yaml
+
+    misplaced = []
+    for path in sorted((DBT_PROJECT_DIR / "models").rglob("*.yml")):
+        names = [m["name"] for m in (yaml.safe_load(path.read_text()) or {}).get("models", [])]
+        if names and names != [path.stem]:
+            misplaced.append(f"{path.relative_to(DBT_PROJECT_DIR)}: {names}")
+    undescribed = [
+        str(sql.relative_to(DBT_PROJECT_DIR))
+        for sql in sorted((DBT_PROJECT_DIR / "models").rglob("*.sql"))
+        if not sql.with_suffix(".yml").exists()
+    ]
+    assert misplaced == [] and undescribed == []
