@@ -127,8 +127,8 @@ def _spawn(local: LocalAirflow, name: str, command: list[str], env: dict) -> Non
 def serve(warehouse_url: str, say: Callable[..., None], port: int = 8080, ready_timeout: float = 300) -> int:
     """Run Airflow until Ctrl-C, SIGTERM or SIGHUP; `say` (the CLI's print) the URL and login once it is healthy."""
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGHUP, _interrupt)
+    for sig in previous:  # SIGINT too: a CLI started with SIGINT ignored (a parent's choice) still stops on Ctrl-C
+        signal.signal(sig, _interrupt)
     local = None
     try:
         local = start(warehouse_url, port)
@@ -169,7 +169,7 @@ def serve(warehouse_url: str, say: Callable[..., None], port: int = 8080, ready_
 
 
 def _interrupt(signum, frame) -> None:
-    """SIGTERM and SIGHUP stop Airflow the way Ctrl-C does."""
+    """Ctrl-C, SIGTERM and SIGHUP all stop Airflow the same way."""
     raise KeyboardInterrupt
 
 
