@@ -21,6 +21,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from rentan.reports.formatting import month_id
 from rentan.warehouse import EmbeddedWarehouse, WarehouseError, airflow_connection_url, warehouse_url
 
 OFFICER_URL_ENV = "RENTAN_OFFICER_URL"
@@ -40,20 +41,6 @@ RELATIONS = (
     "reconciliation",
 )
 _SEPARATORS = re.compile(r"[\s\u00a0']")
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 
 class UnknownNik(LookupError):
@@ -433,7 +420,7 @@ def _v(value) -> str:
 
 
 def _month(value) -> str:
-    return "-" if value is None else f"{MONTHS[value.month - 1]} {value.year}"
+    return "-" if value is None else month_id(value)
 
 
 def _rp(amount) -> str:
