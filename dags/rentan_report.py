@@ -58,12 +58,15 @@ workbook holds KPJs and masked names: share it only with the finance office.
 def rentan_report():
     @task
     def build_report(params=None, dag_run=None, logical_date=None, dag=None) -> dict:
-        from rentan import reports  # matplotlib and openpyxl: imported when the task runs, not at parse
+        # matplotlib and openpyxl: imported when the task runs, not at parse
+        from rentan.reports.build import report_for_run
+        from rentan.reports.data import NoPaymentData
+        from rentan.reports.signatories import SignatoryConfigError
 
         local_date = logical_date.astimezone(dag.timezone) if logical_date else None
         # retrying does not load the file or fix the YAML
-        with fail_without_retry(reports.NoPaymentData, reports.SignatoryConfigError):
-            result = reports.report_for_run(params["period"], dag_run.run_type, local_date)
+        with fail_without_retry(NoPaymentData, SignatoryConfigError):
+            result = report_for_run(params["period"], dag_run.run_type, local_date)
         if result is None:
             raise AirflowSkipException("no payment data is published yet")
         return result

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from rentan.parameters import load_parameters
-from rentan.reports import build_report
+from rentan.reports.build import build_report
 from rentan.transform import dbt_runner
 from rentan.validate import gx
 from rentan.validate.data_docs import DATA_DOCS_ENV

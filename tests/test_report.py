@@ -23,16 +23,16 @@ from rentan import cli
 from rentan.parameters import load_parameters
 from rentan.paths import DAGS_DIR, REPO_ROOT
 from rentan.pipeline import runner as airflow_runner
-from rentan.reports import (
-    NoPaymentData,
+from rentan.reports.build import (
     ReportWriteError,
-    SignatoryConfigError,
     build_report,
     latest_period,
     period_for_run,
     period_summary_lines,
 )
+from rentan.reports.data import NoPaymentData
 from rentan.reports.formatting import NO_KPJ, clean_text, mask_name, mask_nik, mask_raw_line, month_id, rupiah
+from rentan.reports.signatories import SignatoryConfigError
 from rentan.transform import dbt_runner
 from rentan.warehouse import connect
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one

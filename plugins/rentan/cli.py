@@ -162,8 +162,7 @@ def cmd_demo(args) -> int:
 
 def cmd_report(args) -> int:
     """The finance office's workbook and PDF for one month, from the published marts."""
-    from rentan.reports import build_report, latest_period
-    from rentan.reports.build import reports_dir
+    from rentan.reports.build import build_report, latest_period, reports_dir
 
     use_warehouse()
     with connect() as conn:
@@ -178,7 +177,7 @@ def cmd_report(args) -> int:
 
 def _print_report(conn, result: dict) -> None:
     """A report's reconciliation summary, its two files and what it was made from."""
-    from rentan.reports import period_summary_lines
+    from rentan.reports.build import period_summary_lines
 
     summary = result["summary"]
     print(*period_summary_lines(conn, summary["period"]), sep="\n")

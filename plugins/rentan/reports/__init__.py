@@ -1,29 +1,7 @@
-"""The monthly reconciliation report for the finance office: an Excel workbook and a PDF to sign.
+"""What the warehouse gives people: the finance office's monthly reconciliation report (an Excel
+workbook and a PDF to sign), the officer's `explain`, and the registration export.
 
-Numbers come only from the published relations (ops.*, marts.*). Entry points:
-`build_report(conn, "YYYY-MM", out_dir, signatories=None)`, `latest_period(conn)`, `period_summary_lines(conn, period)`.
+Numbers come only from the published relations (ops.*, marts.*). The report's entry points are
+in `build` (`build_report`, `latest_period`, `report_for_run`, `period_summary_lines`). Nothing is
+imported here: `rentan explain` must not load matplotlib and openpyxl to start.
 """
-
-from rentan.reports.build import (
-    ReportWriteError,
-    build_report,
-    latest_period,
-    period_for_run,
-    period_summary_lines,
-    report_for_run,
-    reports_dir,
-)
-from rentan.reports.data import NoPaymentData
-from rentan.reports.signatories import SignatoryConfigError
-
-__all__ = [
-    "NoPaymentData",
-    "ReportWriteError",
-    "SignatoryConfigError",
-    "build_report",
-    "latest_period",
-    "period_for_run",
-    "period_summary_lines",
-    "report_for_run",
-    "reports_dir",
-]
