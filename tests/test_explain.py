@@ -421,3 +421,22 @@ def test_without_an_officer_url_on_a_configured_warehouse_explain_says_what_to_s
     assert cli.main(["explain", NIK["S"]]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "set RENTAN_OFFICER_URL" in err
+
+
+def test_explain_starts_without_the_report_renderers():
+    """`rentan explain` is an officer's quick look-up: it must not load matplotlib and openpyxl (2 s) to start."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, rentan.cli, rentan.reports.explain; print(sorted(m for m in "
+            "('matplotlib', 'openpyxl') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"
