@@ -70,11 +70,11 @@ def cmd_generate(args) -> int:
     return 0
 
 
-def preflight(landing: str | None, params: str | None):
+def preflight(url: str, landing: str | None, params: str | None):
     """Fail fast (rentan.pipeline.preflight): check the configuration; print one line per problem."""
     from rentan.pipeline.preflight import check
 
-    result = check(use_warehouse(), landing, params)
+    result = check(url, landing, params)
     for problem in result.problems:
         print(f"rentan: {problem}", file=sys.stderr)
     return result
@@ -82,7 +82,7 @@ def preflight(landing: str | None, params: str | None):
 
 def cmd_check(args) -> int:
     """The configuration check that starts every run, alone."""
-    result = preflight(args.landing, args.params)
+    result = preflight(use_warehouse(), args.landing, args.params)
     if result.problems:
         return 2
     print("configuration OK: " + "; ".join(result.checked))
@@ -94,13 +94,13 @@ PIPELINE = ("rentan_ingest", "rentan_transform", "rentan_report")  # in the orde
 
 def cmd_run(args) -> int:
     """Ingest, transform, report: the three DAGs through Airflow in this process; 1 if a task failed."""
-    if preflight(args.landing, args.params).problems:
+    url = use_warehouse()
+    if preflight(url, args.landing, args.params).problems:
         return 2  # a configuration error: nothing has run
     from rentan.pipeline import runner
     from rentan.warehouse.migrate import migrate
 
     overrides = yaml.safe_load(Path(args.params).read_text()) or {} if args.params else {}
-    url = use_warehouse()
     with connect(url) as conn:
         migrate(conn)  # the warehouse's migrations, once per run: tasks do not migrate
     runner.start()  # Airflow in this process: its home, logging, metadata database (migrated if behind)
