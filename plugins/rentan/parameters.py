@@ -31,6 +31,7 @@ FORMS = {
     "program_payer_code": r"[A-Z0-9_]+",
     "unpaid_flag_months": int,
     "bpjs_lapse_months": int,
+    "bi_min_group_size": int,
     "snapshot_min_ratio": float,
     "published_min_ratio": float,
 }
