@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from rentan.ingest.landing import scan, split_new_and_loaded
@@ -36,6 +38,22 @@ def migrated_database(server_url: str, prefix: str = "t_dbt") -> Iterator[str]:
             admin.execute(f'drop database if exists "{name}" with (force)')
 
 
+@contextmanager
+def copy_database(server_url: str, url: str) -> Iterator[str]:
+    """A copy of the database at `url` (its data, ledger and published version), dropped afterwards."""
+    source, name = urlsplit(url).path.lstrip("/"), f"t_copy_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (source,))
+        admin.execute(sql.SQL("create database {} template {}").format(sql.Identifier(name), sql.Identifier(source)))
+        # Database privileges are not copied with the template: grant what roles.sql grants.
+        admin.execute(sql.SQL("grant create on database {} to rentan_etl").format(sql.Identifier(name)))
+    try:
+        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
 def load_landing(url: str, landing: Path) -> list[dict]:
     """Load every new file of a landing area, as the ingest DAG would; return the load results."""
     with connect(url) as conn:
@@ -59,3 +77,16 @@ def publish_run(run_id: str, overrides: dict | None = None, reselect: str | None
     built = transform_step.build(run_id, overrides or {}, unit_tests=False, reselect=reselect)
     validate_step.validate(run_id, overrides or {}, reselect=reselect)
     return {**built, **publish_step.publish(run_id, reselect=reselect)}
+
+
+def make_login(url: str, group: str) -> str:
+    """A throw-away login in a group role of the database at `url`; its URL."""
+    name, password = f"t_{group}_{secrets.token_hex(4)}", secrets.token_urlsafe(12)
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("create role {} login password {} in role {}").format(
+                sql.Identifier(name), sql.Literal(password), sql.Identifier(group)
+            )
+        )
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{name}:{password}@{parts.hostname}:{parts.port}").geturl()

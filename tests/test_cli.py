@@ -139,7 +139,7 @@ def test_a_file_missing_a_column_fails_the_run_printing_the_tasks_own_message(fr
     (landing / "dtsen" / "dtsen_20251201.csv").write_text("id_keluarga,nama\nK1,Siti\n")
     failed = rentan("run", "--landing", str(landing), url=fresh_url)
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
-    message = "dtsen/dtsen_20251201.csv: line 1: required column 'nik' missing"
+    message = "dtsen/dtsen_20251201.csv: line 1: required columns 'nik', 'desil', 'pekerjaan_utama' missing"
     assert f"load_file[dtsen/dtsen_20251201.csv]: {message}" in failed.stderr
     assert "rentan_transform" not in failed.stdout  # a failed ingest stops the run
     run_id, state, tasks = last_run("rentan_ingest")

@@ -1,7 +1,8 @@
 """The selected cohort is a decision: once participants are enrolled, a build that would change who is
-selected (or their ranks) is refused with how many and why, unless the run says `--reselect "reason"`;
-a capacity below the participants holding a slot is refused with the numbers; a raised capacity keeps
-the cohort. Runs through the transform steps (build, validate, publish) on a generated landing area."""
+selected (or their ranks) is refused with how many and why, unless the run says `--reselect "reason"`,
+which starts a new era of the decision ledger; a capacity below the participants holding a slot is
+refused naming the months; a raised capacity keeps the cohort. Runs through the transform steps
+(build, validate, publish) on a generated landing area."""
 
 from __future__ import annotations
 
@@ -30,12 +31,12 @@ def selected(url: str) -> list[tuple]:
     return query(url, "select nik, priority_rank from ops.eligibility where is_selected order by priority_rank")
 
 
-def check(url: str, run_id: str, name: str) -> tuple:
+def check(url: str, run_id: str, name: str, suite: str = "cohort") -> tuple:
     return query(
         url,
-        """select success, details ->> 'error' from audit.validation_results
-                         where run_id = %s and suite = 'cohort' and check_name = %s""",
-        (run_id, name),
+        """select success, details from audit.validation_results
+                         where run_id = %s and suite = %s and check_name = %s""",
+        (run_id, suite, name),
     )[0]
 
 
@@ -65,7 +66,8 @@ def test_a_rule_change_that_reranks_is_refused_with_how_many_and_why(warehouse):
     before = selected(warehouse)
     outcome = run("stricter", {"quota": QUOTA, "max_age": 45})
     assert "cohort.cohort_unchanged" in outcome["failed"]
-    success, error = check(warehouse, "stricter", "cohort_unchanged")
+    success, details = check(warehouse, "stricter", "cohort_unchanged")
+    error = details["error"]
     assert success is False
     assert "parameter max_age 65 -> 45" in error and "--reselect" in error
     leave = int(error.split(" leave the cohort")[0].rsplit(" ", 1)[1])
@@ -73,13 +75,13 @@ def test_a_rule_change_that_reranks_is_refused_with_how_many_and_why(warehouse):
     assert selected(warehouse) == before  # nothing published
 
 
-def test_a_capacity_below_the_participants_is_refused_with_the_numbers(warehouse):
+def test_a_capacity_below_the_participants_is_refused_naming_the_months(warehouse):
     before = selected(warehouse)
     outcome = run("cut", {"quota": QUOTA - 10})
-    assert "cohort.capacity_covers_participants" in outcome["failed"]
-    _, error = check(warehouse, "cut", "capacity_covers_participants")
+    assert "quota.decisions_within_capacity" in outcome["failed"]
+    success, details = check(warehouse, "cut", "decisions_within_capacity", suite="quota")
     holding = query(warehouse, "select count(*) from ops.enrollment where status <> 'EXITED'")[0][0]
-    assert f"capacity of {QUOTA - 10:,} is below the {holding:,} participants" in error
+    assert success is False and str(holding) in str(details) and str(QUOTA - 10) in str(details)
     assert selected(warehouse) == before
 
 
@@ -103,7 +105,7 @@ def test_a_raised_capacity_keeps_the_cohort_and_calls_the_waiting_list(warehouse
 def test_a_called_replacement_stays_called_whatever_a_later_snapshot_says(warehouse, tmp_path):
     """Only death ends participation: a BPJS check that now shows an employer's cover does not un-call them."""
     nik, call_order = query(warehouse, "select nik, call_order from ops.replacement_list order by call_order")[0]
-    assert query(warehouse, "select nik from history.replacement_calls where nik = %s", (nik,)) == [(nik,)]
+    assert query(warehouse, "select call_order from history.calls where nik = %s", (nik,)) == [(call_order,)]
     landing = tmp_path / "landing"
     (landing / "bpjs_kepesertaan").mkdir(parents=True)
     (landing / "bpjs_kepesertaan" / "bpjs_kepesertaan_20261125.csv").write_text(
@@ -133,3 +135,9 @@ def test_reselect_is_the_decision_that_changes_the_cohort_and_is_kept_in_audit(w
     assert (kind, reason) == ("RESELECT", "Keputusan Wali Kota: usia sampai 45 tahun")
     assert left == len({nik for nik, _ in before} - {nik for nik, _ in after}) > 0
     assert joined == len({nik for nik, _ in after} - {nik for nik, _ in before})
+    # a new era of the ledger: the earlier era's calls stay in history, the new era starts its own
+    era, kind = query(warehouse, "select era, kind from history.eras order by era desc limit 1")[0]
+    assert kind == "RESELECT" and era > 1
+    assert query(warehouse, "select count(*) > 0 from history.calls where era < %s", (era,)) == [(True,)]
+    listed = query(warehouse, "select nik from ops.replacement_list order by call_order")
+    assert listed == query(warehouse, "select nik from history.calls where era = %s order by call_order", (era,))

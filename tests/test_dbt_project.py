@@ -95,13 +95,11 @@ def test_only_int_program_parameters_reads_parameter_vars():
         for p in (DBT_PROJECT_DIR / "models").rglob("*.sql")
         if re.search(rf"var\(\s*['\"]({names})['\"]", p.read_text())
     }
-    # The snapshot models read selection_date for the latest_batch macro (an as-of date); the
-    # slot allocation unrolls one stage per covered month at compile time.
+    # The snapshot models read selection_date for the latest_batch macro (an as-of date).
     assert readers - {"int_program_parameters.sql"} <= {
         "int_dtsen_individuals_at_selection.sql",
         "int_dukcapil_residents_at_selection.sql",
         "int_bpjs_memberships_at_selection.sql",
-        "int_enrollment_slot_allocation.sql",
     }
     assert "int_program_parameters.sql" in readers
 
@@ -110,7 +108,7 @@ def test_only_int_program_parameters_reads_parameter_vars():
 def parsed(tmp_path_factory):
     """`dbt parse` (no database) into a target of its own, as a full first run would: its manifest."""
     target = tmp_path_factory.mktemp("dbt_target")
-    switches = {"build_schema_suffix": "_build", "carry_over": False, "cohort_size": None, "forget_calls": False}
+    switches = {"build_schema_suffix": "_build", "carry_over": False, "cohort_size": None, "ledger_fresh": False}
     run = run_dbt(["parse"], NO_DATABASE, load_parameters(), extra_vars=switches, target_path=target)
     assert run.returncode == 0, run.log_tail
     return target, json.loads((target / "manifest.json").read_text())
@@ -142,7 +140,7 @@ def test_a_run_switch_keeps_the_partial_parse(parsed):
     A change of --vars would re-parse all of them: the switches travel as environment variables.
     """
     target, _ = parsed
-    switches = {"build_schema_suffix": "_build", "carry_over": True, "cohort_size": 9000, "forget_calls": False}
+    switches = {"build_schema_suffix": "_build", "carry_over": True, "cohort_size": 9000, "ledger_fresh": False}
     run = run_dbt(["parse"], NO_DATABASE, load_parameters(), extra_vars=switches, target_path=target)
     assert run.returncode == 0, run.log_tail
     performance = json.loads((target / "perf_info.json").read_text())

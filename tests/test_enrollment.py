@@ -5,23 +5,23 @@ P1-P5 are selected, P6-P12 wait (waiting-list ranks 1-7). BPJS checks in Decembe
 selection), March and April; a civil registry at selection and a later one with deaths and a
 move; a later DTSEN; payment files for March and April.
 
-The lifecycle: P4 (registered) dies in March and frees one slot from April; P5 is selected but
-never registered and keeps their slot (1 death + 1 unregistered = exactly 1 replacement).
-P6 moved out of Kota Bekasi, P7's latest DTSEN desil is 8, P8 is now covered by an employer:
-all three are skipped. P9 fills the April slot (BPJS registered them in March, before their
-slot: enrolled April; paid for March: NOT_A_PARTICIPANT, for April: MATCHED), dies in June and
-frees a slot from July: P10 is called, never registered, dies in September (EXITED without
-a KPJ) and frees a slot from October: P11 is called. P12 has a programme KPJ and is paid but
-was never called: NOT_A_PARTICIPANT.
+The lifecycle, published version by version (each call is a decision the ledger keeps): P4
+(registered) dies in March and frees one slot from April; P5 is selected but never registered and
+keeps their slot (1 death + 1 unregistered = exactly 1 replacement). P6 moved out of Kota Bekasi,
+P7's latest DTSEN desil is 8, P8 is now covered by an employer: all three are skipped. Version 1
+calls P9 for the April slot (BPJS registered them in March, before their slot: enrolled April; paid
+for March: NOT_A_PARTICIPANT, for April: MATCHED). Version 2: the civil registry records P9's death
+in June, freeing a slot from July: P10 is called. Version 3: P10, never registered, died in
+September (EXITED without a KPJ), freeing a slot from October: P11 is called. P12 has a programme KPJ
+and is paid but was never called: NOT_A_PARTICIPANT.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from rentan.parameters import load_parameters
-from rentan.transform import dbt_runner
-from tests.helpers_dbt import load_landing, migrated_database, query, query_one
+from rentan.validate.data_docs import DATA_DOCS_ENV
+from tests.helpers_dbt import load_landing, migrated_database, publish_run, query, query_one
 
 BEKASI, JAKARTA = "3275011001", "3171011001"
 PREMIUM = 16800
@@ -65,10 +65,16 @@ def write_people(
         header,
         [f"{nik(i)},ORANG NOMOR {i},{born(i)},{BEKASI},HIDUP," for i in people],
     )
-    latest = [
-        f"{nik(i)},ORANG NOMOR {i},{born(i)},{','.join(dukcapil_latest.get(i, (BEKASI, 'HIDUP', '')))}" for i in people
-    ]
-    write(landing / "dukcapil" / "dukcapil_20261031.csv", header, latest)
+    write_dukcapil(landing, people, dukcapil_latest, "20260430")
+
+
+def write_dukcapil(landing, people: range, changes: dict[int, tuple[str, str, str]], snapshot: str) -> None:
+    """A later civil-registry snapshot: person -> (kode_wilayah, status_hidup, tanggal_kematian)."""
+    write(
+        landing / "dukcapil" / f"dukcapil_{snapshot}.csv",
+        "nik,nama_lengkap,tanggal_lahir,kode_wilayah,status_hidup,tanggal_kematian",
+        [f"{nik(i)},ORANG NOMOR {i},{born(i)},{','.join(changes.get(i, (BEKASI, 'HIDUP', '')))}" for i in people],
+    )
 
 
 def write_memberships(landing, snapshot: str, rows: list[tuple[int, str, str, str]]) -> None:
@@ -101,8 +107,6 @@ def warehouse(server_url, tmp_path_factory):
         {
             4: (BEKASI, "MATI", "2026-03-31"),  # a participant dies on the last day of March
             6: (JAKARTA, "HIDUP", ""),  # wait-listed, moved out of Kota Bekasi
-            9: (BEKASI, "MATI", "2026-06-15"),  # the first replacement dies in June
-            10: (BEKASI, "MATI", "2026-09-05"),  # the second dies in September, before BPJS registers them
         },
         dtsen_latest={7: 8},
     )  # wait-listed, the latest DTSEN says desil 8
@@ -157,11 +161,20 @@ def warehouse(server_url, tmp_path_factory):
             (12, "K12", "2026-04-10"),
         ],
     )
-    params = load_parameters({"quota": 5})
-    with migrated_database(server_url) as url:
+    deaths = {4: (BEKASI, "MATI", "2026-03-31"), 6: (JAKARTA, "HIDUP", "")}
+    with pytest.MonkeyPatch.context() as env, migrated_database(server_url) as url:
+        env.setenv("WAREHOUSE_URL", url)
+        env.setenv(DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
         load_landing(url, landing)
-        run = dbt_runner.build(url, params, unit_tests=False, target_path=tmp_path_factory.mktemp("dbt_target"))
-        assert run.success, run.summary()
+        publish_run("v1", {"quota": 5})
+        for version, died in (
+            ("v2", {9: (BEKASI, "MATI", "2026-06-15")}),
+            ("v3", {10: (BEKASI, "MATI", "2026-09-05")}),
+        ):
+            deaths.update(died)
+            write_dukcapil(landing, range(1, 13), deaths, "20261031" if version == "v3" else "20260731")
+            load_landing(url, landing)
+            publish_run(version, {"quota": 5})
         yield url
 
 
@@ -202,7 +215,7 @@ def test_one_replacement_per_exit_in_order_skipping_the_no_longer_eligible(wareh
         (2, nik(10), 5, nik(9), "2026-07", False),
         (3, nik(11), 6, nik(10), "2026-10", False),
     ]
-    rechecked = dict(query(warehouse, "select nik, recheck_reasons from intermediate.int_enrollment_waitlist_recheck"))
+    rechecked = dict(query(warehouse, "select nik, recheck_reasons from ops.person_case_waitlist"))
     assert rechecked == {
         nik(6): "NOT_BEKASI_RESIDENT",
         nik(7): "DESIL_ABOVE_MAX",
@@ -228,17 +241,25 @@ def test_replacement_capacity_counts_slots_calls_and_headroom(warehouse):
     assert (
         slots["free_slots"],
         slots["replacements"],
+        slots["new_calls"],
         slots["registered"],
         slots["pending"],
         slots["unfilled_slots"],
         slots["replacement_limit"],
-    ) == (3, 3, 1, 1, 0, "FREE_SLOTS")
+    ) == (3, 3, 1, 1, 1, 0, "FREE_SLOTS")
     assert str(slots["latest_payment_period"]) == "2026-04-01" and slots["remaining_months"] == 8
-    # Before replacements: paid (11 premiums, every payee) + 3 selected active in April x 8 months.
-    assert slots["projected_before_replacements_idr"] == (11 + 3 * 8) * PREMIUM
-    # Each call costs its slot's months after April: April-December (8), July-December (6), October-December (3).
-    assert slots["replacements_cost_idr"] == (8 + 6 + 3) * PREMIUM
-    assert slots["headroom_after_replacements_idr"] == slots["headroom_before_replacements_idr"] - 17 * PREMIUM
+    # Paid (11 premiums, every payee) + P1-P3 and P9, active in April, x 8 months.
+    assert slots["projected_year_end_idr"] == (11 + 4 * 8) * PREMIUM
+    # Committed beyond it: P5's slot May-December (not registered), P10 July-September, P11 October-December.
+    assert slots["committed_idr"] == (8 + 3 + 3) * PREMIUM
+    # This version called P11 only: October-December. Each call cost its slot's months after the data then.
+    assert slots["new_calls_cost_idr"] == 3 * PREMIUM
+    assert slots["headroom_for_calls_after_idr"] == slots["headroom_for_calls_before_idr"] - 3 * PREMIUM
+    assert query(warehouse, "select slot_cost_idr, published_version from history.calls order by call_order") == [
+        (8 * PREMIUM, 1),
+        (6 * PREMIUM, 2),
+        (3 * PREMIUM, 3),
+    ]
 
 
 def test_several_programme_kpjs_are_listed_for_checking(warehouse):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from urllib.parse import urlsplit
 
 import psycopg
@@ -27,7 +26,7 @@ from rentan.validate import results as check_results
 from rentan.validate import sentences as check_sentences
 from rentan.validate.suites import load_suites
 from rentan.warehouse import connect
-from tests.helpers_dbt import load_landing, migrated_database, query, query_one
+from tests.helpers_dbt import load_landing, make_login, migrated_database, query, query_one
 
 BEKASI = "3275011001"
 PREMIUM = 16800
@@ -130,19 +129,6 @@ def built(server_url, tmp_path_factory):
 @pytest.fixture(scope="module")
 def warehouse(built):
     return built[0]
-
-
-def make_login(url: str, group: str) -> str:
-    """A throw-away login in a group role of the module's database; its URL."""
-    name, password = f"t_{group}_{secrets.token_hex(4)}", secrets.token_urlsafe(12)
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("create role {} login password {} in role {}").format(
-                sql.Identifier(name), sql.Literal(password), sql.Identifier(group)
-            )
-        )
-    parts = urlsplit(url)
-    return parts._replace(netloc=f"{name}:{password}@{parts.hostname}:{parts.port}").geturl()
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +237,7 @@ def test_a_waitlisted_person_knows_how_many_slots_must_free_up(explain, warehous
     ahead = query(
         warehouse,
         """select count(*) from ops.eligibility as e
-                                join intermediate.int_enrollment_waitlist_recheck as w on w.nik = e.nik
+                                join intermediate.int_eligibility_latest as w on w.nik = e.nik
                                 where e.waitlist_rank < 3 and w.is_still_eligible
                                   and e.nik not in (select nik from ops.replacement_list)""",
     )[0][0]

@@ -1,10 +1,13 @@
-"""Incremental builds: after one new monthly payment file, only what reads payments is rebuilt,
-the rest is carried over, and what readers see equals a full rebuild on the same inputs."""
+"""Incremental builds: after one new monthly payment file, only what reads payments (and the decision
+ledger, which the first publish grew) is rebuilt, the rest is carried over, and what readers see equals
+a full rebuild on the same inputs: the same landing area and the same ledger (a copy of the warehouse
+as it was before the file arrived)."""
 
 from __future__ import annotations
 
 import shutil
 
+import psycopg
 import pytest
 from psycopg import sql
 
@@ -12,7 +15,7 @@ from rentan.parameters import load_parameters
 from rentan.transform import incremental
 from rentan.validate.data_docs import DATA_DOCS_ENV
 from rentan.warehouse import connect
-from tests.helpers_dbt import load_landing, migrated_database, publish_run, query
+from tests.helpers_dbt import copy_database, load_landing, migrated_database, publish_run, query
 from tests.test_validation import PEOPLE
 
 synth = pytest.importorskip("rentan_dev.synth")
@@ -57,36 +60,41 @@ def rebuilt_models(url: str, run_id: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def runs(server_url, tmp_path_factory):
-    """A full first run without the last payment file; the file arrives, an incremental run; then,
-    on the same inputs, a forced full run. Yields (url, run results by name, contents by name)."""
+    """A full first run without the last payment file; a copy of that warehouse; the file arrives: an
+    incremental run on the warehouse, a forced full run on the copy. Yields (urls by run, run results by
+    name, contents by name)."""
     landing, held_back = tmp_path_factory.mktemp("incr_landing"), tmp_path_factory.mktemp("incr_held_back")
     synth.generate(landing, seed=11, people=PEOPLE, params=load_parameters())
     last_payment = sorted((landing / "bpjs_iuran").iterdir())[-1]
     shutil.move(last_payment, held_back / last_payment.name)
     with pytest.MonkeyPatch.context() as env, migrated_database(server_url, prefix="t_incr") as url:
-        env.setenv("WAREHOUSE_URL", url)
         env.setenv(DATA_DOCS_ENV, str(tmp_path_factory.mktemp("data_docs")))
+        env.setenv("WAREHOUSE_URL", url)
         load_landing(url, landing)
         results = {"first": publish_run("first")}
         shutil.move(held_back / last_payment.name, last_payment)
-        load_landing(url, landing)
-        results["incremental"] = publish_run("incremental")
-        contents = {"incremental": published_contents(url)}
-        with connect(url) as conn:
-            conn.execute("delete from meta.build_state")  # as after a failed build: the next one is full
-        results["full"] = publish_run("full")
-        contents["full"] = published_contents(url)
-        yield url, results, contents
+        with copy_database(server_url, url) as copy:
+            load_landing(url, landing)
+            results["incremental"] = publish_run("incremental")
+            contents = {"incremental": published_contents(url)}
+            env.setenv("WAREHOUSE_URL", copy)
+            load_landing(copy, landing)
+            with psycopg.connect(copy, autocommit=True) as conn:
+                conn.execute("delete from meta.build_state")  # as after a failed build: the next one is full
+            results["full"] = publish_run("full")
+            contents["full"] = published_contents(copy)
+            yield {"first": url, "incremental": url, "full": copy}, results, contents
 
 
 def test_the_first_and_the_forced_runs_are_full_builds(runs):
-    url, results, _ = runs
+    urls, results, _ = runs
     assert not results["first"]["incremental"] and not results["full"]["incremental"]
-    assert NOT_PAYMENT_MODELS <= rebuilt_models(url, "full")
+    assert NOT_PAYMENT_MODELS <= rebuilt_models(urls["full"], "full")
 
 
 def test_a_new_payment_file_rebuilds_only_what_reads_payments(runs):
-    url, results, _ = runs
+    urls, results, _ = runs
+    url = urls["incremental"]
     assert results["incremental"]["incremental"]
     rebuilt = rebuilt_models(url, "incremental")
     assert {
@@ -101,7 +109,7 @@ def test_a_new_payment_file_rebuilds_only_what_reads_payments(runs):
 
 
 def test_checks_of_carried_over_relations_keep_the_published_results_and_the_rest_run_again(runs):
-    url, _, _ = runs
+    url = runs[0]["incremental"]
     origin = dict(
         query(
             url,
@@ -109,7 +117,7 @@ def test_checks_of_carried_over_relations_keep_the_published_results_and_the_res
                                 from audit.validation_results where run_id = 'incremental'""",
         )
     )
-    assert origin["quota.selected_within_capacity"] == "first"
+    assert origin["quota.capacity_within_quota"] == "first"
     unique_nik = next(k for k in origin if k.startswith("dbt.test.rentan.unique_eligibility_nik."))
     assert origin[unique_nik] == "first"  # a dbt test dbt did not select: the published run's result, kept
     assert origin["referential.participants_are_selected_or_called"] is None  # enrollment reads the headroom
@@ -123,7 +131,8 @@ PER_PUBLICATION = {"marts.data_version"}
 
 
 def test_the_incremental_result_equals_a_full_rebuild(runs):
-    url, _, contents = runs
+    urls, _, contents = runs
+    url = urls["incremental"]
     incremental_run, full_run = (
         {name: digest for name, digest in contents[run].items() if name not in PER_PUBLICATION}
         for run in ("incremental", "full")
@@ -141,7 +150,8 @@ def test_the_incremental_result_equals_a_full_rebuild(runs):
 
 
 def test_changed_parameters_code_or_key_mean_a_full_build(runs):
-    url, _, _ = runs
+    urls, _, _ = runs
+    url = urls["incremental"]
     with connect(url) as conn:
         inputs = incremental.current_inputs(
             conn, load_parameters(), conn.execute("select inputs->>'key' from meta.build_state").fetchone()[0]

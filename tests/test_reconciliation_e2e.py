@@ -28,19 +28,20 @@ CATEGORIES = (
     "MATCHED",
 )
 FINANCE_MODELS = (
-    "int_program_months",
-    "int_program_year_months",
+    "int_program_calendar",
+    "int_budget_basis",
+    "int_capacity_changes",
     "int_enrollment_program_memberships",
-    "int_enrollment_selected",
-    "int_enrollment_freed_slots",
-    "int_enrollment_replacement_headroom",
-    "int_enrollment_slot_allocation",
+    "int_enrollment_decided",
+    "int_enrollment_decided_months",
+    "int_enrollment_new_calls",
+    "int_enrollment_new_skips",
     "int_enrollment_participants",
     "int_enrollment_months",
     "int_payments_by_person",
     "int_reconciliation_categorised",
     "int_budget_monthly",
-    "int_enrollment_waitlist_recheck",
+    "int_eligibility_latest",
     "consecutive_unpaid",
 )
 MARTS_MD_COLUMNS = {
@@ -244,13 +245,12 @@ def test_each_exit_frees_one_slot_filled_in_waiting_list_order(built):
                             where e.status = 'EXITED' and e.exit_month < p.coverage_end_month""",
     )[0][0]
     assert slots["free_slots"] == in_time > 0 and exited >= in_time
-    assert slots["replacements"] + slots["unfilled_budget"] + slots["unfilled_waiting_list"] == slots["free_slots"]
+    assert slots["replacements"] + slots["unfilled_slots"] == slots["free_slots"]
     listed = query(
         url,
-        """select r.call_order, r.waitlist_rank, r.replaces_nik, r.slot_start_month,
-                                  w.is_eligible_while_alive
+        """select r.call_order, r.waitlist_rank, r.replaces_nik, r.slot_start_month, w.is_still_eligible
                            from ops.replacement_list as r
-                           join intermediate.int_enrollment_waitlist_recheck as w using (nik) order by 1""",
+                           join ops.person_case_waitlist as w using (nik) order by 1""",
     )
     assert len(listed) == slots["replacements"] > 0
     assert [rank for _, rank, *_ in listed] == sorted(rank for _, rank, *_ in listed)
@@ -261,10 +261,10 @@ def test_each_exit_frees_one_slot_filled_in_waiting_list_order(built):
     assert called == {nik for (nik,) in query(url, "select nik from ops.replacement_list")}
     skipped = query(
         url,
-        """select count(*) from intermediate.int_enrollment_waitlist_recheck
-                            where is_eligible_while_alive and died_on is null
+        """select count(*) from ops.person_case_waitlist
+                            where is_still_eligible
                             and waitlist_rank < (select max(waitlist_rank) from ops.replacement_list)
-                            and nik not in (select nik from ops.replacement_list)""",
+                            and not is_called""",
     )
     assert skipped == [(0,)]
 

@@ -226,13 +226,12 @@ def test_a_selected_person_missing_from_enrollment_fails_the_referential_checks(
         assert_run_fails_on(warehouse, "referential.selected_and_called_are_participants", named=nik)
 
 
-def test_more_active_participants_than_the_quota_fails_naming_the_month(warehouse):
+def test_a_replacement_call_over_the_capacity_fails_naming_the_month(warehouse):
     url, _, _ = warehouse
     over = load_parameters()["quota"] + 1
-    with tampered(
-        url, "marts_build.budget_monthly", f"update {{t}} set active_participants = {over} where period = '2026-03-01'"
-    ):
-        assert_run_fails_on(warehouse, "quota.active_within_quota", named="2026-03-01")
+    change = f"update {{t}} set slot_holders = {over}, new_call_holders = 1 where period = '2026-03-01'"
+    with tampered(url, "marts_build.budget_monthly", change):
+        assert_run_fails_on(warehouse, "quota.decisions_within_capacity", named="2026-03-01")
 
 
 def test_a_manifest_whose_rupiah_do_not_add_up_fails_the_control_totals(warehouse):
@@ -256,16 +255,16 @@ def test_a_participant_who_is_neither_selected_nor_called_fails_the_referential_
 
 def test_a_model_that_breaks_its_contract_fails_with_the_query_error(warehouse):
     url, _, _ = warehouse
-    renamed = "alter table {t} rename column cumulative_paid_idr to paid_so_far"
-    with tampered(url, "marts_build.budget_monthly", renamed):
-        assert_run_fails_on(warehouse, "budget.monthly_cumulative_paid_within_budget")
+    renamed = "alter table {t} rename column new_calls_cost_idr to cost_of_calls"
+    with tampered(url, "marts_build.replacement_capacity", renamed):
+        assert_run_fails_on(warehouse, "budget.new_calls_within_headroom")
         with connect(url) as conn:
             (error,) = conn.execute(
                 """select details->>'error' from audit.validation_results where run_id = %s
-                                       and check_name = 'monthly_cumulative_paid_within_budget'""",
+                                       and check_name = 'new_calls_within_headroom'""",
                 (CANDIDATE,),
             ).fetchone()
-        assert "cumulative_paid_idr" in error
+        assert "new_calls_cost_idr" in error
 
 
 def test_a_warning_is_reported_but_does_not_block(warehouse):

@@ -1,15 +1,15 @@
 {#
     The rules of program-rules.md section 3, each in one column: the one place a reason
-    code is decided. `facts` is the calling model's CTE, one row per person with
-    is_in_dukcapil, status_hidup, tanggal_kematian, kode_kota, age_at_coverage_start,
-    kategori_informal, desil, is_covered_by_other_payer and the parameters program_kode_kota,
-    min_age, max_age, max_desil. The three rules that need civil-registry facts are not
+    code is decided. `facts` is the calling model's CTE built by the eligibility_facts macro:
+    one row per person with is_in_dukcapil, status_hidup, tanggal_kematian, kode_kota,
+    age_at_coverage_start, kategori_informal, desil, is_covered_by_other_payer and the
+    parameters program_kode_kota, min_age, max_age, max_desil. The three rules that need civil-registry facts are not
     evaluated for a NIK that is not in Dukcapil (NOT_IN_DUKCAPIL instead).
     `deceased_on_or_before`: a death on or before this SQL date counts (the selection uses
     selection_date); none: any recorded death counts (the waiting-list re-check on the latest
     snapshots). Returns facts.*, one reason_<code> column per rule and reason_codes, the
     failing codes sorted in byte order.
-    Used by int_eligibility_reasons (selection) and int_enrollment_waitlist_recheck (latest).
+    Used by int_eligibility_reasons (selection) and int_eligibility_latest (the waiting list, latest).
 #}
 {% macro eligibility_rules(facts='facts', deceased_on_or_before=none) -%}
     {#- The failing codes in byte order: the order of the codes is known when the SQL is

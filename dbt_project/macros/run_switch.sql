@@ -1,5 +1,5 @@
 {#
-    A switch of one pipeline run (carry_over, cohort_size, forget_calls), as opposed to a
+    A switch of one pipeline run (carry_over, cohort_size, ledger_fresh), as opposed to a
     programme parameter: rentan.transform.dbt_runner passes it as the environment variable
     RENTAN_RUN_<NAME> holding JSON, not in --vars. dbt re-parses the whole project when
     --vars change (about 5 s at every switch from a full to an incremental build); a

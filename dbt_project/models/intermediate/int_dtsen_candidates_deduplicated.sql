@@ -1,6 +1,6 @@
 -- One row per candidate NIK. A NIK on several DTSEN rows (known defect) takes the row
--- with the lowest desil (an empty desil sorts last), then the lowest id_keluarga; the
--- line number only makes a fully identical pair deterministic.
+-- the dtsen_preferred_row_order macro puts first (lowest desil, then lowest id_keluarga
+-- byte by byte).
 with
 
 individuals as (
@@ -12,10 +12,10 @@ individuals as (
 ordered as (
 
     select
-        *,
+        individuals.*,
         row_number() over (
-            partition by nik
-            order by desil asc nulls last, id_keluarga asc, line_no asc
+            partition by individuals.nik
+            order by {{ dtsen_preferred_row_order('individuals') }}
         ) as nik_row_order
 
     from individuals

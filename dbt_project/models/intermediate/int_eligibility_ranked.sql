@@ -32,7 +32,7 @@ priorities as (
             desil asc,
             household_size desc,
             tanggal_lahir asc,
-            nik asc
+            nik collate "C" asc
     )
 
 ),

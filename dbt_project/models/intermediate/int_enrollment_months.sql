@@ -1,17 +1,26 @@
--- Who the programme pays for in each month of the programme year: a participant is active
--- in month m when enrolled_month <= m and they did not exit before m (coverage runs through
--- the month of death). The expected premium of a person-month is defined here, once.
+-- Who holds a slot and who the programme pays for, month by month: the decided participants'
+-- months (int_enrollment_decided_months) and those of this run's new calls, with the same
+-- macros. is_active months are paid for (expected_idr, defined here once); the quota counts
+-- every month held.
 with
+
+decided_months as (
+
+    select * from {{ ref('int_enrollment_decided_months') }}
+
+),
 
 participants as (
 
     select * from {{ ref('int_enrollment_participants') }}
 
+    where is_new_call
+
 ),
 
-months as (
+calendar as (
 
-    select * from {{ ref('int_program_months') }}
+    select * from {{ ref('int_program_calendar') }}
 
 ),
 
@@ -21,19 +30,28 @@ parameters as (
 
 ),
 
-active as (
+new_call_months as (
+
+    {{ held_months('participants', 'calendar', 'parameters') }}
+
+),
+
+final as (
 
     select
-        months.period,
-        participants.nik,
-        participants.kpj,
-        parameters.monthly_premium_idr as expected_idr
+        decided_months.*,
+        false as is_new_call
 
-    from participants
-    cross join parameters
-    inner join months
-        on {{ participant_months('participants', 'months') }}
+    from decided_months
+
+    union all
+
+    select
+        new_call_months.*,
+        true as is_new_call
+
+    from new_call_months
 
 )
 
-select * from active
+select * from final

@@ -1,18 +1,20 @@
--- The participants (program-rules.md section 5): the selected people (int_enrollment_selected)
--- and the called replacements (int_enrollment_slot_allocation), one row each, with the same
--- enrollment (the enrollment_facts macro): a replacement is never enrolled before the first
--- month of their slot. source says which; a replacement also carries the slot it fills.
+-- The participants (program-rules.md section 5): those already decided (int_enrollment_decided:
+-- the selected and the ledger's calls) and the replacements this run calls
+-- (int_enrollment_new_calls), one row each with the same enrollment (the enrollment_facts macro):
+-- a replacement is never enrolled before the first month of their slot.
 with
 
-selected as (
+decided as (
 
-    select * from {{ ref('int_enrollment_selected') }}
+    select * from {{ ref('int_enrollment_decided') }}
 
 ),
 
-allocation as (
+new_calls as (
 
-    select * from {{ ref('int_enrollment_slot_allocation') }}
+    select * from {{ ref('int_enrollment_new_calls') }}
+
+    where nik is not null
 
 ),
 
@@ -40,18 +42,24 @@ wilayah as (
 
 ),
 
+basis as (
+
+    select * from {{ ref('int_budget_basis') }}
+
+),
+
 people as (
 
     select
-        allocation.nik,
+        new_calls.nik,
         'REPLACEMENT' as source,  -- noqa: RF04
-        allocation.priority_rank,
+        new_calls.priority_rank,
         ranked.kode_kelurahan as kode_kelurahan_fallback,
-        allocation.slot_start_month as first_month
+        new_calls.slot_start_month as first_month
 
-    from allocation
+    from new_calls
     inner join ranked
-        on allocation.nik = ranked.nik
+        on new_calls.nik = ranked.nik
 
 ),
 
@@ -63,34 +71,42 @@ programme_kpj as (
 
 ),
 
-replacements as (
+called_now as (
 
-    {{ enrollment_facts('people') }}
+    {{ enrollment_facts('people', 'programme_kpj', 'residents', 'wilayah') }}
 
 ),
 
-participants as (
+final as (
 
     select
-        selected.*,
-        cast(null as integer) as call_order,
-        cast(null as text) as replaces_nik,
-        cast(null as date) as slot_start_month
+        decided.*,
+        false as is_new_call
 
-    from selected
+    from decided
 
     union all
 
     select
-        replacements.*,
-        allocation.call_order,
-        allocation.frees_nik as replaces_nik,
-        allocation.slot_start_month
+        called_now.*,
+        new_calls.call_order,
+        new_calls.waitlist_rank,
+        new_calls.slot_key,
+        new_calls.slot_source,
+        new_calls.frees_nik as replaces_nik,
+        new_calls.freed_month,
+        new_calls.freed_rank,
+        new_calls.slot_start_month,
+        new_calls.slot_cost_idr,
+        basis.latest_payment_period as called_in_data_month,
+        cast(null as bigint) as called_in_version,
+        true as is_new_call
 
-    from replacements
-    inner join allocation
-        on replacements.nik = allocation.nik
+    from called_now
+    inner join new_calls
+        on called_now.nik = new_calls.nik
+    cross join basis
 
 )
 
-select * from participants
+select * from final

@@ -20,6 +20,8 @@ enrollment_months as (
 
     select * from {{ ref('int_enrollment_months') }}
 
+    where is_active
+
 ),
 
 payments as (

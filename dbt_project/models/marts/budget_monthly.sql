@@ -28,6 +28,16 @@ final as (
         budget.projected_year_end_idr,
         budget.headroom_idr,
 
+        ---------- what is left for replacement calls (program-rules.md section 5)
+        budget.committed_idr,
+        budget.headroom_for_calls_idr,
+
+        ---------- the quota of section 5, month by month
+        budget.capacity_in_force,
+        budget.is_new_capacity,
+        budget.slot_holders,
+        budget.new_call_holders,
+
         ---------- the month
         budget.month_number,
         budget.months_after,
@@ -37,6 +47,8 @@ final as (
         budget.difference_idr,
         budget.cumulative_expected_idr,
         budget.projected_year_end_idr > budget.budget_idr as is_projected_over_budget,
+        greatest(budget.projected_year_end_idr - budget.budget_idr, 0) as projected_overrun_idr,
+        budget.paid_beyond_expected_idr,
 
         ---------- capacity arithmetic (section 2)
         parameters.budget_idr,

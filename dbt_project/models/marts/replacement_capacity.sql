@@ -1,7 +1,8 @@
 -- The replacement arithmetic (program-rules.md section 5), one row, no personal data: the
--- slots freed by exits, how many are filled (called replacements, registered by BPJS or
--- pending), why the others are not (budget or waiting list), and the headroom before and
--- after the calls.
+-- slots freed so far (by exits and capacity rises), how many are filled (the era's calls:
+-- those of earlier versions and this version's new ones, registered by BPJS or pending), why the
+-- others are not (capacity, budget or waiting list), and the headroom left for calls before and
+-- after this version's new ones.
 with
 
 parameters as (
@@ -16,21 +17,21 @@ participants as (
 
 ),
 
-allocation as (
+new_calls as (
 
-    select * from {{ ref('int_enrollment_slot_allocation') }}
-
-),
-
-headroom as (
-
-    select * from {{ ref('int_enrollment_replacement_headroom') }}
+    select * from {{ ref('int_enrollment_new_calls') }}
 
 ),
 
-waitlist as (
+latest as (
 
-    select * from {{ ref('int_enrollment_waitlist_recheck') }}
+    select * from {{ ref('int_eligibility_latest') }}
+
+),
+
+basis as (
+
+    select * from {{ ref('int_budget_basis') }}
 
 ),
 
@@ -47,6 +48,7 @@ statuses as (
         cast(count(*) filter (where status = 'ACTIVE') as integer) as active_participants,
         cast(count(*) filter (where status = 'SELECTED_NOT_REGISTERED') as integer) as not_registered,
         cast(count(*) filter (where status = 'EXITED') as integer) as exited,
+        cast(count(*) filter (where source = 'REPLACEMENT') as integer) as replacements,
         cast(count(*) filter (where source = 'REPLACEMENT' and kpj is not null) as integer) as registered,
         cast(count(*) filter (
             where source = 'REPLACEMENT' and status = 'SELECTED_NOT_REGISTERED'
@@ -56,21 +58,44 @@ statuses as (
 
 ),
 
-slots as (
+open_slots as (
 
     select
-        cast(count(*) as integer) as free_slots,
-        cast(count(nik) as integer) as replacements,
+        cast(count(nik) as integer) as new_calls,
+        cast(count(*) - count(nik) as integer) as unfilled_slots,
+        cast(count(*) filter (where unfilled_reason = 'CAPACITY') as integer) as unfilled_capacity,
         cast(count(*) filter (where unfilled_reason = 'BUDGET') as integer) as unfilled_budget,
         cast(count(*) filter (where unfilled_reason = 'WAITING_LIST') as integer) as unfilled_waiting_list,
-        cast(
-            coalesce(sum(slot_cost_idr) filter (where nik is not null), 0) as bigint
-        ) as replacements_cost_idr,
-        (
-            array_agg(unfilled_reason order by slot_order) filter (where nik is null)
-        )[1] as first_unfilled_reason
+        cast(coalesce(sum(slot_cost_idr) filter (where nik is not null), 0) as bigint) as new_calls_cost_idr,
+        (array_agg(unfilled_reason order by slot_seq) filter (where nik is null))[1] as first_unfilled_reason
 
-    from allocation
+    from new_calls
+
+),
+
+latest_budget as (
+
+    select headroom_for_calls_idr
+
+    from budget
+
+    order by period desc
+
+    limit 1
+
+),
+
+headroom_before as (
+
+    -- The allocation's own figure, over the decided participants (no open slot: nothing changed).
+    select
+        coalesce(
+            max(new_calls.headroom_for_calls_idr), max(latest_budget.headroom_for_calls_idr)
+        ) as headroom_for_calls_before_idr
+
+    from latest_budget
+    full join new_calls
+        on true
 
 ),
 
@@ -80,20 +105,29 @@ candidates as (
         cast(count(*) as integer) as waitlist_count,
         cast(count(*) filter (where is_still_eligible) as integer) as eligible_waitlist_count
 
-    from waitlist
+    from latest
 
 ),
 
 year_end as (
 
-    -- The last month of the year carries the projection as of the latest payment data.
+    -- The last month of the year carries the projection as of the latest payment data; the
+    -- last covered month, the capacity in force after every change.
     select
-        budget.projected_year_end_idr,
-        budget.headroom_idr
+        projected_year_end_idr,
+        headroom_idr,
+        committed_idr,
+        headroom_for_calls_idr,
+        (
+            select covered.capacity_in_force from budget as covered
+            where covered.capacity_in_force is not null
+            order by covered.period desc
+            limit 1
+        ) as capacity_in_force
 
     from budget
 
-    order by budget.period desc
+    order by period desc
 
     limit 1
 
@@ -103,45 +137,48 @@ final as (
 
     select
         parameters.capacity,
+        year_end.capacity_in_force,
         statuses.selected_participants,
         statuses.active_participants,
         statuses.not_registered,
         statuses.exited,
-        slots.free_slots,
-        slots.replacements,
-        slots.replacements as called,  -- noqa: RF04
+        statuses.replacements + open_slots.unfilled_slots as free_slots,
+        statuses.replacements,
+        statuses.replacements as called,  -- noqa: RF04
+        open_slots.new_calls,
         statuses.registered,
         statuses.pending,
-        slots.free_slots - slots.replacements as unfilled_slots,
-        slots.unfilled_budget,
-        slots.unfilled_waiting_list,
-        coalesce(slots.first_unfilled_reason, 'FREE_SLOTS') as replacement_limit,
+        open_slots.unfilled_slots,
+        open_slots.unfilled_capacity,
+        open_slots.unfilled_budget,
+        open_slots.unfilled_waiting_list,
+        coalesce(open_slots.first_unfilled_reason, 'FREE_SLOTS') as replacement_limit,
         candidates.waitlist_count,
         candidates.eligible_waitlist_count,
-        headroom.latest_payment_period,
-        headroom.remaining_months,
+        basis.latest_payment_period,
+        basis.months_after_latest as remaining_months,
         parameters.monthly_premium_idr,
-        parameters.monthly_premium_idr * headroom.remaining_months as cost_per_replacement_idr,
-        headroom.projected_before_replacements_idr,
-        headroom.headroom_before_replacements_idr,
-        slots.replacements_cost_idr,
-        headroom.headroom_before_replacements_idr
-        - slots.replacements_cost_idr as headroom_after_replacements_idr,
-        case
-            when headroom.remaining_months > 0
-                then
-                    greatest(headroom.headroom_before_replacements_idr - slots.replacements_cost_idr, 0)
-                    / (parameters.monthly_premium_idr * headroom.remaining_months)
-            else 0
-        end as budget_slots,
+        parameters.monthly_premium_idr * basis.months_after_latest as cost_per_replacement_idr,
         year_end.projected_year_end_idr,
-        year_end.headroom_idr
+        year_end.headroom_idr,
+        year_end.committed_idr,
+        cast(headroom_before.headroom_for_calls_before_idr as bigint) as headroom_for_calls_before_idr,
+        open_slots.new_calls_cost_idr,
+        year_end.headroom_for_calls_idr as headroom_for_calls_after_idr,
+        case
+            when basis.months_after_latest > 0
+                then
+                    greatest(year_end.headroom_for_calls_idr, 0)
+                    / (parameters.monthly_premium_idr * basis.months_after_latest)
+            else 0
+        end as budget_slots
 
     from parameters
     cross join statuses
-    cross join slots
+    cross join open_slots
+    cross join headroom_before
     cross join candidates
-    cross join headroom
+    cross join basis
     cross join year_end
 
 )

@@ -39,9 +39,12 @@ final as (
         membership_snapshot_date,
 
         ---------- a replacement's slot (ops.replacement_list)
+        holding_from,
         call_order,
         replaces_nik,
-        slot_start_month
+        slot_start_month,
+        called_in_version,
+        is_new_call
 
     from participants
 

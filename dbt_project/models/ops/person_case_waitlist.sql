@@ -1,16 +1,16 @@
 {{ config(indexes=[{'columns': ['nik'], 'unique': true}]) }}
 
--- Where each wait-listed candidate stands (program-rules.md section 5): still eligible by
--- the latest snapshots or skipped (keeping their rank), called as a replacement (which
--- call, whose slot, from which month: ops.replacement_list) or not,
--- and, for the still-eligible not yet called, how many of them are ahead and so how many
--- slots must free up before their turn (theirs included). Freed slots are filled in
--- waiting-list order by the still-eligible, one replacement per slot.
+-- Where each wait-listed candidate stands (program-rules.md section 5): called as a replacement
+-- (which call, whose slot, from which month: ops.replacement_list), or still eligible by the
+-- latest snapshots and waiting, or not eligible now (skipped at each slot, keeping their rank).
+-- For the waiting, how many are ahead of them and so how many slots must free up before their
+-- turn (theirs included): the calls take the waiting in rank order, so the first waiting person
+-- is the one the next slot calls.
 with
 
-waitlist as (
+latest as (
 
-    select * from {{ ref('int_enrollment_waitlist_recheck') }}
+    select * from {{ ref('int_eligibility_latest') }}
 
 ),
 
@@ -20,20 +20,37 @@ replacements as (
 
 ),
 
+skips as (
+
+    select
+        nik,
+        cast(count(*) as integer) as times_skipped,
+        max(call_order) as last_skipped_for_call
+
+    from {{ ref('replacement_skips') }}
+
+    group by nik
+
+),
+
 called as (
 
     select
-        waitlist.*,
+        latest.*,
         replacements.nik is not null as is_called,
-        waitlist.is_still_eligible and replacements.nik is null as is_waiting,
+        latest.is_still_eligible and replacements.nik is null as is_waiting,
         replacements.call_order,
         replacements.replaces_nik,
         replacements.slot_start_month,
-        replacements.is_registered
+        replacements.is_registered,
+        coalesce(skips.times_skipped, 0) as times_skipped,
+        skips.last_skipped_for_call
 
-    from waitlist
+    from latest
     left join replacements
-        on waitlist.nik = replacements.nik
+        on latest.nik = replacements.nik
+    left join skips
+        on latest.nik = skips.nik
 
 ),
 
@@ -68,7 +85,9 @@ final as (
         call_order,
         replaces_nik,
         slot_start_month,
-        is_registered
+        is_registered,
+        times_skipped,
+        last_skipped_for_call
 
     from queued
 

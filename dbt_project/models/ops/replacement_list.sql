@@ -1,20 +1,17 @@
 {{ config(indexes=[{'columns': ['nik'], 'unique': true}]) }}
 
 -- The replacement list (marts.md contract, program-rules.md section 5): one row per called
--- replacement, in call order, with the slot they fill and whether BPJS has registered them;
--- then what officers need to send the list to BPJS and follow it up, and the budget
--- arithmetic of each call.
+-- replacement of the era, in call order: the calls of the ledger, which stand whatever later
+-- deliveries say, and this version's new calls (is_new_call, appended to the ledger when it is
+-- published). The slot each fills and whether BPJS has registered them; then what officers
+-- need to send the list to BPJS and follow it up, and when and at what cost each call was made.
 with
-
-allocation as (
-
-    select * from {{ ref('int_enrollment_slot_allocation') }}
-
-),
 
 participants as (
 
     select * from {{ ref('int_enrollment_participants') }}
+
+    where source = 'REPLACEMENT'
 
 ),
 
@@ -22,38 +19,39 @@ final as (
 
     select
         ---------- contract (marts.md)
-        allocation.call_order,
-        allocation.nik,
-        allocation.waitlist_rank,
-        allocation.frees_nik as replaces_nik,
-        allocation.slot_start_month,
-        participants.kpj is not null as is_registered,
+        call_order,
+        nik,
+        waitlist_rank,
+        replaces_nik,
+        slot_start_month,
+        kpj is not null as is_registered,
 
         ---------- who and where (latest Dukcapil)
-        allocation.priority_rank,
-        participants.nama,
-        participants.kode_kelurahan,
-        participants.nama_kelurahan,
-        participants.kode_kecamatan,
-        participants.nama_kecamatan,
+        priority_rank,
+        nama,
+        kode_kelurahan,
+        nama_kelurahan,
+        kode_kecamatan,
+        nama_kecamatan,
 
         ---------- enrollment now
-        participants.kpj,
-        participants.status,
-        participants.enrolled_month,
-        participants.exit_month,
-        participants.died_on,
+        kpj,
+        status,
+        enrolled_month,
+        exit_month,
+        died_on,
 
-        ---------- the slot and its cost
-        allocation.freed_month,
-        allocation.slot_source,
-        allocation.slot_cost_idr,
-        allocation.headroom_before_idr,
-        allocation.headroom_after_idr
+        ---------- the slot and the call
+        freed_month,
+        freed_rank,
+        slot_source,
+        slot_key,
+        slot_cost_idr,
+        called_in_data_month,
+        called_in_version,
+        is_new_call
 
-    from allocation
-    inner join participants
-        on allocation.nik = participants.nik
+    from participants
 
 )
 

@@ -46,8 +46,11 @@ DECILES = tuple(str(d) for d in range(1, 11))
 class Column:
     name: str
     kind: str = "text"
-    required: bool = False
+    required: bool = False  # every row needs a value (MISSING_VALUE otherwise)
     values: tuple[str, ...] = ()  # allowed values of an enum column
+    # The programme rules read it: the header must have it, even where a value may be empty
+    # (extracts.md: a renamed column rejects the file, it never loads as all-empty).
+    read_by_rules: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,8 @@ class Contract:
 
     @property
     def required(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
+        """The columns the header must have: those every row needs and those the rules read."""
+        return [c.name for c in self.columns if c.required or c.read_by_rules]
 
     def snapshot_date(self, file_name: str) -> dt.date | None:
         """The as-of date in the file name (the first of the month for a period), or None."""
@@ -113,8 +117,8 @@ CONTRACTS: dict[str, Contract] = {
                 Column("jenis_kelamin", "enum", values=("L", "P")),
                 Column("tanggal_lahir", "date_dmy"),
                 Column("kode_wilayah", "digits10"),
-                Column("desil", "decile"),
-                Column("pekerjaan_utama"),
+                Column("desil", "decile", read_by_rules=True),
+                Column("pekerjaan_utama", read_by_rules=True),
             ),
         ),
         Contract(
@@ -135,7 +139,7 @@ CONTRACTS: dict[str, Contract] = {
                 Column("rt"),
                 Column("rw"),
                 Column("status_hidup", "enum", required=True, values=("HIDUP", "MATI")),
-                Column("tanggal_kematian", "date_ymd"),
+                Column("tanggal_kematian", "date_ymd", read_by_rules=True),
                 Column("tanggal_update", "date_ymd"),
             ),
             row_checks=(
@@ -158,8 +162,8 @@ CONTRACTS: dict[str, Contract] = {
                 Column("nama"),
                 Column("segmen", "enum", values=("PU", "BPU", "JAKON", "PMI")),
                 Column("sumber_iuran", required=True),
-                Column("status_kepesertaan", "enum", values=("AKTIF", "NONAKTIF")),
-                Column("tgl_kepesertaan", "date_ymd"),
+                Column("status_kepesertaan", "enum", values=("AKTIF", "NONAKTIF"), read_by_rules=True),
+                Column("tgl_kepesertaan", "date_ymd", read_by_rules=True),
                 Column("tgl_nonaktif", "date_ymd"),
             ),
         ),
@@ -179,7 +183,7 @@ CONTRACTS: dict[str, Contract] = {
                 Column("total_iuran", "amount", required=True),
                 Column("tgl_bayar", "date_ymd", required=True),
                 Column("no_referensi"),
-                Column("jenis_transaksi", "enum", values=("PEMBAYARAN", "RESTITUSI")),
+                Column("jenis_transaksi", "enum", values=("PEMBAYARAN", "RESTITUSI"), read_by_rules=True),
             ),
             row_checks=(
                 RowCheck(

@@ -84,7 +84,8 @@ def match_header(contract: Contract, header: list[str], label: str) -> HeaderMat
             warnings.append(f"{label}: line 1, column {position}: unknown column {header[position - 1]!r} ignored")
     missing = [c for c in contract.required if c not in seen]
     if missing:
-        raise FileRejected(f"{label}: line 1: required column {', '.join(repr(m) for m in missing)} missing")
+        names = ", ".join(repr(m) for m in missing)
+        raise FileRejected(f"{label}: line 1: required column{'s' if len(missing) > 1 else ''} {names} missing")
     return HeaderMatch(targets, warnings)
 
 
@@ -474,7 +475,8 @@ def _copy_file(conn: psycopg.Connection, table: sql.Identifier, targets: list[st
 
 
 def _amount_totals(conn, contract: Contract, table: sql.Identifier, batch_id: int) -> tuple:
-    """Rupiah control totals: file = loaded + quarantined, over every amount that parses."""
+    """Rupiah control totals: file = loaded + quarantined, over every amount that is an integer of any length
+    (numeric: a 13-digit amount is quarantined, never left out); the rows whose amount is not an integer."""
     if contract.amount_column is None:
         return (None, None, None, None)
     return conn.execute(
@@ -483,7 +485,7 @@ def _amount_totals(conn, contract: Contract, table: sql.Identifier, batch_id: in
                coalesce(sum(amount) filter (where q.line_no is null), 0),
                coalesce(sum(amount) filter (where q.line_no is not null), 0),
                count(*) filter (where amount is null)
-        from (select line_no, meta.parse_amount({column}) as amount from {table}) r
+        from (select line_no, meta.integer_amount({column}) as amount from {table}) r
         left join meta.quarantine q on q.batch_id = {batch} and q.line_no = r.line_no""").format(
             column=sql.Identifier(contract.amount_column), table=table, batch=sql.Literal(batch_id)
         )

@@ -8,6 +8,7 @@ import json
 import logging
 import time
 
+from rentan.publish import ledger
 from rentan.publish import swap as publisher
 from rentan.transform import TransformFailed, cohort, dbt_runner
 from rentan.validate.suites import declared_checks
@@ -19,7 +20,8 @@ log = logging.getLogger(__name__)
 
 def publish(run_id: str, seconds: dict | None = None, reselect: str | None = None) -> dict:
     """Swap the validated build into ops and marts; record the version in meta.publish_log and meta.run_log,
-    and a change of the selected cohort in audit.cohort_decisions, in the same transaction."""
+    a change of the selected cohort in audit.cohort_decisions and the version's decisions in the ledger
+    (rentan.publish.ledger), in the same transaction."""
     started = time.monotonic()
     url = warehouse_url()
     manifest = dbt_runner.TARGET_DIR / "manifest.json"
@@ -32,9 +34,18 @@ def publish(run_id: str, seconds: dict | None = None, reselect: str | None = Non
         try:
             with conn.transaction():
                 change = cohort.compare(conn, publisher.build_schemas()["ops"])
+                fresh = cohort.frozen_size(conn, reselect) is None
                 published = publisher.publish(conn, run_id, declared)
-                cohort.record(conn, run_id, change, reselect)
-                cohort.record_calls(conn, run_id, reselect)
+                decision = cohort.record(conn, run_id, change, reselect)
+                decided = ledger.append(
+                    conn,
+                    run_id,
+                    published["version"],
+                    fresh=fresh,
+                    cohort_changed=change.changed,
+                    cohort_decision_id=decision,
+                    reselect=reselect,
+                )
         except publisher.PublishRefused as refused:
             raise TransformFailed(f"not published: {refused}") from None
         conn.execute(
@@ -47,10 +58,19 @@ def publish(run_id: str, seconds: dict | None = None, reselect: str | None = Non
                     {
                         "published_version": published["version"],
                         "relations": published["relations"],
+                        "ledger": decided,
                         "seconds": {**(seconds or {}), "publish": round(time.monotonic() - started, 2)},
                     }
                 ),
             ),
         )
     log.info("published version %d of run %s: %s", published["version"], run_id, ", ".join(published["relations"]))
-    return published
+    log.info(
+        "decision ledger: era %d%s, %d call(s), %d skip(s), %d capacity change(s) appended",
+        decided["era"],
+        " (new)" if decided["new_era"] else "",
+        decided["calls"],
+        decided["skips"],
+        decided["capacity_changes"],
+    )
+    return {**published, "ledger": decided}

@@ -69,12 +69,19 @@ REPLACEMENT_LINES = (
     ("unfilled_slots", "Slot yang belum terisi", "count"),
     ("latest_payment_period", "Bulan data pembayaran terakhir", "month"),
     ("remaining_months", "Sisa bulan program setelah bulan itu", "count"),
+    ("headroom_idr", "Ruang anggaran = anggaran - proyeksi belanja akhir tahun", "rupiah"),
     (
-        "headroom_before_replacements_idr",
-        "Ruang anggaran sebelum pengganti = anggaran - proyeksi belanja peserta terpilih",
+        "committed_idr",
+        "Iuran yang sudah terikat di luar proyeksi: peserta yang memegang slot tetapi belum dibayar "
+        "(belum terdaftar di BPJS, atau slot yang baru mulai kemudian)",
         "rupiah",
     ),
-    ("replacements_cost_idr", "Biaya iuran pengganti yang dipanggil, untuk bulan-bulan slotnya", "rupiah"),
+    ("new_calls_cost_idr", "Biaya iuran pengganti yang dipanggil versi ini, untuk bulan-bulan slotnya", "rupiah"),
+    (
+        "headroom_for_calls_after_idr",
+        "Ruang anggaran untuk pengganti = ruang anggaran - iuran yang sudah terikat",
+        "rupiah",
+    ),
     ("cost_per_replacement_idr", "Biaya iuran satu pengganti lagi untuk sisa bulan program", "rupiah"),
     (
         "budget_slots",

@@ -31,7 +31,12 @@ MONTHS_ID = (
     "Desember",
 )
 BINDING_ID = {"QUOTA": "KUOTA", "BUDGET": "ANGGARAN"}
-REPLACEMENT_LIMIT_ID = {"FREE_SLOTS": "slot kosong", "BUDGET": "anggaran", "WAITING_LIST": "daftar tunggu"}
+REPLACEMENT_LIMIT_ID = {
+    "FREE_SLOTS": "slot kosong",
+    "CAPACITY": "kapasitas yang berlaku",
+    "BUDGET": "anggaran",
+    "WAITING_LIST": "daftar tunggu",
+}
 # Why the loader quarantined a payment line (rentan.ingest.contracts / loader reason codes).
 QUARANTINE_REASON_ID = {
     "MISSING_VALUE": "Nilai wajib kosong",

@@ -1,14 +1,13 @@
 """The selected cohort is a decision, not a recomputation (docs/decisions.md).
 
-Before anyone selected is enrolled, every build selects afresh from the data. Once the
-published version has an enrolled participant, a build keeps the published cohort's size
-(a capacity raised by a budget revision becomes slots for the waiting list, like freed
-slots), and a fail-level check refuses a build whose selected people or ranks differ from
-the published ones, naming how many and why. Only an explicit decision, `rentan run
---reselect "reason"`, changes the cohort then; publish records every change of the cohort
-in audit.cohort_decisions, in the swap's transaction. The replacements a published version
-called are decisions too: history.replacement_calls keeps them, so later snapshots never
-un-call a participant (int_enrollment_waitlist_recheck).
+Before anyone selected is enrolled or called, every build selects afresh from the data. Once
+the published version has an enrolled participant, or the decision ledger a call, a build
+keeps the published cohort's size and continues the ledger (rentan.publish.ledger: a capacity
+raised by a budget revision opens places for the waiting list, like freed slots), and a
+fail-level check refuses a build whose selected people or ranks differ from the published
+ones, naming how many and why. Only an explicit decision, `rentan run --reselect "reason"`,
+changes the cohort then, and starts a new era of the ledger; publish records every change of
+the cohort in audit.cohort_decisions, in the swap's transaction.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from psycopg import sql
 from rentan.validate.results import CheckResult
 
 SUITE = "cohort"
-CHECKS = ("cohort_unchanged", "capacity_covers_participants")  # declared: publish wants a result of each
+CHECKS = ("cohort_unchanged",)  # declared: publish wants a result of each
 SELECTION_FEEDS = ("dtsen", "dukcapil", "bpjs_kepesertaan")
 
 
@@ -46,7 +45,8 @@ class CohortChange:
 
 
 def frozen_size(conn: psycopg.Connection, reselect: str | None) -> int | None:
-    """The cohort size a build must keep, or None when it may select afresh (nothing enrolled, or --reselect).
+    """The cohort size a build must keep, or None when it may select afresh (nobody enrolled or called, or
+    --reselect): None also means the build starts a new era of the decision ledger.
 
     The published version's cohort_size (its capacity when it selected afresh), so an unchanged
     selection gives an unchanged build; a version published before that column existed: its
@@ -54,7 +54,11 @@ def frozen_size(conn: psycopg.Connection, reselect: str | None) -> int | None:
     """
     if reselect or not _published(conn):
         return None
-    if not conn.execute("select exists (select 1 from ops.enrollment where kpj is not null)").fetchone()[0]:
+    decided = conn.execute(
+        """select exists (select 1 from ops.enrollment where kpj is not null)
+               or exists (select 1 from history.calls where era = (select max(era) from history.eras))"""
+    ).fetchone()[0]
+    if not decided:
         return None
     if conn.execute(
         """select exists (select 1 from pg_attribute where attrelid = to_regclass('marts.program_capacity')
@@ -90,17 +94,20 @@ def compare(conn: psycopg.Connection, build_schema: str) -> CohortChange:
 
 
 def checks(
-    conn: psycopg.Connection, run_id: str, build_schemas: dict[str, str], reselect: str | None
+    conn: psycopg.Connection,
+    run_id: str,
+    build_schemas: dict[str, str],
+    reselect: str | None,
+    inputs: dict | None = None,
 ) -> list[CheckResult]:
-    """The fail-level checks of suite `cohort` on the run's build."""
-    ops, marts = build_schemas["ops"], build_schemas["marts"]
+    """The fail-level checks of suite `cohort` on the run's build (`inputs`: the build's, when not recorded)."""
     frozen = frozen_size(conn, reselect)
-    change = compare(conn, ops)
+    change = compare(conn, build_schemas["ops"])
     if frozen is None or not change.changed:
         note = (
             f"decided by --reselect: {reselect}"
             if reselect
-            else "nobody is enrolled yet: the cohort follows the data"
+            else "nobody is enrolled or called yet: the cohort follows the data"
             if frozen is None
             else "unchanged"
         )
@@ -116,41 +123,21 @@ def checks(
             observed_value=vars(change),
             unexpected_count=change.joined + change.left + change.reranked,
             details={
-                "error": f"{change.describe()}, because {why_changed(conn, run_id)}; participants are "
-                "enrolled, so only an explicit decision changes the cohort: "
+                "error": f"{change.describe()}, because {why_changed(conn, run_id, inputs)}; participants are "
+                "enrolled or called, so only an explicit decision changes the cohort: "
                 'rentan run --reselect "reason"'
             },
         )
-    capacity, holding, awaiting = conn.execute(
-        sql.SQL("""
-        select (select capacity from {}),
-               count(*) filter (where status <> 'EXITED'),
-               count(*) filter (where status = 'SELECTED_NOT_REGISTERED')
-        from {}""").format(sql.Identifier(marts, "program_capacity"), sql.Identifier(ops, "enrollment"))
-    ).fetchone()
-    fits = capacity >= holding
-    covers = CheckResult(
-        SUITE,
-        "capacity_covers_participants",
-        "fail",
-        fits,
-        observed_value={"capacity": capacity, "participants": holding},
-        details={}
-        if fits
-        else {
-            "error": (
-                f"the capacity of {capacity:,} is below the {holding:,} participants who hold a slot "
-                f"({holding - awaiting:,} enrolled, {awaiting:,} awaiting BPJS registration): only death ends "
-                "participation, so a budget or quota revision cannot go below them"
-            )
-        },
-    )
-    return [unchanged, covers]
+    return [unchanged]
 
 
-def why_changed(conn: psycopg.Connection, run_id: str) -> str:
+def why_changed(conn: psycopg.Connection, run_id: str, inputs: dict | None = None) -> str:
     """What differs between this build's inputs and the published version's: parameters, selection snapshots."""
-    now = conn.execute("select inputs from meta.build_state where run_id = %s", (run_id,)).fetchone()
+    now = (
+        (inputs,)
+        if inputs
+        else conn.execute("select inputs from meta.build_state where run_id = %s", (run_id,)).fetchone()
+    )
     before = conn.execute("select inputs from meta.publish_log order by version desc limit 1").fetchone()
     if not now or not before or before[0] is None:
         return "the inputs of the published version are not recorded"
@@ -177,13 +164,13 @@ def why_changed(conn: psycopg.Connection, run_id: str) -> str:
     return "; ".join(reasons) or "the selection's inputs changed"
 
 
-def record(conn: psycopg.Connection, run_id: str, change: CohortChange, reselect: str | None) -> None:
-    """Log a change of the cohort as a decision (call inside publish's transaction, before the swap)."""
-    if not change.changed:
-        return
-    conn.execute(
+def record(conn: psycopg.Connection, run_id: str, change: CohortChange, reselect: str | None) -> int | None:
+    """Log a change of the cohort, or a re-selection, as a decision (inside publish's transaction); its id."""
+    if not (change.changed or reselect):
+        return None
+    return conn.execute(
         """insert into audit.cohort_decisions (run_id, kind, reason, selected, joined, left_cohort, reranked)
-           values (%s, %s, %s, %s, %s, %s, %s)""",
+           values (%s, %s, %s, %s, %s, %s, %s) returning decision_id""",
         (
             run_id,
             "RESELECT" if reselect else "SELECTION",
@@ -193,18 +180,4 @@ def record(conn: psycopg.Connection, run_id: str, change: CohortChange, reselect
             change.left,
             change.reranked,
         ),
-    )
-
-
-def record_calls(conn: psycopg.Connection, run_id: str, reselect: str | None) -> None:
-    """Keep the just-published version's called replacements (inside publish's transaction, after the swap).
-
-    A `--reselect` decision replaced the cohort and was built without the old calls: its calls start afresh.
-    """
-    if reselect:
-        conn.execute("delete from history.replacement_calls")
-    conn.execute(
-        """insert into history.replacement_calls (nik, first_call_order, first_run_id)
-           select nik, call_order, %s from ops.replacement_list on conflict (nik) do nothing""",
-        (run_id,),
-    )
+    ).fetchone()[0]

@@ -11,7 +11,7 @@ Every invocation gets:
   owns the warehouse's relations;
 - every programme parameter as --vars (always all of them: the project has no defaults,
   so a missing one fails at compile time instead of silently using a stale value);
-- the run's switches (RUN_SWITCHES: carry_over, cohort_size, forget_calls) as environment
+- the run's switches (RUN_SWITCHES: carry_over, cohort_size, ledger_fresh) as environment
   variables RENTAN_RUN_<NAME> holding JSON, read by the dbt macro run_switch: they change
   from run to run, and a change of --vars makes dbt re-parse the whole project (about 5 s)
   where a changed environment variable re-parses only the files that read it;
@@ -53,7 +53,7 @@ DBT_COMMAND = (sys.executable, "-c", "from dbt.cli.main import cli; cli()")
 # Statuses of run_results.json that mean a node did not do its job.
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 # Non-programme vars that are a run's own (macro run_switch): passed in the environment.
-RUN_SWITCHES = frozenset({"carry_over", "cohort_size", "forget_calls"})
+RUN_SWITCHES = frozenset({"carry_over", "cohort_size", "ledger_fresh"})
 SWITCH_PREFIX = "RENTAN_RUN_"
 
 

@@ -6,8 +6,10 @@ key's fingerprint. The build is incremental only when that build is the publishe
 the staging and intermediate tables, which are built in place, match what readers see) and
 only feeds changed: dbt then builds `source:raw.<feed>+` for the changed feeds, and every
 ops or marts model outside that selection is carried over from the published schemas (the
-dbt macro carry_over_unselected; publish keeps the published table). Anything else, or
-nothing changed at all, is a full build.
+dbt macro carry_over_unselected; publish keeps the published table). The decision ledger
+(schema history) grows when a version is published, after its build: what reads it
+(`source:history+`) is rebuilt whenever it changed since. Anything else, or no feed changed
+at all, is a full build.
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ def project_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def current_inputs(conn: psycopg.Connection, params: dict, key_fingerprint: str, reselect: bool = False) -> dict:
-    """What this run's build would read: per feed its LOADED batch ids, and the rest.
+def current_inputs(
+    conn: psycopg.Connection, params: dict, key_fingerprint: str, reselect: bool = False, ledger_fresh: bool = False
+) -> dict:
+    """What this run's build would read: per feed its LOADED batch ids, the ledger's size, and the rest.
 
-    A `--reselect` build reads no call history (rentan.transform.cohort): it, and the build after it, are full.
+    A `--reselect` build reads no ledger (rentan.transform.cohort): it, and the build after it, are full.
     """
     batches = dict(
         conn.execute(
@@ -55,7 +59,17 @@ def current_inputs(conn: psycopg.Connection, params: dict, key_fingerprint: str,
         "project": project_fingerprint(),
         "key": key_fingerprint,
         "reselect": reselect,
+        "ledger": ledger_state(conn, ledger_fresh),
     }
+
+
+def ledger_state(conn: psycopg.Connection, fresh: bool) -> dict:
+    """The decision ledger as a build reads it: its latest era and how many rows each table holds."""
+    era, calls, skips, changes = conn.execute(
+        """select (select max(era) from history.eras), (select count(*) from history.calls),
+                  (select count(*) from history.skips), (select count(*) from history.capacity_changes)"""
+    ).fetchone()
+    return {"era": era, "calls": calls, "skips": skips, "capacity_changes": changes, "fresh": fresh}
 
 
 def plan(conn: psycopg.Connection, inputs: dict) -> tuple[list[str] | None, str]:
@@ -77,7 +91,11 @@ def plan(conn: psycopg.Connection, inputs: dict) -> tuple[list[str] | None, str]
     )
     if not feeds:
         return None, "full build: no feed changed since the published build"
-    return [f"source:raw.{feed}+" for feed in feeds], f"incremental build: {', '.join(feeds)} changed"
+    selection = [f"source:raw.{feed}+" for feed in feeds]
+    if previous.get("ledger") != inputs["ledger"]:
+        selection.append("source:history+")
+        feeds.append("the decision ledger")
+    return selection, f"incremental build: {', '.join(feeds)} changed"
 
 
 def forget(conn: psycopg.Connection) -> None:

@@ -22,8 +22,9 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
     """Run `dbt build` into the build schemas with the run's parameters; log each node; fail loudly.
 
     Only what depends on the feeds that changed since the published build is rebuilt, when
-    nothing else changed (rentan.transform.incremental); otherwise everything. Once anyone is enrolled
-    the build keeps the published cohort's size unless `reselect` says why not (rentan.transform.cohort).
+    nothing else changed (rentan.transform.incremental); otherwise everything. Once anyone is enrolled or
+    called the build keeps the published cohort's size and continues the decision ledger, unless `reselect`
+    says why not (rentan.transform.cohort).
     """
     params = load_parameters(overrides)
     url = warehouse_url()
@@ -31,8 +32,10 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
     with stage_lock(url, "ingest", run_id), stage_lock(url, "transform", run_id):
         with connect(url) as conn:
             publisher.reset_build(conn)
-            inputs = incremental.current_inputs(conn, params, fingerprint(load_key()), reselect=bool(reselect))
             cohort_size = cohort.frozen_size(conn, reselect)
+            inputs = incremental.current_inputs(
+                conn, params, fingerprint(load_key()), reselect=bool(reselect), ledger_fresh=cohort_size is None
+            )
             select, why = incremental.plan(conn, inputs)
             incremental.forget(conn)
         log.info(why)
@@ -45,7 +48,8 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
                 "build_schema_suffix": publisher.BUILD_SUFFIX,
                 "carry_over": bool(select),
                 "cohort_size": cohort_size,
-                "forget_calls": bool(reselect),
+                # The decision ledger is continued once the cohort is decided; else a new era starts.
+                "ledger_fresh": cohort_size is None,
             },
         )
         tests = check_results.dbt_test_results(run, dbt_runner.TARGET_DIR / "manifest.json", unit_tests=unit_tests)
@@ -59,7 +63,7 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
     for node in run.results:
         log.info("%-8s %7.2fs  %s %s", node["status"], node["seconds"] or 0, node["unique_id"], node["message"] or "")
     if not run.success:
-        raise TransformFailed(run.summary())
+        raise TransformFailed(cohort_refusal(url, run_id, reselect, inputs) or run.summary())
     log.info("dbt build: %d nodes in %.1fs; %s", len(run.results), run.seconds, check_results.summarize(tests))
     return {
         "nodes": len(run.results),
@@ -67,6 +71,20 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
         "incremental": bool(select),
         "seconds": {"build": round(run.seconds, 1)},
     }
+
+
+def cohort_refusal(url: str, run_id: str, reselect: str | None, inputs: dict) -> str | None:
+    """Why a failed build failed when it changed the decided cohort: that first, as validation would say it
+    (a changed cohort breaks the ledger's own tests, whose names would not tell the engineer why)."""
+    schemas = publisher.build_schemas()
+    with connect(url) as conn:
+        if conn.execute("select to_regclass(%s)", (f"{schemas['ops']}.eligibility",)).fetchone()[0] is None:
+            return None
+        results = cohort.checks(conn, run_id, schemas, reselect, inputs)
+        refused = [r for r in results if r.success is False]
+        if refused:
+            check_results.record_results(conn, run_id, results)
+        return "; ".join(f"{r.suite}.{r.check}: {r.details['error']}" for r in refused) or None
 
 
 def record_dbt_results(conn, run_id: str, run) -> None:

@@ -29,9 +29,10 @@ class Sentence:
 
 _PROJECTED = Sentence(
     "projected year-end spend over budget",
-    "projected year-end spend over the budget: {projected_rp} projected against {budget_rp}, {over_rp} over",
-    """select projected_year_end_idr as projected_idr, budget_remaining_idr + cumulative_paid_idr as budget_idr,
-              -headroom_idr as over_idr
+    "projected year-end spend over the budget: {projected_rp} projected against {budget_rp}, {over_rp} over; "
+    "BPJS was paid {beyond_rp} beyond the expected premiums to date (overpayments, duplicates, non-participants)",
+    """select projected_year_end_idr as projected_idr, budget_idr, projected_overrun_idr as over_idr,
+              paid_beyond_expected_idr as beyond_idr
        from {marts}.budget_monthly order by period desc limit 1""",
 )
 
@@ -67,6 +68,29 @@ SENTENCES = {
                group by kpj having count(*) > 1) as shared""",
     ),
     "budget.projected_year_end_within_budget": _PROJECTED,
+    "budget.monthly_cumulative_paid_within_budget": Sentence(
+        "payments over budget",
+        "BPJS was paid more than the budget: {paid_rp} by {month} against {budget_rp}, {over_rp} over; "
+        "{beyond_rp} of it beyond the expected premiums (the month is published and reconciled)",
+        """select first_over.* from (select 1) as one left join (
+               select to_char(period, 'YYYY-MM') as month, cumulative_paid_idr as paid_idr, budget_idr,
+                      cumulative_paid_idr - budget_idr as over_idr, paid_beyond_expected_idr as beyond_idr
+               from {marts}.budget_monthly where cumulative_paid_idr > budget_idr order by period limit 1
+           ) as first_over on true""",
+    ),
+    "quota.slot_holders_within_capacity": Sentence(
+        "slot holders over the capacity",
+        "slot holders over the capacity in force: {months:,} month(s), first {month} with {holders:,} "
+        "participants holding a slot against {capacity:,} (no decision of this version did it: a death record "
+        "withdrawn?)",
+        """select coalesce(first_over.months, 0) as months, first_over.month,
+                  coalesce(first_over.holders, 0) as holders, coalesce(first_over.capacity, 0) as capacity
+           from (select 1) as one left join (
+               select count(*) over () as months, to_char(period, 'YYYY-MM') as month, slot_holders as holders,
+                      capacity_in_force as capacity
+               from {marts}.budget_monthly where slot_holders > capacity_in_force order by period limit 1
+           ) as first_over on true""",
+    ),
     "control_totals.no_unparsed_amounts": Sentence(
         "payment amounts that do not parse",
         "payment lines whose amount does not parse: {lines:,} lines in {files:,} file(s) (quarantined with "
