@@ -93,17 +93,77 @@ PIPELINE = ("rentan_ingest", "rentan_transform", "rentan_report")  # in the orde
 
 
 def cmd_run(args) -> int:
-    """Ingest, transform, report: the three DAGs through Airflow in this process; 1 if a task failed."""
+    """Ingest, transform, report: the three DAGs through Airflow; 1 if a task failed, 130/143 if stopped.
+
+    This process checks the configuration, then supervises a worker process that runs the DAGs
+    (rentan.pipeline.stopping): a signal stops the worker and everything it started at once.
+    """
+    from rentan.pipeline import stopping
+
     url = use_warehouse()
+    if os.environ.get(stopping.RUN_WORKER_ENV):
+        return _run_pipeline(args, url)
     if preflight(url, args.landing, args.params).problems:
         return 2  # a configuration error: nothing has run
+    argv = [sys.executable, "-m", "rentan.cli", "run", "--landing", str(args.landing)]
+    argv += ["--params", str(args.params)] if args.params else []
+    argv += ["--reselect", args.reselect] if args.reselect else []
+    env = stopping.with_session_options({**os.environ, stopping.RUN_WORKER_ENV: "1", WAREHOUSE_ENV: url})
+    version_before = _published_version(url)
+    started = dt.datetime.now(dt.UTC)
+    try:
+        return stopping.supervise(argv, env)
+    except stopping.Stopped as stop:
+        print(*_record_stop(url, stop, started, version_before), sep="\n", file=sys.stderr)
+        return stop.code
+
+
+def _published_version(url: str) -> int | None:
+    with connect(url) as conn:
+        return conn.execute("select max(version) from meta.publish_log").fetchone()[0]
+
+
+def _record_stop(url: str, stop, started: dt.datetime, version_before: int | None) -> list[str]:
+    """Close the stopped run's DAG runs in Airflow and record the stop in meta.run_stops; lines to print."""
     from rentan.pipeline import runner
+
+    note = f"stopped by {stop}: `rentan run` ended it at once; the stage in progress was rolled back"
+    closed = runner.close_unfinished_runs(PIPELINE, note, started_after=started)
+    version_after = _published_version(url)
+    with connect(url) as conn:
+        for dag_id, run_id in closed or [(None, None)]:
+            conn.execute(
+                """insert into meta.run_stops (run_id, dag_id, signal, published_version_before,
+                       published_version_after) values (%s, %s, %s, %s, %s)""",
+                (run_id, dag_id, str(stop).removeprefix("stopped by "), version_before, version_after),
+            )
+    published = (
+        "nothing was published"
+        if version_after == version_before
+        else f"version {version_after} had been published before the stop"
+    )
+    runs = ", ".join(f"{dag_id} run {run_id}" for dag_id, run_id in closed) or "no DAG run had started"
+    return [f"rentan: run {stop} ({runs}): {published}; the next run starts from where the last one ended"]
+
+
+def _run_pipeline(args, url: str) -> int:
+    """The worker of `rentan run`: the three DAGs through Airflow in this process."""
+    from rentan.pipeline import runner, stopping
     from rentan.warehouse.migrate import migrate
 
     overrides = yaml.safe_load(Path(args.params).read_text()) or {} if args.params else {}
     with connect(url) as conn:
         migrate(conn)  # the warehouse's migrations, once per run: tasks do not migrate
     runner.start()  # Airflow in this process: its home, logging, metadata database (migrated if behind)
+    with stopping.live_run(runner.airflow_home()) as alone:
+        if alone:  # no other run is live here: a run still "running" belongs to a process that was killed
+            runner.close_unfinished_runs(PIPELINE, "its `rentan run` process was killed: closed by the next run")
+        return _run_dags(args, url, overrides)
+
+
+def _run_dags(args, url: str, overrides: dict) -> int:
+    from rentan.pipeline import runner
+
     started = time.time()
     confs = {
         "rentan_ingest": {"landing": str(Path(args.landing).resolve())},

@@ -314,6 +314,9 @@ def one_line(err: BaseException) -> str:
     return text
 
 
+from rentan.pipeline.stopping import SESSION_OPTIONS  # noqa: E402 - no cycle: stopping imports nothing of rentan
+
+
 def open_connection(url: str, **kwargs) -> psycopg.Connection:
     """psycopg.connect, tried CONNECT_ATTEMPTS times while the server does not answer; errors in one sentence.
 
@@ -321,6 +324,8 @@ def open_connection(url: str, **kwargs) -> psycopg.Connection:
     login or database is wrong (never retried) or the server is older than MIN_SERVER_VERSION.
     """
     kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+    # The server cancels a query whose client died (a killed run) within seconds: see rentan.pipeline.stopping.
+    kwargs.setdefault("options", SESSION_OPTIONS)
     for attempt in range(1, CONNECT_ATTEMPTS + 1):
         try:
             conn = psycopg.connect(url, **kwargs)
