@@ -118,7 +118,8 @@ def test_sigint_during_copy_stops_at_once_rolls_the_file_back_and_exits_130(ware
     with big.open("w") as f:
         f.write(DTSEN_HEADER + "\n")
         for i in range(BIG_DTSEN_ROWS):
-            f.write(f"K{i},3275014101{i % 1000000:06d},3275010101900001,Siti Aminah,ISTRI,P,01-01-1990,3275011001,3,X\n")
+            nik = f"3275014101{i % 1000000:06d}"
+            f.write(f"K{i},{nik},3275010101900001,Siti Aminah,ISTRI,P,01-01-1990,3275011001,3,X\n")
     try:
         run = start_run(url, landing)
         wait_for("the COPY of the big file", lambda: any(q and q.lower().startswith("copy") for *_, q in sessions(url)))
@@ -224,4 +225,4 @@ def test_a_tasks_sigterm_or_sigkill_under_the_scheduler_ends_its_dbt(tmp_path):
         (dbt,) = wait_for("dbt to start", dbt_processes, timeout=60)
         task.send_signal(sent)
         task.wait(timeout=30)
-        wait_for(f"dbt to end after {sent.name}", lambda: not dbt.is_running() or dbt.status() == "zombie", timeout=10)
+        wait_for(f"dbt to end after {sent.name}", lambda d=dbt: not d.is_running() or d.status() == "zombie", timeout=10)
