@@ -225,4 +225,4 @@ def test_a_tasks_sigterm_or_sigkill_under_the_scheduler_ends_its_dbt(tmp_path):
         (dbt,) = wait_for("dbt to start", dbt_processes, timeout=60)
         task.send_signal(sent)
         task.wait(timeout=30)
-        wait_for(f"dbt to end after {sent.name}", lambda d=dbt: not d.is_running() or d.status() == "zombie", timeout=10)
+        wait_for(f"dbt to end after {sent.name}", lambda d=dbt: not d.is_running() or d.status() == "zombie", 10)
