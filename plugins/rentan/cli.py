@@ -70,13 +70,19 @@ def cmd_generate(args) -> int:
     return 0
 
 
-def preflight(url: str, landing: str | None, params: str | None):
-    """Fail fast (rentan.pipeline.preflight): check the configuration; print one line per problem."""
+def preflight(url: str, landing: str | None, params: str | None, strict: bool = True):
+    """Fail fast (rentan.pipeline.preflight): check the configuration; print one line per problem.
+
+    `strict` (rentan check): a landing file this user cannot read is a problem; for a run it is a
+    warning, and the run rejects that file alone.
+    """
     from rentan.pipeline.preflight import check
 
-    result = check(url, landing, params)
+    result = check(url, landing, params, unreadable_files_are_problems=strict)
     for problem in result.problems:
         print(f"rentan: {problem}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"rentan: warning: {warning} (the run rejects this file and loads the others)", file=sys.stderr)
     return result
 
 
@@ -103,7 +109,7 @@ def cmd_run(args) -> int:
     url = use_warehouse()
     if os.environ.get(stopping.RUN_WORKER_ENV):
         return _run_pipeline(args, url)
-    if preflight(url, args.landing, args.params).problems:
+    if preflight(url, args.landing, args.params, strict=False).problems:
         return 2  # a configuration error: nothing has run
     argv = [sys.executable, "-m", "rentan.cli", "run", "--landing", str(args.landing)]
     argv += ["--params", str(args.params)] if args.params else []

@@ -54,7 +54,15 @@ def read_header(path: str, label: str) -> list[str]:
         text = first.decode("utf-8")
     except UnicodeDecodeError as err:
         raise FileRejected(_not_utf8_message(label, 1, first[: err.start], first[err.start : err.end], [])) from None
-    return next(csv.reader([text]), [])
+    if "\r" in text.rstrip("\r\n") or (text.endswith("\r") and not text.endswith("\r\n")):
+        raise FileRejected(
+            f"{label}: line 1: a carriage return (CR) ends a line or stands in the header: extracts end lines "
+            "with LF or CRLF; re-export the file"
+        )
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error as err:
+        raise FileRejected(f"{label}: line 1: the header is not valid CSV ({err})") from None
 
 
 def _not_utf8_message(label: str, line: int, before: bytes, bad: bytes, header: list[str]) -> str:
@@ -313,15 +321,21 @@ def load_file(conn: psycopg.Connection, landing_file: LandingFile, run_id: str |
     contract = CONTRACTS[landing_file.feed]
     started = time.time()
     try:
+        if landing_file.problem:
+            raise FileRejected(f"{landing_file.name}: {landing_file.problem}")
         return _load(conn, contract, landing_file, run_id, started)
     except FileRejected as rejected:
         _record_rejection(conn, landing_file, contract, str(rejected), run_id, started)
         raise
+    except (OSError, csv.Error, UnicodeError) as err:  # anything else about this one file: it alone is rejected
+        message = f"{landing_file.name}: {err.strerror if isinstance(err, OSError) and err.strerror else err}"
+        _record_rejection(conn, landing_file, contract, message, run_id, started)
+        raise FileRejected(message) from None
 
 
 def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id: str | None, started: float) -> dict:
     label = lf.name
-    snapshot = contract.snapshot_date(lf.path.rsplit("/", 1)[-1])
+    snapshot = contract.snapshot_date(_own_name(lf))
     if snapshot is None:
         raise FileRejected(f"{label}: file name does not match {contract.file_pattern} (a valid date)")
     names = read_header(lf.path, label)
@@ -511,6 +525,11 @@ def _replace_earlier_snapshot(conn, feed: str, snapshot, batch_id: int) -> list[
     return older
 
 
+def _own_name(lf: LandingFile) -> str:
+    """The file's name as delivered (a symbolic link's own name, not its target's)."""
+    return lf.name.rsplit("/", 1)[-1]
+
+
 def _record_rejection(conn, lf: LandingFile, contract: Contract, error: str, run_id, started: float) -> None:
     with conn.transaction():
         conn.execute(
@@ -522,7 +541,7 @@ def _record_rejection(conn, lf: LandingFile, contract: Contract, error: str, run
                 lf.name,
                 lf.path,
                 lf.checksum,
-                contract.snapshot_date(lf.path.rsplit("/", 1)[-1]),
+                contract.snapshot_date(_own_name(lf)),
                 error,
                 run_id,
                 started,
