@@ -179,7 +179,7 @@ def test_a_reader_holding_the_published_relations_past_the_wait_is_a_retriable_b
     with psycopg.connect(fresh_url) as reader:  # a long dashboard query: holds its lock until it ends
         reader.execute("select count(*) from ops.eligibility")
         started = time.monotonic()
-        with pytest.raises(publish.PublishBusy, match="readers held the published relations") as busy:
+        with pytest.raises(publish.PublishBusy, match="sessions held the published relations") as busy:
             publish.publish(conn, "r2", declared_checks=[])
         assert time.monotonic() - started >= 1
         assert not isinstance(busy.value, not_retried())  # the task is retried

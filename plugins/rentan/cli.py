@@ -19,6 +19,7 @@ import psycopg
 import yaml
 
 from rentan.paths import REPO_ROOT
+from rentan.text import neutralise
 from rentan.warehouse import (
     LOGINS,
     WAREHOUSE_ENV,
@@ -310,7 +311,8 @@ def cmd_explain(args) -> int:
         except explain.UnknownNik:
             print(explain.unknown_sentence(nik), file=sys.stderr)
             return 1
-    print(explain.to_json(story) if args.json else explain.render(story))
+    # Names and values come from the feeds: no escape sequence or bidi override reaches the terminal.
+    print(neutralise(explain.to_json(story) if args.json else explain.render(story), keep_line_breaks=True))
     return 0
 
 

@@ -29,6 +29,7 @@ from rentan.ingest import screen
 from rentan.ingest.contracts import CONTRACTS, DECILES, KIND_CHECKS, Contract
 from rentan.ingest.landing import CHUNK_BYTES, LandingFile
 from rentan.ingest.screen import Screened
+from rentan.parameters import load_parameters
 from rentan.pipeline import stopping
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,17 @@ def match_header(contract: Contract, header: list[str], label: str) -> HeaderMat
     if missing:
         raise FileRejected(f"{label}: line 1: required column {', '.join(repr(m) for m in missing)} missing")
     return HeaderMatch(targets, warnings)
+
+
+def _outside_programme_year(contract: Contract, snapshot, label: str) -> list[str]:
+    """A warning for a monthly file of a period outside the programme year: loaded, never a report's month."""
+    year = load_parameters()["program_year"]
+    if not contract.monthly or snapshot.year == year:
+        return []
+    return [
+        f"{label}: period {snapshot:%Y-%m} is outside the programme year {year}: loaded, and held back "
+        "(it is never the reports' latest month); check the file's name and periode"
+    ]
 
 
 def partition_name(feed: str, batch_id: int) -> sql.Identifier:
@@ -342,6 +354,7 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
     header = match_header(contract, names, label)
     _reject_if_cut_short(lf.path, label)
     file_period = snapshot.strftime("%Y-%m") if contract.monthly else None
+    header = HeaderMatch(header.targets, header.warnings + _outside_programme_year(contract, snapshot, label))
     parent = sql.Identifier("raw", contract.feed)
     try:
         with conn.transaction():

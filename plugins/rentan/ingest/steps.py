@@ -61,7 +61,7 @@ def summarize(results: list[dict], discovered: dict, run_id: str, dag_id: str) -
     count (and their feeds' assets are emitted); the files not loaded are listed for
     `rejected` and are tried again on the next run.
     """
-    feeds = {feed: defaultdict(int, batch_ids=[], files_not_loaded=[]) for feed in CONTRACTS}
+    feeds = {feed: defaultdict(int, batch_ids=[], files_not_loaded=[], warnings=[]) for feed in CONTRACTS}
     ignored = discovered.get("ignored") or []
     done = set()
     for result in results:
@@ -74,6 +74,7 @@ def summarize(results: list[dict], discovered: dict, run_id: str, dag_id: str) -
         summary["rows_loaded"] += result["rows_loaded"]
         summary["rows_quarantined"] += result["rows_quarantined"]
         summary["batch_ids"].append(result["batch_id"])
+        summary["warnings"] += result.get("warnings", [])
     for f in discovered["skipped"]:
         feeds[f["feed"]]["files_skipped"] += 1
     with connect() as conn:
@@ -95,6 +96,7 @@ def summarize(results: list[dict], discovered: dict, run_id: str, dag_id: str) -
                 "rows_quarantined": s["rows_quarantined"],
                 "batch_ids": s["batch_ids"],
                 "files_not_loaded": s["files_not_loaded"],
+                "warnings": s["warnings"],
                 "ignored": [{"name": i["name"], "reason": i["reason"]} for i in ignored if i["feed"] == feed],
             }
             for feed, s in feeds.items()

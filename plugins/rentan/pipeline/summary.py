@@ -27,6 +27,8 @@ def ingest_lines(conn: psycopg.Connection, since: float) -> list[str]:
     ignored = [i for s in feeds for i in s.get("ignored", [])] + summary.get("_landing", {}).get("ignored", [])
     for entry in ignored:
         lines.append(f"  not loaded: {entry['name']}: {entry['reason']}")
+    for warning in (w for s in feeds for w in s.get("warnings", [])):
+        lines.append(f"  warning: {warning}")
     if not any(s["files_loaded"] for s in feeds):
         skipped = sum(s["files_skipped"] for s in feeds)
         rejected = sum(len(s["files_not_loaded"]) for s in feeds)

@@ -14,6 +14,8 @@ import io
 import re
 from zoneinfo import ZoneInfo
 
+from rentan.text import neutralise
+
 # Bekasi's clock (WIB): the date above the signatures and the publication time shown.
 BEKASI_TIME = ZoneInfo("Asia/Jakarta")
 MONTHS_ID = (
@@ -149,8 +151,9 @@ def month_format(month: dt.date) -> str:
 
 # --- text safety ---------------------------------------------------------------------------------
 def clean_text(text: str) -> str:
-    """Control characters (e.g. 0x07 in a delivered name) replaced by U+FFFD: shown, never fatal."""
-    return _CONTROL.sub(REPLACEMENT_CHARACTER, text)
+    """Control, escape and bidi characters (e.g. 0x07 or U+202E in a delivered name) replaced by U+FFFD
+    (rentan.text.neutralise: the one place): shown, never acted on, never fatal."""
+    return neutralise(text)
 
 
 def is_formula_like(text: str) -> bool:
