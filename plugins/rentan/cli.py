@@ -155,10 +155,11 @@ def _record_stop(url: str, stop, started: dt.datetime, version_before: int | Non
 
 def _run_pipeline(args, url: str) -> int:
     """The worker of `rentan run`: the three DAGs through Airflow in this process."""
+    from rentan.parameters import read_bounded
     from rentan.pipeline import runner, stopping
     from rentan.warehouse.migrate import migrate
 
-    overrides = yaml.safe_load(Path(args.params).read_text()) or {} if args.params else {}
+    overrides = yaml.safe_load(read_bounded(Path(args.params))) or {} if args.params else {}
     with connect(url) as conn:
         migrate(conn)  # the warehouse's migrations, once per run: tasks do not migrate
     runner.start()  # Airflow in this process: its home, logging, metadata database (migrated if behind)

@@ -151,8 +151,6 @@ def survey(landing: Path) -> tuple[list[tuple[str, Path]], list[Ignored]]:
                 candidates.append((feed, path))
             elif reason:
                 ignored.append(Ignored(feed, f"{feed}/{path.name}", reason))
-    for entry in ignored:
-        log.warning("%s: not loaded: %s", entry.name, entry.reason)
     return candidates, ignored
 
 
@@ -192,6 +190,8 @@ def scan_all(landing: Path, settle_seconds: float | None = None) -> tuple[list[L
         raise FileNotFoundError(f"landing area {landing} does not exist")
     settle = settle_seconds_setting() if settle_seconds is None else settle_seconds
     candidates, ignored = survey(landing)
+    for entry in ignored:
+        log.warning("%s: not loaded: %s", entry.name, entry.reason)
     found, files = [], []
     for feed, path in _latest_per_snapshot(candidates, ignored):
         stat = path.stat()

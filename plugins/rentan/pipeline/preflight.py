@@ -16,7 +16,7 @@ import yaml
 
 from rentan.ingest import landing as landing_files
 from rentan.ingest.contracts import CONTRACTS
-from rentan.parameters import load_parameters
+from rentan.parameters import load_parameters, read_bounded
 from rentan.warehouse import ConfigurationError, WarehouseError, describe, open_connection, pseudonym
 
 
@@ -122,9 +122,11 @@ def _parameters(params_file: str | Path | None) -> str:
         overrides = {}
     else:
         try:
-            overrides = yaml.safe_load(Path(params_file).read_text())
+            overrides = yaml.safe_load(read_bounded(Path(params_file)))
         except OSError as err:
             raise _Problem(f"cannot read --params {params_file}: {err.strerror}") from None
+        except ValueError as err:  # too big to be a parameters file
+            raise _Problem(f"--params {err}") from None
         except yaml.YAMLError as err:
             where = getattr(err, "problem_mark", None)
             at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""

@@ -32,7 +32,7 @@ def ingest_lines(conn: psycopg.Connection, since: float) -> list[str]:
     if not any(s["files_loaded"] for s in feeds):
         skipped = sum(s["files_skipped"] for s in feeds)
         rejected = sum(len(s["files_not_loaded"]) for s in feeds)
-        if skipped and not rejected and not ignored:
+        if skipped and not rejected:
             lines.append(f"  nothing new to load: all {skipped} files were loaded before")
         else:
             lines.append(
