@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from rentan.ingest import steps
-from tests.factories import DTSEN_HEADER, DTSEN_ROW, GOOD_NIK, PAYMENT_HEADER, write
+from tests.factories import DTSEN_HEADER, DTSEN_ROW, GOOD_NIK, PAYMENT_HEADER, load_all, write
 from tests.helpers_dbt import query
 
 RENTAN = str(Path(sys.executable).parent / "rentan")
@@ -145,3 +145,37 @@ def test_every_entry_not_loaded_is_named_with_its_reason_and_a_symlink_is_judged
     assert [i["name"] for i in summary["dtsen"]["ignored"]] == sorted(
         i["name"] for i in found["ignored"] if i["feed"] == "dtsen"
     )
+
+
+def test_an_implausible_household_and_too_many_payments_for_one_nik_are_quarantined_with_numbers(conn, landing):
+    big = [f"K1,327501410190{i + 1:04d},3275010101900001,Siti,ANAK,P,01-01-1990,3275011001,3,X" for i in range(31)]
+    normal = [f"K2,327501410190{i + 51:04d},3275010101900002,Ani,ANAK,P,01-01-1990,3275011001,3,X" for i in range(30)]
+    write(landing, "dtsen", "dtsen_20251201.csv", [DTSEN_HEADER, *big, *normal])
+    lines = [PAYMENT.replace("A1,", f"A{n},") for n in range(5)]
+    other = PAYMENT.replace("A1,", "B1,").replace(GOOD_NIK, "3275014101900002")
+    write(landing, "bpjs_iuran", "bpjs_iuran_202601.csv", [PAYMENT_HEADER, *lines, other])
+
+    results = load_all(conn, landing)
+
+    dtsen, payments = results["dtsen/dtsen_20251201.csv"], results["bpjs_iuran/bpjs_iuran_202601.csv"]
+    assert (dtsen["rows_loaded"], dtsen["rows_quarantined"]) == (30, 31)
+    assert dtsen["warnings"] == [
+        "dtsen/dtsen_20251201.csv: household K1 has 31 rows: more than max_household_rows 30; "
+        "their 31 rows are quarantined (HOUSEHOLD_TOO_LARGE)"
+    ]
+    assert (payments["rows_loaded"], payments["rows_quarantined"]) == (1, 5)
+    assert payments["warnings"] == [
+        f"bpjs_iuran/bpjs_iuran_202601.csv: NIK {GOOD_NIK} has 5 rows: more than max_payment_lines_per_nik 4; "
+        "their 5 rows are quarantined (TOO_MANY_PAYMENTS)"
+    ]
+    assert conn.execute(
+        "select reason_code, column_name, count(*) from meta.quarantine group by 1, 2 order by 1"
+    ).fetchall() == [("HOUSEHOLD_TOO_LARGE", "id_keluarga", 31), ("TOO_MANY_PAYMENTS", "nik", 5)]
+    assert conn.execute(
+        "select warnings from meta.load_manifest where file_name = 'dtsen/dtsen_20251201.csv'"
+    ).fetchone()[0] == dtsen["warnings"]
+    # The control totals still add up: file = loaded + quarantined.
+    assert conn.execute(
+        "select amount_total_idr, amount_loaded_idr, amount_quarantined_idr from meta.load_manifest "
+        "where feed = 'bpjs_iuran'"
+    ).fetchone() == (6 * 16800, 16800, 5 * 16800)

@@ -232,6 +232,60 @@ def quarantine(
     return quarantined
 
 
+# Plausibility (parameters max_household_rows, max_payment_lines_per_nik): a group of rows that
+# cannot be true is quarantined whole, with a warning giving the numbers.
+PLAUSIBILITY = {
+    "dtsen": ("id_keluarga", "meta.normalize_text", "max_household_rows", "HOUSEHOLD_TOO_LARGE", "household"),
+    "bpjs_iuran": ("nik", "meta.normalize_id", "max_payment_lines_per_nik", "TOO_MANY_PAYMENTS", "NIK"),
+}
+PLAUSIBILITY_SHOWN = 5
+
+
+def _quarantine_implausible(conn, contract: Contract, batch_id: int, header: HeaderMatch, label: str) -> int:
+    """Quarantine the rows of groups larger than their parameter allows; add a warning per file; return how many."""
+    if contract.feed not in PLAUSIBILITY:
+        return 0
+    column, normalise, parameter, reason, what = PLAUSIBILITY[contract.feed]
+    limit = load_parameters()[parameter]
+    table = partition_name(contract.feed, batch_id)
+    key = sql.SQL("{}({})").format(sql.SQL(normalise), sql.Identifier(column))
+    big = conn.execute(
+        sql.SQL("select {key}, count(*) from {table} group by 1 having count(*) > %s order by 2 desc, 1").format(
+            key=key, table=table
+        ),
+        (limit,),
+    ).fetchall()
+    if not big:
+        return 0
+    raw_line = sql.SQL(", ").join(
+        sql.SQL("meta.csv_field({})").format(sql.Identifier(c)) for c in header.targets if not c.startswith("_extra_")
+    )
+    rows = conn.execute(
+        sql.SQL("""
+        insert into meta.quarantine (batch_id, line_no, reason_code, column_name, failures, raw_line)
+        select {batch}, r.line_no, {reason}, {column}, {failure}, concat_ws(',', {raw_line})
+        from {table} as r
+        where {key} = any(%s)
+          and not exists (select from meta.quarantine as q where q.batch_id = {batch} and q.line_no = r.line_no)
+        """).format(
+            batch=sql.Literal(batch_id),
+            reason=sql.Literal(reason),
+            column=sql.Literal(column),
+            failure=sql.Literal(f"{reason}:{column}"),
+            raw_line=raw_line,
+            table=table,
+            key=key,
+        ),
+        ([k for k, _ in big],),
+    ).rowcount
+    shown = ", ".join(f"{what} {k} has {n:,} rows" for k, n in big[:PLAUSIBILITY_SHOWN])
+    more = f" and {len(big) - PLAUSIBILITY_SHOWN} more" if len(big) > PLAUSIBILITY_SHOWN else ""
+    header.warnings.append(
+        f"{label}: {shown}{more}: more than {parameter} {limit}; their {rows:,} rows are quarantined ({reason})"
+    )
+    return rows
+
+
 def _suspect_rows(conn: psycopg.Connection, table: sql.Identifier, targets: list[str], screened: Screened):
     """The screen's suspect lines in a table shaped as the batch's, read by COPY as the file was."""
     extras = [t for t in targets if t.startswith("_extra_")]
@@ -395,6 +449,7 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
                 )
             )
             quarantined = quarantine(conn, contract, batch_id, header.targets, file_period, screened)
+            quarantined += _quarantine_implausible(conn, contract, batch_id, header, label)
             rows_checked = rows_read if screened is None else len(screened.suspects)
             amounts = _amount_totals(conn, contract, table, batch_id)
             replaced = _replace_earlier_snapshot(conn, contract.feed, snapshot, batch_id)
@@ -402,9 +457,18 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
             conn.execute(
                 """update meta.load_manifest set rows_read = %s, rows_loaded = %s, rows_quarantined = %s,
                        rows_checked = %s, amount_total_idr = %s, amount_loaded_idr = %s, amount_quarantined_idr = %s,
-                       amount_unparsed_rows = %s, finished_at = clock_timestamp(), seconds = %s
+                       amount_unparsed_rows = %s, finished_at = clock_timestamp(), seconds = %s, warnings = %s
                    where batch_id = %s""",
-                (rows_read, rows_read - quarantined, quarantined, rows_checked, *amounts, seconds, batch_id),
+                (
+                    rows_read,
+                    rows_read - quarantined,
+                    quarantined,
+                    rows_checked,
+                    *amounts,
+                    seconds,
+                    header.warnings,
+                    batch_id,
+                ),
             )
             by_reason = dict(
                 conn.execute(
