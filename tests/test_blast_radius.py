@@ -171,9 +171,12 @@ def test_an_implausible_household_and_too_many_payments_for_one_nik_are_quaranti
     assert conn.execute(
         "select reason_code, column_name, count(*) from meta.quarantine group by 1, 2 order by 1"
     ).fetchall() == [("HOUSEHOLD_TOO_LARGE", "id_keluarga", 31), ("TOO_MANY_PAYMENTS", "nik", 5)]
-    assert conn.execute(
-        "select warnings from meta.load_manifest where file_name = 'dtsen/dtsen_20251201.csv'"
-    ).fetchone()[0] == dtsen["warnings"]
+    assert (
+        conn.execute("select warnings from meta.load_manifest where file_name = 'dtsen/dtsen_20251201.csv'").fetchone()[
+            0
+        ]
+        == dtsen["warnings"]
+    )
     # The control totals still add up: file = loaded + quarantined.
     assert conn.execute(
         "select amount_total_idr, amount_loaded_idr, amount_quarantined_idr from meta.load_manifest "

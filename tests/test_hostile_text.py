@@ -137,3 +137,26 @@ def test_a_future_period_file_is_loaded_with_a_warning_and_is_never_the_reports_
     assert (tmp_path / "rekonsiliasi_iuran_2026-03.xlsx").exists() or any(
         "2026-03" in p.name for p in tmp_path.iterdir()
     )
+
+
+def test_a_folder_named_like_the_pdf_stops_the_report_before_it_replaces_the_workbook(city, tmp_path):
+    from rentan.reports.build import ReportWriteError
+
+    url, _ = city
+    with connect(url) as conn:
+        period = latest_period(conn)
+        first = build_report(conn, period, tmp_path)
+        workbook = first["paths"]["xlsx"].read_bytes()
+        first["paths"]["pdf"].unlink()
+        first["paths"]["pdf"].mkdir()
+        with pytest.raises(ReportWriteError, match="is a folder or other non-file where the report goes"):
+            build_report(conn, period, tmp_path)
+    assert first["paths"]["xlsx"].read_bytes() == workbook  # "unchanged" is true
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_every_quarantine_reason_has_an_indonesian_label():
+    from rentan.reports.formatting import QUARANTINE_REASON_ID
+
+    for code in ("AMOUNT_OUT_OF_RANGE", "NON_POSITIVE_AMOUNT", "TOO_MANY_PAYMENTS", "HOUSEHOLD_TOO_LARGE"):
+        assert QUARANTINE_REASON_ID.get(code, "Alasan lain") != "Alasan lain"

@@ -226,3 +226,30 @@ def test_a_tasks_sigterm_or_sigkill_under_the_scheduler_ends_its_dbt(tmp_path):
         task.send_signal(sent)
         task.wait(timeout=30)
         wait_for(f"dbt to end after {sent.name}", lambda d=dbt: not d.is_running() or d.status() == "zombie", 10)
+
+
+def test_after_a_failed_build_the_cli_reports_the_run_not_the_published_version(warehouse, capsys):
+    """Issue 23 case 8: "validation ... PASSED" and the published capacity were printed after a failed dbt build."""
+    from rentan import cli
+    from rentan.pipeline.runner import DagRunOutcome, TaskOutcome
+    from rentan.warehouse import connect
+
+    url, _ = warehouse
+    ((version, published_run),) = query(url, "select version, run_id from meta.publish_log")
+    failed = DagRunOutcome(
+        "rentan_transform",
+        "manual__failed",
+        "failed",
+        1.0,
+        [
+            TaskOutcome("dbt_build", -1, "failed", error="dbt build failed: model.x"),
+            TaskOutcome("validate", -1, "upstream_failed"),
+            TaskOutcome("publish", -1, "upstream_failed"),
+        ],
+    )
+    with connect(url) as conn:
+        cli._print_dag_summary(conn, failed, since=0)
+    out = capsys.readouterr().out
+    assert "PASSED" not in out
+    assert "  validation manual__failed: did not run (dbt_build failed): not published" in out
+    assert f"  this run published nothing; the version in force is {version} (run {published_run}):" in out

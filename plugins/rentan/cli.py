@@ -206,15 +206,35 @@ def _print_dag_summary(conn, outcome, since: float) -> None:
     if outcome.dag_id == "rentan_ingest":
         print(*summary.ingest_lines(conn, since), sep="\n")
     elif outcome.dag_id == "rentan_transform":
-        from rentan.validate.results import validation_summary
-
-        print(*summary.selection_lines(conn), *validation_summary(conn)[1], sep="\n")
+        print(*_transform_lines(conn, outcome), sep="\n")
     elif outcome.success:
         result = outcome.results.get("build_report")
         if result is None:
             print("  no payment data is published yet: no report")
         else:
             _print_report(conn, result)
+
+
+def _transform_lines(conn, outcome) -> list[str]:
+    """What the transform run did, then the capacity and selection, saying which version they describe."""
+    from rentan.pipeline import summary
+    from rentan.validate.results import validation_summary
+
+    states = {t.task_id: t.state for t in outcome.tasks}
+    lines = []
+    if states.get("validate") in ("success", "failed"):
+        lines += validation_summary(conn, outcome.run_id)[1]
+    else:
+        failed = next((t for t, state in states.items() if state == "failed"), "an earlier task")
+        lines.append(f"  validation {outcome.run_id}: did not run ({failed} failed): not published")
+    version = conn.execute("select version, run_id from meta.publish_log order by version desc limit 1").fetchone()
+    if version is None:
+        return [*lines, "  (nothing published yet)"]
+    if version[1] == outcome.run_id:
+        heading = f"  published version {version[0]}, built by this run:"
+    else:
+        heading = f"  this run published nothing; the version in force is {version[0]} (run {version[1]}):"
+    return [heading, *summary.selection_lines(conn), *lines]
 
 
 def cmd_demo(args) -> int:

@@ -78,6 +78,12 @@ def write_atomically(files: dict) -> None:
     file is written, so a failure leaves the earlier pair as it was and no partial file behind.
     """
     partials = {path: path.with_name(f".{path.name}.partial") for path in files}
+    in_the_way = [path for path in files if path.exists() and not path.is_file()]
+    if in_the_way:  # found before anything is written: a rename onto it would fail half-way through the pair
+        raise ReportWriteError(
+            f"{in_the_way[0]} is a folder or other non-file where the report goes: move it away; "
+            "nothing was written, the month's earlier files are unchanged"
+        )
     try:
         next(iter(files)).parent.mkdir(parents=True, exist_ok=True)
         for path, (write, mode) in files.items():
