@@ -69,3 +69,45 @@ def test_a_bi_session_holding_the_stage_lock_is_impossible_so_the_transform_neve
         thread.start()
         thread.join(timeout=10)
         assert done.is_set()
+
+
+NIK = "3275014101900001"
+
+
+def stage_people(conn, run_id: str, tag: int) -> None:
+    """A small build whose ops relations hold personal data, published as `run_id`."""
+    stage(conn, run_id, tag)
+    conn.execute(
+        f"create table ops_build.person_case as select nik, 'ORANG ' || nik as nama_lengkap, {tag} as tag "
+        f"from (values ('{NIK}'), ('3275014101900002')) as v (nik)"
+    )
+    conn.execute("create table ops_build.reconciliation as select nik, 16800 as paid_idr from ops_build.person_case")
+    conn.execute("create table ops_build.program_parameters as select 10000 as quota")
+    publish.publish(conn, run_id, declared_checks=[])
+
+
+def test_an_officer_reads_personal_data_only_through_a_recorded_look_up(conn, fresh_url):
+    """The issue's bypass: `select * from ops.person_case` as rentan_officer_user returned every NIK, unrecorded."""
+    stage_people(conn, "r1", 1)
+    stage_people(conn, "r2", 2)  # a later publish brings no grant back
+    with reader_logins(fresh_url) as logins, psycopg.connect(logins["rentan_officer"]) as officer:
+        for relation in ("ops.person_case", "ops.reconciliation", "ops.eligibility"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                officer.execute(f"select * from {relation}")
+            officer.rollback()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="record the look-up of this NIK first"):
+            officer.execute("select officer.read('person_case', %s)", (NIK,))
+        officer.rollback()
+        with officer.transaction():
+            officer.execute("select officer.record_lookup(%s, 'test')", (NIK,))
+            (cursor,) = officer.execute("select officer.read('person_case', %s)", (NIK,)).fetchone()
+            rows = officer.execute(f'fetch all from "{cursor}"').fetchall()
+            (cursor,) = officer.execute("select officer.read('program_parameters')").fetchone()
+            parameters = officer.execute(f'fetch all from "{cursor}"').fetchall()
+        assert rows == [(NIK, f"ORANG {NIK}", 2)] and parameters == [(10000,)]
+        with officer.transaction():  # a look-up of one NIK opens no other
+            officer.execute("select officer.record_lookup(%s, 'test')", (NIK,))
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                officer.execute("select officer.read('person_case', '3275014101900002')")
+    looked_up = conn.execute("select nik, found, tool from audit.person_lookup order by lookup_id").fetchall()
+    assert looked_up == [(NIK, True, "test")]  # the one committed look-up; the failed one rolled back

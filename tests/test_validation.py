@@ -36,7 +36,8 @@ PEOPLE = 2500  # the generator's smallest population with every defect class
 CANDIDATE = "candidate"
 READS = {  # what each reader role reads of the published version, to compare before and after
     "rentan_bi": "select md5(string_agg(t::text, '|' order by t::text)) from marts.program_capacity as t",
-    "rentan_officer": "select md5(string_agg(nik || is_selected::text, '|' order by nik)) from ops.eligibility",
+    # Officers read ops only through recorded look-ups (V031): the version a look-up reports.
+    "rentan_officer": "select published_version::text from officer.record_lookup('3275014101900001', 'test')",
 }
 
 
