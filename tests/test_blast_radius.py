@@ -147,7 +147,7 @@ def test_every_entry_not_loaded_is_named_with_its_reason_and_a_symlink_is_judged
     )
 
 
-def test_an_implausible_household_and_too_many_payments_for_one_nik_are_quarantined_with_numbers(conn, landing):
+def test_an_implausible_household_is_quarantined_and_too_many_payments_for_one_nik_warned_with_numbers(conn, landing):
     big = [f"K1,327501410190{i + 1:04d},3275010101900001,Siti,ANAK,P,01-01-1990,3275011001,3,X" for i in range(31)]
     normal = [f"K2,327501410190{i + 51:04d},3275010101900002,Ani,ANAK,P,01-01-1990,3275011001,3,X" for i in range(30)]
     write(landing, "dtsen", "dtsen_20251201.csv", [DTSEN_HEADER, *big, *normal])
@@ -163,22 +163,21 @@ def test_an_implausible_household_and_too_many_payments_for_one_nik_are_quaranti
         "dtsen/dtsen_20251201.csv: household K1 has 31 rows: more than max_household_rows 30; "
         "their 31 rows are quarantined (HOUSEHOLD_TOO_LARGE)"
     ]
-    assert (payments["rows_loaded"], payments["rows_quarantined"]) == (1, 5)
+    assert (payments["rows_loaded"], payments["rows_quarantined"]) == (6, 0)  # money that moved: reconciled
     assert payments["warnings"] == [
         f"bpjs_iuran/bpjs_iuran_202601.csv: NIK {GOOD_NIK} has 5 rows: more than max_payment_lines_per_nik 4; "
-        "their 5 rows are quarantined (TOO_MANY_PAYMENTS)"
+        "loaded, check them"
     ]
     assert conn.execute(
         "select reason_code, column_name, count(*) from meta.quarantine group by 1, 2 order by 1"
-    ).fetchall() == [("HOUSEHOLD_TOO_LARGE", "id_keluarga", 31), ("TOO_MANY_PAYMENTS", "nik", 5)]
+    ).fetchall() == [("HOUSEHOLD_TOO_LARGE", "id_keluarga", 31)]
     assert (
         conn.execute("select warnings from meta.load_manifest where file_name = 'dtsen/dtsen_20251201.csv'").fetchone()[
             0
         ]
         == dtsen["warnings"]
     )
-    # The control totals still add up: file = loaded + quarantined.
     assert conn.execute(
         "select amount_total_idr, amount_loaded_idr, amount_quarantined_idr from meta.load_manifest "
         "where feed = 'bpjs_iuran'"
-    ).fetchone() == (6 * 16800, 16800, 5 * 16800)
+    ).fetchone() == (6 * 16800, 6 * 16800, 0)

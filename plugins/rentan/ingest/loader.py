@@ -232,11 +232,13 @@ def quarantine(
     return quarantined
 
 
-# Plausibility (parameters max_household_rows, max_payment_lines_per_nik): a group of rows that
-# cannot be true is quarantined whole, with a warning giving the numbers.
+# Plausibility (parameters max_household_rows, max_payment_lines_per_nik), with a warning giving
+# the numbers. A household that cannot be true is quarantined whole: its size would move its
+# members up the ranking. Payment lines are money that moved: they are only warned about, and
+# reconciled (a NIK paid twice is the DUPLICATE category, for the finance office to act on).
 PLAUSIBILITY = {
     "dtsen": ("id_keluarga", "meta.normalize_text", "max_household_rows", "HOUSEHOLD_TOO_LARGE", "household"),
-    "bpjs_iuran": ("nik", "meta.normalize_id", "max_payment_lines_per_nik", "TOO_MANY_PAYMENTS", "NIK"),
+    "bpjs_iuran": ("nik", "meta.normalize_id", "max_payment_lines_per_nik", None, "NIK"),
 }
 PLAUSIBILITY_SHOWN = 5
 
@@ -256,6 +258,11 @@ def _quarantine_implausible(conn, contract: Contract, batch_id: int, header: Hea
         (limit,),
     ).fetchall()
     if not big:
+        return 0
+    shown = ", ".join(f"{what} {k} has {n:,} rows" for k, n in big[:PLAUSIBILITY_SHOWN])
+    more = f" and {len(big) - PLAUSIBILITY_SHOWN} more" if len(big) > PLAUSIBILITY_SHOWN else ""
+    if reason is None:
+        header.warnings.append(f"{label}: {shown}{more}: more than {parameter} {limit}; loaded, check them")
         return 0
     raw_line = sql.SQL(", ").join(
         sql.SQL("meta.csv_field({})").format(sql.Identifier(c)) for c in header.targets if not c.startswith("_extra_")
@@ -278,8 +285,6 @@ def _quarantine_implausible(conn, contract: Contract, batch_id: int, header: Hea
         ),
         ([k for k, _ in big],),
     ).rowcount
-    shown = ", ".join(f"{what} {k} has {n:,} rows" for k, n in big[:PLAUSIBILITY_SHOWN])
-    more = f" and {len(big) - PLAUSIBILITY_SHOWN} more" if len(big) > PLAUSIBILITY_SHOWN else ""
     header.warnings.append(
         f"{label}: {shown}{more}: more than {parameter} {limit}; their {rows:,} rows are quarantined ({reason})"
     )

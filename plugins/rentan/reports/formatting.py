@@ -48,7 +48,6 @@ QUARANTINE_REASON_ID = {
     "DUPLICATE_NIK": "NIK ganda dalam satu file",
     "AMOUNT_OUT_OF_RANGE": "Jumlah rupiah di luar batas (lebih dari 12 digit)",
     "NON_POSITIVE_AMOUNT": "total_iuran nol atau negatif",
-    "TOO_MANY_PAYMENTS": "Terlalu banyak baris pembayaran untuk satu NIK dalam satu periode",
     "HOUSEHOLD_TOO_LARGE": "Keluarga DTSEN dengan jumlah anggota tidak wajar",
 }
 # What the finance office does about each reconciliation category (program-rules.md section 7).
