@@ -160,3 +160,33 @@ def test_every_quarantine_reason_has_an_indonesian_label():
 
     for code in ("AMOUNT_OUT_OF_RANGE", "NON_POSITIVE_AMOUNT", "HOUSEHOLD_TOO_LARGE"):
         assert QUARANTINE_REASON_ID.get(code, "Alasan lain") != "Alasan lain"
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 32 KiB tmpfs: too small for the month's files (mount needs root, as CI runs)."""
+    mount = tmp_path / "full"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"cannot mount a small tmpfs: {done.stderr.decode().strip()}")
+        pytest.skip("cannot mount a small tmpfs here")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_full_disk_is_one_line_and_no_traceback(city, full_disk):
+    url, _ = city
+    done = subprocess.run(
+        [RENTAN, "report", "--out", str(full_disk)],
+        env={**os.environ, "WAREHOUSE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    assert done.stderr.startswith("rentan: could not write ") and len(done.stderr.splitlines()) == 1
+    assert "No space left on device" in done.stderr and "earlier files are unchanged" in done.stderr
+    assert list(full_disk.iterdir()) == []  # no partial file left behind
