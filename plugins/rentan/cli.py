@@ -126,7 +126,10 @@ def cmd_run(args) -> int:
 
 
 def _published_version(url: str) -> int | None:
+    """The version in force; None before the first publish (or before the first migration)."""
     with connect(url) as conn:
+        if conn.execute("select to_regclass('meta.publish_log')").fetchone()[0] is None:
+            return None
         return conn.execute("select max(version) from meta.publish_log").fetchone()[0]
 
 
@@ -138,7 +141,8 @@ def _record_stop(url: str, stop, started: dt.datetime, version_before: int | Non
     closed = runner.close_unfinished_runs(PIPELINE, note, started_after=started)
     version_after = _published_version(url)
     with connect(url) as conn:
-        for dag_id, run_id in closed or [(None, None)]:
+        stops = conn.execute("select to_regclass('meta.run_stops')").fetchone()[0]  # none if stopped before migrating
+        for dag_id, run_id in (closed or [(None, None)]) if stops else []:
             conn.execute(
                 """insert into meta.run_stops (run_id, dag_id, signal, published_version_before,
                        published_version_after) values (%s, %s, %s, %s, %s)""",
