@@ -48,6 +48,7 @@ def rentan_ingest():
         with fail_without_retry(FileNotFoundError):
             found = steps.discover(params["landing"])
         ti.xcom_push(key="skipped", value=found["skipped"])
+        ti.xcom_push(key="ignored", value=found["ignored"])
         return found["new"]
 
     @task(map_index_template="{{ landing_file_name }}")
@@ -68,8 +69,10 @@ def rentan_ingest():
         if new is None:
             raise AirflowFailException("discover failed: nothing was loaded (see its log)")
         skipped = ti.xcom_pull(task_ids="discover", key="skipped") or []
+        ignored = ti.xcom_pull(task_ids="discover", key="ignored") or []
+        found = {"new": new, "skipped": skipped, "ignored": ignored}
         with fail_without_retry():
-            return steps.summarize(list(results or []), {"new": new, "skipped": skipped}, run_id, dag.dag_id)
+            return steps.summarize(list(results or []), found, run_id, dag.dag_id)
 
     @task
     def rejected(summary: dict) -> None:

@@ -32,12 +32,12 @@ PEOPLE = 2500  # the generator's smallest population with every defect class (qu
 # marts.md: who may read which schema; "nobody" is a login in no group role (PUBLIC's rights only).
 READABLE = {
     "rentan_engineer": {"meta", "audit"},
-    "rentan_officer": {"ops"},
+    "rentan_officer": set(),  # ops only through officer.read, per recorded look-up (V031)
     "rentan_bi": {"marts"},
     "nobody": set(),
 }
 # Functions a group may call, by schema: officers record their look-ups (officer.record_lookup,
-# SECURITY DEFINER: it writes audit.person_lookup, it reads nothing back).
+# SECURITY DEFINER: it writes audit.person_lookup) and read a recorded NIK's rows (officer.read).
 CALLABLE = {"rentan_officer": {"officer"}}
 SYSTEM = ("pg_catalog", "information_schema")
 # Every schema the pipeline fills: the attack is only worth something if each has data and statistics.

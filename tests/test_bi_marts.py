@@ -106,8 +106,6 @@ def test_person_key_is_the_keyed_hmac_of_every_candidates_nik(built):
     ("group", "readable", "denied"),
     [
         ("rentan_bi", "marts.person_status", "ops.eligibility"),
-        ("rentan_officer", "ops.eligibility", "marts.person_status"),
-        ("rentan_officer", "ops.registration_list", "raw.dtsen"),
         ("rentan_engineer", "meta.load_manifest", "ops.registration_list"),
     ],
 )

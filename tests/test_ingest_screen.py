@@ -111,7 +111,9 @@ def test_a_file_of_suspects_is_checked_whole_in_sql(conn, landing, monkeypatch):
 
 def test_a_clean_file_with_an_unknown_column_is_screened_whole(conn, landing, monkeypatch):
     lines = [DTSEN_HEADER + ",keterangan"] + [
-        DTSEN_ROW.replace("Siti Aminah", f"Siti {n:03d}") + ',"a, b"' for n in range(40)
+        # one household per row: a household of 40 would be quarantined as implausible (max_household_rows)
+        DTSEN_ROW.replace("Siti Aminah", f"Siti {n:03d}").replace("K1,", f"K{n},", 1) + ',"a, b"'
+        for n in range(40)
     ]
     lines[-1] = lines[-1].replace("01-01-1990", "31-04-1990")
     screened, unscreened, verdict = _load_both_ways(conn, landing, monkeypatch, "dtsen", "dtsen_20251130.csv", lines)

@@ -36,7 +36,8 @@ PEOPLE = 2500  # the generator's smallest population with every defect class
 CANDIDATE = "candidate"
 READS = {  # what each reader role reads of the published version, to compare before and after
     "rentan_bi": "select md5(string_agg(t::text, '|' order by t::text)) from marts.program_capacity as t",
-    "rentan_officer": "select md5(string_agg(nik || is_selected::text, '|' order by nik)) from ops.eligibility",
+    # Officers read ops only through officer.read (V031): the published eligibility rules, whole.
+    "rentan_officer": "select officer.read('eligibility_rules', null, 'nik', array['rule_order'])",
 }
 
 
@@ -64,8 +65,11 @@ def reader_logins(url: str):
 def what_readers_see(logins: dict[str, str]) -> dict[str, str]:
     seen = {}
     for group, login_url in logins.items():
-        with psycopg.connect(login_url, autocommit=True) as reader:
+        with psycopg.connect(login_url, autocommit=True) as reader, reader.transaction():
             seen[group] = reader.execute(READS[group]).fetchone()[0]
+            if group == "rentan_officer":  # a cursor: its rows
+                rows = reader.execute(sql.SQL("fetch all from {}").format(sql.Identifier(seen[group]))).fetchall()
+                seen[group] = str(rows)
     return seen
 
 

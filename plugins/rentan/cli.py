@@ -19,6 +19,7 @@ import psycopg
 import yaml
 
 from rentan.paths import REPO_ROOT
+from rentan.text import neutralise
 from rentan.warehouse import (
     LOGINS,
     WAREHOUSE_ENV,
@@ -70,13 +71,19 @@ def cmd_generate(args) -> int:
     return 0
 
 
-def preflight(url: str, landing: str | None, params: str | None):
-    """Fail fast (rentan.pipeline.preflight): check the configuration; print one line per problem."""
+def preflight(url: str, landing: str | None, params: str | None, strict: bool = True):
+    """Fail fast (rentan.pipeline.preflight): check the configuration; print one line per problem.
+
+    `strict` (rentan check): a landing file this user cannot read is a problem; for a run it is a
+    warning, and the run rejects that file alone.
+    """
     from rentan.pipeline.preflight import check
 
-    result = check(url, landing, params)
+    result = check(url, landing, params, unreadable_files_are_problems=strict)
     for problem in result.problems:
         print(f"rentan: {problem}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"rentan: warning: {warning} (the run rejects this file and loads the others)", file=sys.stderr)
     return result
 
 
@@ -93,17 +100,82 @@ PIPELINE = ("rentan_ingest", "rentan_transform", "rentan_report")  # in the orde
 
 
 def cmd_run(args) -> int:
-    """Ingest, transform, report: the three DAGs through Airflow in this process; 1 if a task failed."""
+    """Ingest, transform, report: the three DAGs through Airflow; 1 if a task failed, 130/143 if stopped.
+
+    This process checks the configuration, then supervises a worker process that runs the DAGs
+    (rentan.pipeline.stopping): a signal stops the worker and everything it started at once.
+    """
+    from rentan.pipeline import stopping
+
     url = use_warehouse()
-    if preflight(url, args.landing, args.params).problems:
+    if os.environ.get(stopping.RUN_WORKER_ENV):
+        return _run_pipeline(args, url)
+    if preflight(url, args.landing, args.params, strict=False).problems:
         return 2  # a configuration error: nothing has run
+    argv = [sys.executable, "-m", "rentan.cli", "run", "--landing", str(args.landing)]
+    argv += ["--params", str(args.params)] if args.params else []
+    argv += ["--reselect", args.reselect] if args.reselect else []
+    env = stopping.with_session_options({**os.environ, stopping.RUN_WORKER_ENV: "1", WAREHOUSE_ENV: url})
+    version_before = _published_version(url)
+    started = dt.datetime.now(dt.UTC)
+    try:
+        return stopping.supervise(argv, env)
+    except stopping.Stopped as stop:
+        print(*_record_stop(url, stop, started, version_before), sep="\n", file=sys.stderr)
+        return stop.code
+
+
+def _published_version(url: str) -> int | None:
+    """The version in force; None before the first publish (or before the first migration)."""
+    with connect(url) as conn:
+        if conn.execute("select to_regclass('meta.publish_log')").fetchone()[0] is None:
+            return None
+        return conn.execute("select max(version) from meta.publish_log").fetchone()[0]
+
+
+def _record_stop(url: str, stop, started: dt.datetime, version_before: int | None) -> list[str]:
+    """Close the stopped run's DAG runs in Airflow and record the stop in meta.run_stops; lines to print."""
     from rentan.pipeline import runner
+
+    note = f"stopped by {stop}: `rentan run` ended it at once; the stage in progress was rolled back"
+    closed = runner.close_unfinished_runs(PIPELINE, note, started_after=started)
+    version_after = _published_version(url)
+    with connect(url) as conn:
+        stops = conn.execute("select to_regclass('meta.run_stops')").fetchone()[0]  # none if stopped before migrating
+        for dag_id, run_id in (closed or [(None, None)]) if stops else []:
+            conn.execute(
+                """insert into meta.run_stops (run_id, dag_id, signal, published_version_before,
+                       published_version_after) values (%s, %s, %s, %s, %s)""",
+                (run_id, dag_id, str(stop).removeprefix("stopped by "), version_before, version_after),
+            )
+    published = (
+        "nothing was published"
+        if version_after == version_before
+        else f"version {version_after} had been published before the stop"
+    )
+    runs = ", ".join(f"{dag_id} run {run_id}" for dag_id, run_id in closed) or "no DAG run had started"
+    return [f"rentan: run {stop} ({runs}): {published}; the next run starts from where the last one ended"]
+
+
+def _run_pipeline(args, url: str) -> int:
+    """The worker of `rentan run`: the three DAGs through Airflow in this process."""
+    from rentan.parameters import read_bounded
+    from rentan.pipeline import runner, stopping
     from rentan.warehouse.migrate import migrate
 
-    overrides = yaml.safe_load(Path(args.params).read_text()) or {} if args.params else {}
+    overrides = yaml.safe_load(read_bounded(Path(args.params))) or {} if args.params else {}
     with connect(url) as conn:
         migrate(conn)  # the warehouse's migrations, once per run: tasks do not migrate
     runner.start()  # Airflow in this process: its home, logging, metadata database (migrated if behind)
+    with stopping.live_run(runner.airflow_home()) as alone:
+        if alone:  # no other run is live here: a run still "running" belongs to a process that was killed
+            runner.close_unfinished_runs(PIPELINE, "its `rentan run` process was killed: closed by the next run")
+        return _run_dags(args, url, overrides)
+
+
+def _run_dags(args, url: str, overrides: dict) -> int:
+    from rentan.pipeline import runner
+
     started = time.time()
     confs = {
         "rentan_ingest": {"landing": str(Path(args.landing).resolve())},
@@ -138,15 +210,35 @@ def _print_dag_summary(conn, outcome, since: float) -> None:
     if outcome.dag_id == "rentan_ingest":
         print(*summary.ingest_lines(conn, since), sep="\n")
     elif outcome.dag_id == "rentan_transform":
-        from rentan.validate.results import validation_summary
-
-        print(*summary.selection_lines(conn), *validation_summary(conn)[1], sep="\n")
+        print(*_transform_lines(conn, outcome), sep="\n")
     elif outcome.success:
         result = outcome.results.get("build_report")
         if result is None:
             print("  no payment data is published yet: no report")
         else:
             _print_report(conn, result)
+
+
+def _transform_lines(conn, outcome) -> list[str]:
+    """What the transform run did, then the capacity and selection, saying which version they describe."""
+    from rentan.pipeline import summary
+    from rentan.validate.results import validation_summary
+
+    states = {t.task_id: t.state for t in outcome.tasks}
+    lines = []
+    if states.get("validate") in ("success", "failed"):
+        lines += validation_summary(conn, outcome.run_id)[1]
+    else:
+        failed = next((t for t, state in states.items() if state == "failed"), "an earlier task")
+        lines.append(f"  validation {outcome.run_id}: did not run ({failed} failed): not published")
+    version = conn.execute("select version, run_id from meta.publish_log order by version desc limit 1").fetchone()
+    if version is None:
+        return [*lines, "  (nothing published yet)"]
+    if version[1] == outcome.run_id:
+        heading = f"  published version {version[0]}, built by this run:"
+    else:
+        heading = f"  this run published nothing; the version in force is {version[0]} (run {version[1]}):"
+    return [heading, *summary.selection_lines(conn), *lines]
 
 
 def cmd_demo(args) -> int:
@@ -244,7 +336,8 @@ def cmd_explain(args) -> int:
         except explain.UnknownNik:
             print(explain.unknown_sentence(nik), file=sys.stderr)
             return 1
-    print(explain.to_json(story) if args.json else explain.render(story))
+    # Names and values come from the feeds: no escape sequence or bidi override reaches the terminal.
+    print(neutralise(explain.to_json(story) if args.json else explain.render(story), keep_line_breaks=True))
     return 0
 
 

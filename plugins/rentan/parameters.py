@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +36,36 @@ FORMS = {
     "bi_min_group_size": int,
     "snapshot_min_ratio": float,
     "published_min_ratio": float,
+    "max_household_rows": int,
+    "max_payment_lines_per_nik": int,
 }
-# Shares: between 0 and 1.
-RATIOS = ("snapshot_min_ratio", "published_min_ratio")
+# The range of every number (inclusive): a value outside is refused with this sentence, before any
+# work. Wide enough for any real programme, narrow enough to catch a typo (program_year 0, a due
+# day of 45, min_age 70 with max_age 20, a rate of .nan).
+RANGES = {
+    "program_year": (2000, 2100),
+    "quota": (1, 100_000_000),
+    "budget_idr": (1, 10**15),
+    "declared_income_idr": (1, 10**10),
+    "jkk_rate": (0.0, 0.1),
+    "jkm_monthly_idr": (1, 10**7),
+    "min_age": (0, 120),
+    "max_age": (0, 120),
+    "max_desil": (1, 10),
+    "payment_due_day": (1, 28),  # a day every month has
+    "unpaid_flag_months": (1, 12),
+    "bpjs_lapse_months": (1, 24),
+    "bi_min_group_size": (1, 1000),
+    "snapshot_min_ratio": (0.0, 1.0),
+    "published_min_ratio": (0.0, 1.0),
+    "max_household_rows": (1, 1000),
+    "max_payment_lines_per_nik": (1, 100),
+}
+# A parameters file is a few hundred bytes: a bigger one is refused before it is parsed, and what an
+# error echoes of a value is cut short (YAML anchors can make a tiny file a huge value).
+MAX_FILE_BYTES = 64 * 1024
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlist, _SHORT.maxdict = 2, 40, 40, 4, 4
 
 
 def load_parameters(overrides: dict[str, Any] | Path | str | None = None) -> dict[str, Any]:
@@ -47,12 +76,31 @@ def load_parameters(overrides: dict[str, Any] | Path | str | None = None) -> dic
     """
     params = yaml.safe_load(PARAMETERS_FILE.read_text())
     if isinstance(overrides, (str, Path)):
-        overrides = yaml.safe_load(Path(overrides).read_text()) or {}
-    for name, value in (overrides or {}).items():
+        overrides = yaml.safe_load(read_bounded(Path(overrides))) or {}
+    overrides = {} if overrides is None else overrides
+    if not isinstance(overrides, dict):
+        raise ValueError("programme parameters must be a mapping of name: value, e.g. `quota: 9000`")
+    for name, value in overrides.items():
         if name not in params:
-            raise ValueError(f"unknown programme parameter {name!r}; known: {', '.join(params)}")
+            raise ValueError(f"unknown programme parameter {_SHORT.repr(name)}; known: {', '.join(params)}")
         params[name] = value
-    return {name: _checked(name, value) for name, value in params.items()}
+    checked = {name: _checked(name, value) for name, value in params.items()}
+    if checked["min_age"] > checked["max_age"]:
+        raise ValueError(f"programme parameter min_age={checked['min_age']} is above max_age={checked['max_age']}")
+    if checked["coverage_start_month"] > checked["coverage_end_month"]:
+        raise ValueError(
+            f"programme parameter coverage_start_month={checked['coverage_start_month']} is after "
+            f"coverage_end_month={checked['coverage_end_month']}"
+        )
+    return checked
+
+
+def read_bounded(path: Path) -> str:
+    """A parameters file's text; OSError naming the limit when it is larger than MAX_FILE_BYTES."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{path} is {size:,} bytes: a parameters file is at most {MAX_FILE_BYTES:,} bytes")
+    return path.read_text()
 
 
 def _checked(name: str, value: Any) -> Any:
@@ -60,13 +108,25 @@ def _checked(name: str, value: Any) -> Any:
     if isinstance(value, dt.date):  # YAML reads an unquoted 2025-12-15 as a date
         value = value.isoformat()
     if form is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        if name in RATIOS and not 0 <= value <= 1:
-            raise ValueError(f"programme parameter {name}={value!r} must be between 0 and 1")
-        return float(value)
+        return float(_in_range(name, value))
     if form is int and isinstance(value, int) and not isinstance(value, bool):
-        return value
+        return _in_range(name, value)
     if isinstance(form, str) and isinstance(value, str) and re.fullmatch(form, value):
         if name == "selection_date":
             dt.date.fromisoformat(value)
         return value
-    raise ValueError(f"programme parameter {name}={value!r} is not of the form {getattr(form, '__name__', form)}")
+    kind = {list: "a list", dict: "a mapping"}.get(type(value), _SHORT.repr(value))
+    raise ValueError(f"programme parameter {name}={kind} is not of the form {getattr(form, '__name__', form)}")
+
+
+def _in_range(name: str, value: float) -> float:
+    low, high = RANGES[name]
+    if not math.isfinite(value) or not low <= value <= high:
+        if name in ("snapshot_min_ratio", "published_min_ratio"):
+            raise ValueError(f"programme parameter {name}={value!r} must be between 0 and 1")
+        raise ValueError(f"programme parameter {name}={value!r} must be a number from {_n(low)} to {_n(high)}")
+    return value
+
+
+def _n(number: float) -> str:
+    return f"{number:,}" if abs(number) >= 10_000 else f"{number}"

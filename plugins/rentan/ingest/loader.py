@@ -29,6 +29,8 @@ from rentan.ingest import screen
 from rentan.ingest.contracts import CONTRACTS, DECILES, KIND_CHECKS, Contract
 from rentan.ingest.landing import CHUNK_BYTES, LandingFile
 from rentan.ingest.screen import Screened
+from rentan.parameters import load_parameters
+from rentan.pipeline import stopping
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,15 @@ def read_header(path: str, label: str) -> list[str]:
         text = first.decode("utf-8")
     except UnicodeDecodeError as err:
         raise FileRejected(_not_utf8_message(label, 1, first[: err.start], first[err.start : err.end], [])) from None
-    return next(csv.reader([text]), [])
+    if "\r" in text.rstrip("\r\n") or (text.endswith("\r") and not text.endswith("\r\n")):
+        raise FileRejected(
+            f"{label}: line 1: a carriage return (CR) ends a line or stands in the header: extracts end lines "
+            "with LF or CRLF; re-export the file"
+        )
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error as err:
+        raise FileRejected(f"{label}: line 1: the header is not valid CSV ({err})") from None
 
 
 def _not_utf8_message(label: str, line: int, before: bytes, bad: bytes, header: list[str]) -> str:
@@ -87,6 +97,17 @@ def match_header(contract: Contract, header: list[str], label: str) -> HeaderMat
         names = ", ".join(repr(m) for m in missing)
         raise FileRejected(f"{label}: line 1: required column{'s' if len(missing) > 1 else ''} {names} missing")
     return HeaderMatch(targets, warnings)
+
+
+def _outside_programme_year(contract: Contract, snapshot, label: str) -> list[str]:
+    """A warning for a monthly file of a period outside the programme year: loaded, never a report's month."""
+    year = load_parameters()["program_year"]
+    if not contract.monthly or snapshot.year == year:
+        return []
+    return [
+        f"{label}: period {snapshot:%Y-%m} is outside the programme year {year}: loaded, and held back "
+        "(it is never the reports' latest month); check the file's name and periode"
+    ]
 
 
 def partition_name(feed: str, batch_id: int) -> sql.Identifier:
@@ -212,6 +233,65 @@ def quarantine(
     return quarantined
 
 
+# Plausibility (parameters max_household_rows, max_payment_lines_per_nik), with a warning giving
+# the numbers. A household that cannot be true is quarantined whole: its size would move its
+# members up the ranking. Payment lines are money that moved: they are only warned about, and
+# reconciled (a NIK paid twice is the DUPLICATE category, for the finance office to act on).
+PLAUSIBILITY = {
+    "dtsen": ("id_keluarga", "meta.normalize_text", "max_household_rows", "HOUSEHOLD_TOO_LARGE", "household"),
+    "bpjs_iuran": ("nik", "meta.normalize_id", "max_payment_lines_per_nik", None, "NIK"),
+}
+PLAUSIBILITY_SHOWN = 5
+
+
+def _quarantine_implausible(conn, contract: Contract, batch_id: int, header: HeaderMatch, label: str) -> int:
+    """Quarantine the rows of groups larger than their parameter allows; add a warning per file; return how many."""
+    if contract.feed not in PLAUSIBILITY:
+        return 0
+    column, normalise, parameter, reason, what = PLAUSIBILITY[contract.feed]
+    limit = load_parameters()[parameter]
+    table = partition_name(contract.feed, batch_id)
+    key = sql.SQL("{}({})").format(sql.SQL(normalise), sql.Identifier(column))
+    big = conn.execute(
+        sql.SQL("select {key}, count(*) from {table} group by 1 having count(*) > %s order by 2 desc, 1").format(
+            key=key, table=table
+        ),
+        (limit,),
+    ).fetchall()
+    if not big:
+        return 0
+    shown = ", ".join(f"{what} {k} has {n:,} rows" for k, n in big[:PLAUSIBILITY_SHOWN])
+    more = f" and {len(big) - PLAUSIBILITY_SHOWN} more" if len(big) > PLAUSIBILITY_SHOWN else ""
+    if reason is None:
+        header.warnings.append(f"{label}: {shown}{more}: more than {parameter} {limit}; loaded, check them")
+        return 0
+    raw_line = sql.SQL(", ").join(
+        sql.SQL("meta.csv_field({})").format(sql.Identifier(c)) for c in header.targets if not c.startswith("_extra_")
+    )
+    rows = conn.execute(
+        sql.SQL("""
+        insert into meta.quarantine (batch_id, line_no, reason_code, column_name, failures, raw_line)
+        select {batch}, r.line_no, {reason}, {column}, {failure}, concat_ws(',', {raw_line})
+        from {table} as r
+        where {key} = any(%s)
+          and not exists (select from meta.quarantine as q where q.batch_id = {batch} and q.line_no = r.line_no)
+        """).format(
+            batch=sql.Literal(batch_id),
+            reason=sql.Literal(reason),
+            column=sql.Literal(column),
+            failure=sql.Literal(f"{reason}:{column}"),
+            raw_line=raw_line,
+            table=table,
+            key=key,
+        ),
+        ([k for k, _ in big],),
+    ).rowcount
+    header.warnings.append(
+        f"{label}: {shown}{more}: more than {parameter} {limit}; their {rows:,} rows are quarantined ({reason})"
+    )
+    return rows
+
+
 def _suspect_rows(conn: psycopg.Connection, table: sql.Identifier, targets: list[str], screened: Screened):
     """The screen's suspect lines in a table shaped as the batch's, read by COPY as the file was."""
     extras = [t for t in targets if t.startswith("_extra_")]
@@ -313,21 +393,28 @@ def load_file(conn: psycopg.Connection, landing_file: LandingFile, run_id: str |
     contract = CONTRACTS[landing_file.feed]
     started = time.time()
     try:
+        if landing_file.problem:
+            raise FileRejected(f"{landing_file.name}: {landing_file.problem}")
         return _load(conn, contract, landing_file, run_id, started)
     except FileRejected as rejected:
         _record_rejection(conn, landing_file, contract, str(rejected), run_id, started)
         raise
+    except (OSError, csv.Error, UnicodeError) as err:  # anything else about this one file: it alone is rejected
+        message = f"{landing_file.name}: {err.strerror if isinstance(err, OSError) and err.strerror else err}"
+        _record_rejection(conn, landing_file, contract, message, run_id, started)
+        raise FileRejected(message) from None
 
 
 def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id: str | None, started: float) -> dict:
     label = lf.name
-    snapshot = contract.snapshot_date(lf.path.rsplit("/", 1)[-1])
+    snapshot = contract.snapshot_date(_own_name(lf))
     if snapshot is None:
         raise FileRejected(f"{label}: file name does not match {contract.file_pattern} (a valid date)")
     names = read_header(lf.path, label)
     header = match_header(contract, names, label)
     _reject_if_cut_short(lf.path, label)
     file_period = snapshot.strftime("%Y-%m") if contract.monthly else None
+    header = HeaderMatch(header.targets, header.warnings + _outside_programme_year(contract, snapshot, label))
     parent = sql.Identifier("raw", contract.feed)
     try:
         with conn.transaction():
@@ -368,6 +455,7 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
                 )
             )
             quarantined = quarantine(conn, contract, batch_id, header.targets, file_period, screened)
+            quarantined += _quarantine_implausible(conn, contract, batch_id, header, label)
             rows_checked = rows_read if screened is None else len(screened.suspects)
             amounts = _amount_totals(conn, contract, table, batch_id)
             replaced = _replace_earlier_snapshot(conn, contract.feed, snapshot, batch_id)
@@ -375,9 +463,18 @@ def _load(conn: psycopg.Connection, contract: Contract, lf: LandingFile, run_id:
             conn.execute(
                 """update meta.load_manifest set rows_read = %s, rows_loaded = %s, rows_quarantined = %s,
                        rows_checked = %s, amount_total_idr = %s, amount_loaded_idr = %s, amount_quarantined_idr = %s,
-                       amount_unparsed_rows = %s, finished_at = clock_timestamp(), seconds = %s
+                       amount_unparsed_rows = %s, finished_at = clock_timestamp(), seconds = %s, warnings = %s
                    where batch_id = %s""",
-                (rows_read, rows_read - quarantined, quarantined, rows_checked, *amounts, seconds, batch_id),
+                (
+                    rows_read,
+                    rows_read - quarantined,
+                    quarantined,
+                    rows_checked,
+                    *amounts,
+                    seconds,
+                    header.warnings,
+                    batch_id,
+                ),
             )
             by_reason = dict(
                 conn.execute(
@@ -415,7 +512,9 @@ def _screening(path: str, contract: Contract, targets: list[str]):
     """
     parts = (os.cpu_count() or 1) if os.path.getsize(path) >= screen.PARALLEL_MIN_BYTES else 1
     try:
-        executor = ProcessPoolExecutor(max_workers=parts, mp_context=multiprocessing.get_context("fork"))
+        executor = ProcessPoolExecutor(
+            max_workers=parts, mp_context=multiprocessing.get_context("fork"), initializer=stopping.die_with_parent
+        )
         futures = [
             executor.submit(screen.screen_range, path, contract, targets, start, end)
             for start, end in screen.ranges(path, parts)
@@ -510,6 +609,11 @@ def _replace_earlier_snapshot(conn, feed: str, snapshot, batch_id: int) -> list[
     return older
 
 
+def _own_name(lf: LandingFile) -> str:
+    """The file's name as delivered (a symbolic link's own name, not its target's)."""
+    return lf.name.rsplit("/", 1)[-1]
+
+
 def _record_rejection(conn, lf: LandingFile, contract: Contract, error: str, run_id, started: float) -> None:
     with conn.transaction():
         conn.execute(
@@ -521,7 +625,7 @@ def _record_rejection(conn, lf: LandingFile, contract: Contract, error: str, run
                 lf.name,
                 lf.path,
                 lf.checksum,
-                contract.snapshot_date(lf.path.rsplit("/", 1)[-1]),
+                contract.snapshot_date(_own_name(lf)),
                 error,
                 run_id,
                 started,

@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from rentan.ingest.contracts import CONTRACTS
-from rentan.ingest.landing import LandingFile, scan, split_new_and_loaded
+from rentan.ingest.landing import LandingFile, scan_all, split_new_and_loaded
 from rentan.ingest.loader import load_file
 from rentan.warehouse import connect, warehouse_url
 from rentan.warehouse.locks import stage_lock
@@ -18,12 +18,17 @@ log = logging.getLogger(__name__)
 
 def discover(landing: str) -> dict:
     """Scan the landing area and split it into new files and files loaded before (the warehouse is migrated)."""
+    files, ignored = scan_all(Path(landing))
     with connect() as conn:
-        new, skipped = split_new_and_loaded(conn, scan(Path(landing)))
+        new, skipped = split_new_and_loaded(conn, files)
     for f in skipped:
         log.info("skip %s: this exact file was loaded before", f.name)
-    log.info("%d new file(s), %d already loaded", len(new), len(skipped))
-    return {"new": [f.to_dict() for f in new], "skipped": [f.to_dict() for f in skipped]}
+    log.info("%d new file(s), %d already loaded, %d other entries not loaded", len(new), len(skipped), len(ignored))
+    return {
+        "new": [f.to_dict() for f in new],
+        "skipped": [f.to_dict() for f in skipped],
+        "ignored": [{"feed": i.feed, "name": i.name, "reason": i.reason} for i in ignored],
+    }
 
 
 def load(landing_file: dict, run_id: str) -> dict:
@@ -56,7 +61,8 @@ def summarize(results: list[dict], discovered: dict, run_id: str, dag_id: str) -
     count (and their feeds' assets are emitted); the files not loaded are listed for
     `rejected` and are tried again on the next run.
     """
-    feeds = {feed: defaultdict(int, batch_ids=[], files_not_loaded=[]) for feed in CONTRACTS}
+    feeds = {feed: defaultdict(int, batch_ids=[], files_not_loaded=[], warnings=[]) for feed in CONTRACTS}
+    ignored = discovered.get("ignored") or []
     done = set()
     for result in results:
         summary = feeds[result["feed"]]
@@ -68,6 +74,7 @@ def summarize(results: list[dict], discovered: dict, run_id: str, dag_id: str) -
         summary["rows_loaded"] += result["rows_loaded"]
         summary["rows_quarantined"] += result["rows_quarantined"]
         summary["batch_ids"].append(result["batch_id"])
+        summary["warnings"] += result.get("warnings", [])
     for f in discovered["skipped"]:
         feeds[f["feed"]]["files_skipped"] += 1
     with connect() as conn:
@@ -89,14 +96,17 @@ def summarize(results: list[dict], discovered: dict, run_id: str, dag_id: str) -
                 "rows_quarantined": s["rows_quarantined"],
                 "batch_ids": s["batch_ids"],
                 "files_not_loaded": s["files_not_loaded"],
+                "warnings": s["warnings"],
+                "ignored": [{"name": i["name"], "reason": i["reason"]} for i in ignored if i["feed"] == feed],
             }
             for feed, s in feeds.items()
         }
+        summary_ignored = [{"name": i["name"], "reason": i["reason"]} for i in ignored if i["feed"] is None]
         conn.execute(
             """insert into meta.run_log (run_id, dag_id, summary) values (%s, %s, %s)
                on conflict (run_id, dag_id) do update set summary = excluded.summary,
                    finished_at = clock_timestamp()""",
-            (run_id, dag_id, json.dumps(summary)),
+            (run_id, dag_id, json.dumps({**summary, "_landing": {"ignored": summary_ignored}})),
         )
     log.info("ingest summary: %s", json.dumps(summary))
     return summary

@@ -69,8 +69,10 @@ def _safe_host(url: str) -> str:
 
 
 def error_line(error: BaseException | str | None) -> str:
-    """An error as one line (whitespace collapsed), at most MAX_ERROR_CHARS long."""
-    return " ".join(str(error or "").split())[:MAX_ERROR_CHARS]
+    """An error as one line (whitespace collapsed), at most MAX_ERROR_CHARS long, secrets as *** (XCom, alerts)."""
+    from rentan.warehouse import redact
+
+    return redact(" ".join(str(error or "").split()))[:MAX_ERROR_CHARS]
 
 
 def record_error(context) -> None:

@@ -14,14 +14,16 @@ from pathlib import Path
 
 import yaml
 
+from rentan.ingest import landing as landing_files
 from rentan.ingest.contracts import CONTRACTS
-from rentan.parameters import load_parameters
+from rentan.parameters import load_parameters, read_bounded
 from rentan.warehouse import ConfigurationError, WarehouseError, describe, open_connection, pseudonym
 
 
 @dataclass
 class Preflight:
     problems: list[str] = field(default_factory=list)  # one actionable sentence each
+    warnings: list[str] = field(default_factory=list)  # what a run goes on despite (a file it will reject)
     checked: list[str] = field(default_factory=list)  # what was found in order, for `rentan check`
 
     @property
@@ -29,9 +31,24 @@ class Preflight:
         return not self.problems
 
 
-def check(warehouse_url: str, landing: str | Path | None = None, params_file: str | Path | None = None) -> Preflight:
-    """Every configuration check; `landing` None when the command reads no landing area."""
+def check(
+    warehouse_url: str,
+    landing: str | Path | None = None,
+    params_file: str | Path | None = None,
+    unreadable_files_are_problems: bool = True,
+) -> Preflight:
+    """Every configuration check; `landing` None when the command reads no landing area.
+
+    Every file a run would load is opened and read: one this user cannot read is a problem for
+    `rentan check`, and a warning for `rentan run`, which loads the other files and rejects it alone.
+    """
     result = Preflight()
+    if landing is not None and Path(landing).is_dir():
+        try:
+            files = landing_files.unreadable(Path(landing))
+        except OSError:
+            files = []  # the folder itself: _landing says so
+        (result.problems if unreadable_files_are_problems else result.warnings).extend(files)
     for step in (
         lambda: _warehouse(warehouse_url),
         _pseudonym_key,
@@ -105,9 +122,11 @@ def _parameters(params_file: str | Path | None) -> str:
         overrides = {}
     else:
         try:
-            overrides = yaml.safe_load(Path(params_file).read_text())
+            overrides = yaml.safe_load(read_bounded(Path(params_file)))
         except OSError as err:
             raise _Problem(f"cannot read --params {params_file}: {err.strerror}") from None
+        except ValueError as err:  # too big to be a parameters file
+            raise _Problem(f"--params {err}") from None
         except yaml.YAMLError as err:
             where = getattr(err, "problem_mark", None)
             at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""

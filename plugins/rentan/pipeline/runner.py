@@ -308,3 +308,46 @@ def ensure_metadata_db(env: dict) -> None:
     """Migrate the metadata database of `env`'s Airflow home when needed (for `rentan airflow`)."""
     os.environ["AIRFLOW_HOME"] = env["AIRFLOW_HOME"]
     migrate_metadata()
+
+
+# Task states of a task that had started (it is marked failed when its run is stopped) and of one that
+# had not (skipped): the run is over either way.
+_STARTED_STATES = ("running", "queued", "up_for_retry", "up_for_reschedule", "restarting", "deferred")
+_WAITING_STATES = ("scheduled", None)
+
+
+def close_unfinished_runs(dag_ids: tuple[str, ...], note: str, started_after=None) -> list[tuple[str, str]]:
+    """Mark the runs of `dag_ids` still queued or running (since `started_after`, a datetime) as failed.
+
+    For a run whose process was stopped or killed: without this it would show "running" in the
+    UI for ever. Its started tasks become failed, its waiting ones skipped; `note` says why.
+    Returns (dag_id, run_id) of each run closed. Needs AIRFLOW_HOME set, not start().
+    """
+    os.environ.setdefault("AIRFLOW_HOME", str(airflow_home()))
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    closed = []
+    with create_session() as session:
+        query = select(DagRun).where(
+            DagRun.dag_id.in_(dag_ids),
+            DagRun.state.in_(("queued", "running")),
+            DagRun.triggering_user_name == "dag_test",  # runs of dag.test(), i.e. of `rentan run`: not the scheduler's
+        )
+        if started_after is not None:
+            query = query.where(DagRun.run_after >= started_after)
+        for dag_run in session.scalars(query):
+            for ti in session.scalars(
+                select(TaskInstance).where(TaskInstance.dag_id == dag_run.dag_id, TaskInstance.run_id == dag_run.run_id)
+            ):
+                state = _value(ti.state)
+                if state in _STARTED_STATES:
+                    ti.state = "failed"
+                elif state in _WAITING_STATES:
+                    ti.state = "skipped"
+            dag_run.state = "failed"
+            dag_run.note = note
+            closed.append((dag_run.dag_id, dag_run.run_id))
+    return closed

@@ -23,9 +23,22 @@ def ingest_lines(conn: psycopg.Connection, since: float) -> list[str]:
             f"  {feed:<18}{s['files_loaded']:>13}{s['files_skipped']:>9}{s['rows_loaded']:>13,}"
             f"{s['rows_quarantined']:>13,}"
         )
-    if not any(s["files_loaded"] for s in summary.values()):
-        skipped = sum(s["files_skipped"] for s in summary.values())
-        lines.append(f"  nothing new to load: all {skipped} files were loaded before")
+    feeds = [summary[feed] for feed in CONTRACTS]
+    ignored = [i for s in feeds for i in s.get("ignored", [])] + summary.get("_landing", {}).get("ignored", [])
+    for entry in ignored:
+        lines.append(f"  not loaded: {entry['name']}: {entry['reason']}")
+    for warning in (w for s in feeds for w in s.get("warnings", [])):
+        lines.append(f"  warning: {warning}")
+    if not any(s["files_loaded"] for s in feeds):
+        skipped = sum(s["files_skipped"] for s in feeds)
+        rejected = sum(len(s["files_not_loaded"]) for s in feeds)
+        if skipped and not rejected:
+            lines.append(f"  nothing new to load: all {skipped} files were loaded before")
+        else:
+            lines.append(
+                f"  nothing was loaded: {skipped} file(s) loaded before, {rejected} rejected, "
+                f"{len(ignored)} other entries not loaded"
+            )
     return lines
 
 

@@ -18,6 +18,7 @@ An incremental build carries unchanged relations over as views on the published 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 
@@ -26,12 +27,17 @@ from psycopg import sql
 
 from rentan.warehouse import one_line
 
+log = logging.getLogger(__name__)
+
 PUBLISHED = ("ops", "marts")
 BUILD_SUFFIX = "_build"
 PREVIOUS_SUFFIX = "_prev"
 PUBLISH_LOCK = 2_775_002  # one publish at a time (any constant, the same in every process)
-# A reader holding the old relations (a long dashboard query) makes the swap wait: try again
-# for this long, then fail (PublishBusy) and let the task retry.
+# A reader holding the old relations (a long dashboard query, a session left idle in an open
+# transaction) makes the swap wait: it tries again for READERS_GRACE_SECONDS, then ends the
+# readers' sessions that still hold them (their next query reads the new version), and tries
+# until LOCK_WAIT_SECONDS; only the pipeline's own sessions can then hold it up (PublishBusy).
+READERS_GRACE_SECONDS = 10
 LOCK_WAIT_SECONDS = 30
 MISSING_SHOWN = 10  # declared checks without a result named in the refusal; the rest are counted
 # pg_default_acl.defaclobjtype -> the object kind of ALTER DEFAULT PRIVILEGES ... IN SCHEMA
@@ -195,30 +201,70 @@ def _relations(conn) -> list[str]:
 
 
 def _lock_published(conn) -> None:
-    """Lock every relation of ops and marts, all or none, retrying until LOCK_WAIT_SECONDS."""
+    """Lock every relation of ops and marts, all or none; readers in the way past the grace period are ended."""
     names = conn.execute(
-        """select n.nspname, c.relname from pg_class c join pg_namespace n on c.relnamespace = n.oid
+        """select n.nspname, c.relname, c.oid from pg_class c join pg_namespace n on c.relnamespace = n.oid
            where n.nspname = any(%s) and c.relkind in ('r', 'v', 'm', 'p')""",
         (list(PUBLISHED),),
     ).fetchall()
     if not names:
         return
     lock = sql.SQL("lock table {} in access exclusive mode nowait").format(
-        sql.SQL(", ").join(sql.Identifier(schema, name) for schema, name in names)
+        sql.SQL(", ").join(sql.Identifier(schema, name) for schema, name, _ in names)
     )
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    started = time.monotonic()
+    readers_ended = False
     while True:
         try:
             with conn.transaction():  # a savepoint: a failed attempt releases what it got
                 conn.execute(lock)
             return
         except psycopg.errors.LockNotAvailable as err:
-            if time.monotonic() > deadline:  # not a lost warehouse: the task is retried
+            waited = time.monotonic() - started
+            if waited > READERS_GRACE_SECONDS and not readers_ended:
+                _end_readers_holding(conn, [oid for *_, oid in names])
+                readers_ended = True
+            if waited > LOCK_WAIT_SECONDS:  # not a lost warehouse: the task is retried
                 raise PublishBusy(
-                    f"readers held the published relations for over {LOCK_WAIT_SECONDS}s ({one_line(err)}); "
+                    f"sessions held the published relations for over {LOCK_WAIT_SECONDS}s ({one_line(err)}); "
                     "nothing changed, the publish is tried again"
                 ) from None
             time.sleep(0.05)
+
+
+def _end_readers_holding(conn, relations: list[int]) -> list[tuple]:
+    """End the sessions of readers (not the pipeline's, not a superuser's) holding any of `relations`.
+
+    A reader's open transaction must not hold a publish back: its session is ended (it reconnects
+    and reads the new version). Needs pg_signal_backend (roles.sql grants it to rentan_etl); without
+    it the readers are only named in the log and the publish waits until LOCK_WAIT_SECONDS.
+    """
+    readers = conn.execute(
+        """select distinct activity.pid, activity.usename, activity.state, activity.xact_start
+           from pg_locks as locks join pg_stat_activity as activity on activity.pid = locks.pid
+           join pg_roles as login on login.oid = activity.usesysid
+           where locks.locktype = 'relation' and locks.granted and locks.relation = any(%s::oid[])
+             and locks.pid <> pg_backend_pid() and not login.rolsuper
+             and not pg_has_role(login.oid, 'rentan_etl', 'member')""",
+        (relations,),
+    ).fetchall()
+    for pid, login, state, since in readers:
+        try:
+            with conn.transaction():
+                conn.execute("select pg_terminate_backend(%s, 5000)", (pid,))
+            log.warning(
+                "ended %s's session (pid %s, %s since %s): it held the published relations", login, pid, state, since
+            )
+        except psycopg.errors.InsufficientPrivilege:
+            log.warning(
+                "%s's session (pid %s, %s since %s) holds the published relations; "
+                "rentan_etl may not end it (grant pg_signal_backend to rentan_etl)",
+                login,
+                pid,
+                state,
+                since,
+            )
+    return readers
 
 
 def _swap(conn, schema: str) -> None:

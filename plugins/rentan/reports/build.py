@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from pathlib import Path
 
@@ -64,11 +65,26 @@ def build_report(
     paths = {"xlsx": out_dir / WORKBOOK_NAME.format(period=period), "pdf": out_dir / PDF_NAME.format(period=period)}
     write_atomically(
         {
-            paths["xlsx"]: (lambda tmp: write_workbook(data, tmp, report_date), WORKBOOK_MODE),
-            paths["pdf"]: (lambda tmp: write_pdf(data, tmp, signers, report_date), None),
+            paths["xlsx"]: (_through_memory(lambda out: write_workbook(data, out, report_date)), WORKBOOK_MODE),
+            paths["pdf"]: (_through_memory(lambda out: write_pdf(data, out, signers, report_date)), None),
         }
     )
     return {"paths": paths, "summary": summarize(data, signers)}
+
+
+def _through_memory(write):
+    """A writer that builds the file in memory, then writes its bytes with plain I/O.
+
+    On a full disk that is one OSError (reported in one line): written straight to disk, the
+    workbook's ZipFile failed half-way and its destructor printed a traceback at exit.
+    """
+
+    def to(path: Path) -> None:
+        buffer = io.BytesIO()
+        write(buffer)
+        path.write_bytes(buffer.getvalue())
+
+    return to
 
 
 def write_atomically(files: dict) -> None:
@@ -78,6 +94,12 @@ def write_atomically(files: dict) -> None:
     file is written, so a failure leaves the earlier pair as it was and no partial file behind.
     """
     partials = {path: path.with_name(f".{path.name}.partial") for path in files}
+    in_the_way = [path for path in files if path.exists() and not path.is_file()]
+    if in_the_way:  # found before anything is written: a rename onto it would fail half-way through the pair
+        raise ReportWriteError(
+            f"{in_the_way[0]} is a folder or other non-file where the report goes: move it away; "
+            "nothing was written, the month's earlier files are unchanged"
+        )
     try:
         next(iter(files)).parent.mkdir(parents=True, exist_ok=True)
         for path, (write, mode) in files.items():

@@ -41,7 +41,11 @@ QUARANTINED = """
     from ops.quarantined_payment_lines where period = %s order by line_no"""
 CONTROL_TOTALS = "select * from ops.payment_control_totals where period <= %s order by period"
 REPLACEMENTS = "select * from marts.replacement_capacity"
-LATEST_PERIOD = "select max(period) from marts.reconciliation_summary"
+# The latest month of the programme year (budget_monthly's months) with published payments: a file of
+# a period outside the year (bpjs_iuran_204610.csv) is never the report's month.
+LATEST_PERIOD = (
+    "select max(period) from marts.reconciliation_summary where period in (select period from marts.budget_monthly)"
+)
 PUBLICATION = "select version, run_id, published_at from meta.publish_log order by version desc limit 1"
 # The files the published version was built from: loaded before it was published and not yet
 # replaced by a re-delivery at that moment (every current file when nothing is published yet).

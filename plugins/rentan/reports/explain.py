@@ -97,23 +97,12 @@ def connect_officer(url: str | None = None) -> psycopg.Connection:
 
 
 def lookup(conn: psycopg.Connection, nik: str, tool: str = TOOL) -> dict:
-    """Record the look-up and read one person's published case, in one transaction; UnknownNik when none."""
+    """Record the look-up and read one person's published case, in one transaction; UnknownNik when none.
+
+    Officers read ops only through officer.read (migration V031), which serves a NIK only after
+    its look-up is recorded in the same transaction: the record comes first, always.
+    """
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-        missing = [
-            name
-            for name in RELATIONS
-            if cur.execute("select to_regclass(%s) is null as missing", (f"ops.{name}",)).fetchone()["missing"]
-        ]
-        if missing:
-            raise WarehouseError(
-                f"the published version has no ops.{missing[0]}: run the pipeline "
-                "(`rentan run`) so a version with the officers' relations is published"
-            )
-        cur.execute(
-            sql.SQL("lock table {} in access share mode").format(
-                sql.SQL(", ").join(sql.Identifier("ops", name) for name in RELATIONS)
-            )
-        )
         record = cur.execute("select * from officer.record_lookup(%s, %s, %s)", (nik, tool, _client_user())).fetchone()
         story = {
             "nik": nik,
@@ -122,47 +111,48 @@ def lookup(conn: psycopg.Connection, nik: str, tool: str = TOOL) -> dict:
             "published_version": record["published_version"],
             "published_at": record["published_at"],
         }
-        if record["found"]:
-            person = _one(cur, "select * from ops.person_case where nik = %s", nik)
-            rules = cur.execute("select * from ops.eligibility_rules order by rule_order").fetchall()
-            story |= {
-                "parameters": _one(cur, "select * from ops.program_parameters"),
-                "person": person,
-                "rules": [_rule(rule, person) for rule in rules] if person else [],
-                "memberships": cur.execute(
-                    """select * from ops.person_case_memberships where nik = %s
-                       order by snapshot_date, tgl_kepesertaan nulls last, kpj""",
-                    (nik,),
-                ).fetchall(),
-                "waitlist": _one(cur, "select * from ops.person_case_waitlist where nik = %s", nik),
-                "enrollment": _one(cur, "select * from ops.enrollment where nik = %s", nik),
-                "replacement": _one(cur, "select * from ops.replacement_list where nik = %s", nik),
-                "replaced_by": _replaced_by(cur, nik),
-                "months": cur.execute(
-                    "select * from ops.reconciliation where nik = %s order by period", (nik,)
-                ).fetchall(),
-            }
+        try:
+            for name in RELATIONS:  # every relation present, or none of the story: say so
+                _read(cur, name, nik, limit_to_none=True)
+            if record["found"]:
+                person = _first(_read(cur, "person_case", nik))
+                rules = _read(cur, "eligibility_rules", order=["rule_order"])
+                story |= {
+                    "parameters": _first(_read(cur, "program_parameters")),
+                    "person": person,
+                    "rules": [_rule(rule, person) for rule in rules] if person else [],
+                    "memberships": _read(
+                        cur, "person_case_memberships", nik, order=["snapshot_date", "tgl_kepesertaan", "kpj"]
+                    ),
+                    "waitlist": _first(_read(cur, "person_case_waitlist", nik)),
+                    "enrollment": _first(_read(cur, "enrollment", nik)),
+                    "replacement": _first(_read(cur, "replacement_list", nik)),
+                    "replaced_by": _read(cur, "replacement_list", nik, column="replaces_nik"),
+                    "months": _read(cur, "reconciliation", nik, order=["period"]),
+                }
+        except psycopg.errors.UndefinedTable as missing:
+            raise WarehouseError(
+                f"{missing.diag.message_primary}: run the pipeline "
+                "(`rentan run`) so a version with the officers' relations is published"
+            ) from None
     if not story["found"]:  # after the commit: the look-up of an unknown NIK is recorded too
         raise UnknownNik(nik)
     return story
 
 
-def _one(cur, query: str, *params) -> dict | None:
-    return cur.execute(query, params).fetchone()
+def _read(
+    cur, relation: str, nik: str | None = None, column: str = "nik", order: list[str] = (), limit_to_none=False
+) -> list[dict]:
+    """The rows of ops.<relation> for `nik` (all rows of a relation without NIKs), through officer.read."""
+    name = cur.execute("select officer.read(%s, %s, %s, %s) as cursor", (relation, nik, column, list(order))).fetchone()
+    cursor = sql.Identifier(name["cursor"])
+    rows = [] if limit_to_none else cur.execute(sql.SQL("fetch all from {}").format(cursor)).fetchall()
+    cur.execute(sql.SQL("close {}").format(cursor))
+    return rows
 
 
-def _replaced_by(cur, nik: str) -> list[dict]:
-    """Who fills the slot this participant freed (ops.replacement_list.replaces_nik, when it has it)."""
-    columns = {
-        r["column_name"]
-        for r in cur.execute(
-            """select column_name from information_schema.columns
-           where table_schema = 'ops' and table_name = 'replacement_list'"""
-        )
-    }
-    if "replaces_nik" not in columns:
-        return []
-    return cur.execute("select * from ops.replacement_list where replaces_nik = %s", (nik,)).fetchall()
+def _first(rows: list[dict]) -> dict | None:
+    return rows[0] if rows else None
 
 
 def _rule(rule: dict, person: dict) -> dict:

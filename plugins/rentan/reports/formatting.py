@@ -14,6 +14,8 @@ import io
 import re
 from zoneinfo import ZoneInfo
 
+from rentan.text import neutralise
+
 # Bekasi's clock (WIB): the date above the signatures and the publication time shown.
 BEKASI_TIME = ZoneInfo("Asia/Jakarta")
 MONTHS_ID = (
@@ -49,6 +51,9 @@ QUARANTINE_REASON_ID = {
     "TOTAL_MISMATCH": "total_iuran tidak sama dengan iuran JKK + JKM",
     "PERIOD_MISMATCH": "Periode baris tidak sama dengan periode file",
     "DUPLICATE_NIK": "NIK ganda dalam satu file",
+    "AMOUNT_OUT_OF_RANGE": "Jumlah rupiah di luar batas (lebih dari 12 digit)",
+    "NON_POSITIVE_AMOUNT": "total_iuran nol atau negatif",
+    "HOUSEHOLD_TOO_LARGE": "Keluarga DTSEN dengan jumlah anggota tidak wajar",
 }
 # What the finance office does about each reconciliation category (program-rules.md section 7).
 CATEGORY_ACTION_ID = {
@@ -154,8 +159,9 @@ def month_format(month: dt.date) -> str:
 
 # --- text safety ---------------------------------------------------------------------------------
 def clean_text(text: str) -> str:
-    """Control characters (e.g. 0x07 in a delivered name) replaced by U+FFFD: shown, never fatal."""
-    return _CONTROL.sub(REPLACEMENT_CHARACTER, text)
+    """Control, escape and bidi characters (e.g. 0x07 or U+202E in a delivered name) replaced by U+FFFD
+    (rentan.text.neutralise: the one place): shown, never acted on, never fatal."""
+    return neutralise(text)
 
 
 def is_formula_like(text: str) -> bool:

@@ -27,8 +27,10 @@ says why.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -40,6 +42,7 @@ from typing import Any
 from psycopg.conninfo import conninfo_to_dict
 
 from rentan.paths import DBT_PROJECT_DIR
+from rentan.pipeline import stopping
 from rentan.warehouse.migrate import ETL_ROLE
 
 # RENTAN_DBT_DIR moves both elsewhere: processes that build at the same time (test workers)
@@ -151,22 +154,47 @@ def run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     started = time.monotonic()
-    completed = subprocess.run(
-        command, env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    returncode, output = _run_in_own_group(command, stopping.with_session_options(env), timeout)
     seconds = time.monotonic() - started
-    output = (completed.stdout or "") + (completed.stderr or "")
     results, invocation_id = _read_run_results(run_results)
-    success = completed.returncode == 0 and not any(r["status"] in FAILED_STATUSES for r in results)
+    success = returncode == 0 and not any(r["status"] in FAILED_STATUSES for r in results)
     return DbtRun(
         args=list(args),
         success=success,
-        returncode=completed.returncode,
+        returncode=returncode,
         seconds=seconds,
         results=results,
         log_tail="\n".join(output.splitlines()[-LOG_TAIL_LINES:]),
         invocation_id=invocation_id,
     )
+
+
+def _run_in_own_group(command: list[str], env: dict[str, str], timeout: float | None) -> tuple[int, str]:
+    """Run dbt in a process group of its own that dies with this process: (exit status, its output).
+
+    Whatever ends the caller (a stopped `rentan run`, Airflow's SIGTERM to a task, a timeout,
+    SIGKILL) ends dbt too: any exception kills dbt's group before it propagates, and the kernel
+    kills dbt when its parent dies (stopping.die_with_parent). An orphaned dbt would go on
+    building into schemas the next run drops.
+    """
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter running dbt
+        command,
+        env=env,
+        cwd=DBT_PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=stopping.die_with_parent,  # noqa: PLW1509
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+    return process.returncode, output or ""
 
 
 def _read_run_results(path: Path) -> tuple[list[dict[str, Any]], str | None]:

@@ -17,12 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
 import time
 import warnings
 from pathlib import Path
+from urllib.parse import unquote
 
 import psycopg
 from psycopg import sql
@@ -306,12 +308,40 @@ def describe(url: str) -> str:
     return f"{host}:{info.get('port') or 5432}/{info.get('dbname') or info.get('user') or ''}"
 
 
+# Where secrets live in the environment: URLs whose password, and values that, no message may show.
+SECRET_URL_VARIABLES = ("WAREHOUSE_URL", "AIRFLOW_CONN_RENTAN_WAREHOUSE", "RENTAN_OFFICER_URL", "RENTAN_BI_URL")
+SECRET_VALUE_VARIABLES = ("RENTAN_PSEUDONYM_KEY", "PGPASSWORD", "RENTAN_ALERT_WEBHOOK")
+_USERINFO = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://([^@/?#]*)@")
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The password of a URL as written and percent-decoded, even when the URL does not parse."""
+    match = _USERINFO.match(url or "")
+    if not match or ":" not in match.group(1):
+        return []
+    password = match.group(1).split(":", 1)[1]
+    return [s for s in {password, unquote(password)} if len(s) >= 3]
+
+
+def redact(text: str, *urls: str | None) -> str:
+    """`text` with every password of `urls` and of the environment's URLs, and every secret value, as ***."""
+    secrets_ = [s for url in urls for s in url_secrets(url)]
+    secrets_ += [s for name in SECRET_URL_VARIABLES for s in url_secrets(os.environ.get(name))]
+    secrets_ += [v for name in SECRET_VALUE_VARIABLES if len(v := os.environ.get(name, "")) >= 3]
+    for secret in sorted(set(secrets_), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
 def one_line(err: BaseException) -> str:
-    """The first line of an error's message, libpq's "connection failed:" prefixes dropped."""
+    """The first line of an error's message, libpq's "connection failed:" prefixes dropped, secrets as ***."""
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     for prefix in ("connection failed: ", "connection is bad: "):
         text = text.removeprefix(prefix)
-    return text
+    return redact(text)
+
+
+from rentan.pipeline.stopping import SESSION_OPTIONS  # noqa: E402 - no cycle: stopping imports nothing of rentan
 
 
 def open_connection(url: str, **kwargs) -> psycopg.Connection:
@@ -321,12 +351,14 @@ def open_connection(url: str, **kwargs) -> psycopg.Connection:
     login or database is wrong (never retried) or the server is older than MIN_SERVER_VERSION.
     """
     kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+    # The server cancels a query whose client died (a killed run) within seconds: see rentan.pipeline.stopping.
+    kwargs.setdefault("options", SESSION_OPTIONS)
     for attempt in range(1, CONNECT_ATTEMPTS + 1):
         try:
             conn = psycopg.connect(url, **kwargs)
             break
         except psycopg.ProgrammingError as err:  # the URL itself does not parse
-            raise ConfigurationError(f"the warehouse URL is malformed: {one_line(err)}") from None
+            raise ConfigurationError(f"the warehouse URL is malformed: {redact(one_line(err), url)}") from None
         except psycopg.OperationalError as err:
             cause = one_line(err)
             if not any(marker in str(err).lower() for marker in _UNREACHABLE):
