@@ -52,7 +52,7 @@ final as (
         rules.rule_order,
         rules.reason_code,
         case rules.reason_code
-            when 'NOT_IN_DUKCAPIL' then 'Terdaftar di Dukcapil (snapshot seleksi)'
+            when 'NOT_IN_DUKCAPIL' then 'Terdaftar di Dukcapil pada tanggal seleksi'
             when 'DECEASED'
                 then
                     'Masih hidup menurut Dukcapil pada tanggal seleksi '
@@ -69,8 +69,8 @@ final as (
                 then 'Desil DTSEN terisi dan paling tinggi ' || parameters.max_desil
             when 'ALREADY_COVERED'
                 then
-                    'Tidak punya kepesertaan BPJS AKTIF yang dibayar selain '
-                    || parameters.program_payer_code
+                    'Tidak punya kepesertaan BPJS aktif yang iurannya dibayar pihak lain selain program ('
+                    || parameters.program_payer_code || ')'
         end as aturan,
         vocabulary.label,
         vocabulary.meaning as description,
