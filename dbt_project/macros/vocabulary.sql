@@ -55,3 +55,19 @@
 
     from {{ source }}
 {%- endmacro %}
+
+
+{#- A month as the dashboards' axes write it, "Okt 2026" (short names from the vocabulary's
+    month_short domain), and a number that sorts months in order (year * 12 + month). -#}
+{% macro month_label(month) -%}
+    (
+        select short_month.label
+        from {{ ref('int_vocabulary') }} as short_month
+        where short_month.domain = 'month_short' and short_month.code = cast(extract(month from {{ month }}) as text)
+    ) || ' ' || extract(year from {{ month }})
+{%- endmacro %}
+
+
+{% macro month_order(month) -%}
+    cast(extract(year from {{ month }}) * 12 + extract(month from {{ month }}) as integer)
+{%- endmacro %}

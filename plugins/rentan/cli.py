@@ -288,18 +288,16 @@ def cmd_bi(args) -> int:
 
     superset, process = bi.start(args.port)
     print(
-        f"\nSuperset: http://127.0.0.1:{args.port}/  login {bi.ADMIN} / {superset.admin_password} "
-        f"(kept in {superset.home / 'admin_password'})"
+        f"\nSuperset: http://127.0.0.1:{args.port}/\n"
+        f"  analyst (reads and explores): {bi.ANALYST} / {superset.analyst_password}\n"
+        f"  admin (maintains the dashboards): {bi.ADMIN} / {superset.admin_password}\n"
+        f"  (passwords kept in {superset.home})"
     )
     for path in sorted((bi.ASSETS_DIR / "dashboards").glob("*.yaml")):
         slug = yaml.safe_load(path.read_text())["slug"]
         print(f"  http://127.0.0.1:{args.port}/superset/dashboard/{slug}/")
-    print("Ctrl-C stops it.", flush=True)
-    try:
-        return process.wait()
-    except KeyboardInterrupt:
-        bi.stop(process)
-        return 0
+    print("Ctrl-C (or SIGTERM) stops it.", flush=True)
+    return bi.serve_until_stopped(process)
 
 
 def cmd_bench_bi(args) -> int:

@@ -59,9 +59,13 @@ final as (
 
     select
         classified.period,
+        {{ month_label('classified.period') }} as month_label,
+        {{ month_order('classified.period') }} as month_order,
         classified.month_kind,
         kind.label as month_kind_label,
         classified.month_kind = 'PROJECTION' as is_projection,
+        classified.period = classified.basis_period as is_latest_actual,
+        classified.active_participants,
         case when classified.month_kind = 'ACTUAL' then classified.active_participants end
             as active_actual,
         case when classified.month_kind = 'PROJECTION' then classified.active_participants end

@@ -125,6 +125,8 @@ final as (
 
     select
         period,
+        {{ month_label('period') }} as month_label,
+        {{ month_order('period') }} as month_order,
         kode_kecamatan,
         nama_kecamatan,
         consecutive_unpaid_band,

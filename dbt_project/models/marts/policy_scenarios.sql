@@ -136,6 +136,8 @@ final as (
         covered.scenario,
         scenario.label as scenario_label,
         covered.start_month,
+        {{ month_label('covered.start_month') }} as start_month_label,
+        {{ month_order('covered.start_month') }} as start_month_order,
         covered.months_covered,
         covered.is_next_year,
         covered.budget_multiple,

@@ -7,8 +7,8 @@
 -- adds up to a published total a second row is hidden with it, so the first cannot be
 -- worked out by subtraction.
 {%- set columns = [
-    'dimension', 'parent_code', 'code', 'label', 'vocabulary_order', 'candidates', 'eligible',
-    'selected', 'waitlisted', 'active_participants',
+    'dimension', 'parent_code', 'parent_label', 'code', 'label', 'vocabulary_order',
+    'candidates', 'eligible', 'selected', 'waitlisted', 'active_participants',
 ] %}
 with
 
@@ -113,6 +113,8 @@ labelled as (
 
     select
         counted.*,
+        case when counted.dimension = 'KELURAHAN' then coalesce(parent_names.nama_kecamatan, area.label) end
+            as parent_label,
         coalesce(
             case counted.dimension
                 when 'KOTA' then city.nama_kota
@@ -129,6 +131,8 @@ labelled as (
         on counted.dimension = 'KECAMATAN' and counted.code = kecamatan_names.kode_kecamatan
     left join wilayah as kelurahan_names
         on counted.dimension = 'KELURAHAN' and counted.code = kelurahan_names.kode_kelurahan
+    left join kecamatan_names as parent_names
+        on counted.parent_code = parent_names.kode_kecamatan
     cross join city
     left join vocabulary
         on
@@ -174,24 +178,32 @@ suppressed as (
 final as (
 
     select
-        dimension,
-        parent_code,
-        code,
-        label,
+        suppressed.dimension,
+        suppressed.parent_code,
+        suppressed.parent_label,
+        suppressed.code,
+        suppressed.label,
         cast(
             row_number() over (
-                partition by dimension
-                order by vocabulary_order nulls last, code = 'UNKNOWN', label, code
+                partition by suppressed.dimension
+                order by
+                    suppressed.vocabulary_order nulls last,
+                    suppressed.code = 'UNKNOWN',
+                    suppressed.label,
+                    suppressed.code
             ) as integer
         ) as sort_order,
-        is_hidden as is_suppressed,
-        case when not is_hidden then candidates end as candidates,
-        case when not is_hidden then eligible end as eligible,
-        case when not is_hidden then selected end as selected,
-        case when not is_hidden then waitlisted end as waitlisted,
-        case when not is_hidden then active_participants end as active_participants
+        suppressed.is_hidden as is_suppressed,
+        case when suppressed.is_hidden then hidden_note.label end as suppressed_note,
+        case when not suppressed.is_hidden then suppressed.candidates end as candidates,
+        case when not suppressed.is_hidden then suppressed.eligible end as eligible,
+        case when not suppressed.is_hidden then suppressed.selected end as selected,
+        case when not suppressed.is_hidden then suppressed.waitlisted end as waitlisted,
+        case when not suppressed.is_hidden then suppressed.active_participants end as active_participants
 
     from suppressed
+    left join vocabulary as hidden_note
+        on hidden_note.domain = 'term' and hidden_note.code = 'SUPPRESSED'
 
 )
 

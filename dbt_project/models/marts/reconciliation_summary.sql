@@ -57,6 +57,8 @@ final as (
         coalesce(counted.difference_idr, 0) as difference_idr,
 
         ---------- more
+        {{ month_label('files.period') }} as month_label,
+        {{ month_order('files.period') }} as month_order,
         categories.precedence as category_precedence,
         vocabulary.label as category_label,
         vocabulary.meaning as category_meaning,
