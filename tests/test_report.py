@@ -8,6 +8,7 @@ is loaded and built once for the module; the month's report is built and rendere
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import shutil
@@ -619,12 +620,15 @@ def test_report_dag_runs_monthly_and_on_the_marts_asset():
     assert [t.task_id for t in dag.tasks] == ["build_report"]
 
 
-def test_report_task_reports_the_latest_month_when_triggered_by_the_marts(warehouse, tmp_path, monkeypatch):
+def test_report_task_reports_the_latest_month_when_triggered_by_the_marts(warehouse, tmp_path, monkeypatch, caplog):
+    """The task's log says when the example signatories sign, and carries no font-subsetting lines."""
     truth, url = warehouse
     from airflow.dag_processing.dagbag import DagBag
 
     monkeypatch.setenv("WAREHOUSE_URL", url)
     monkeypatch.setenv("RENTAN_REPORTS", str(tmp_path))
+    monkeypatch.delenv("RENTAN_REPORT_SIGNATORIES", raising=False)
+    caplog.set_level(logging.DEBUG)
     dag = DagBag(dag_folder=str(DAGS_DIR / "rentan_report.py")).dags["rentan_report"]
     task = dag.get_task("build_report")
     result = task.python_callable(
@@ -632,6 +636,10 @@ def test_report_task_reports_the_latest_month_when_triggered_by_the_marts(wareho
     )
     assert result["summary"]["period"] == max(truth["payments"])
     assert all(Path(p).parent == tmp_path for p in result["paths"].values())
+    assert any(r.levelno == logging.WARNING and "example signatories" in r.getMessage() for r in caplog.records), (
+        caplog.text
+    )
+    assert not [r for r in caplog.records if r.name.startswith("fontTools")]
 
 
 def test_report_dag_writes_the_month_through_airflow(warehouse, streak_period, tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,6 +175,13 @@ class Superset:
             start_new_session=True,  # its own process group: stop() ends the workers with the master
         )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        try:
+            return self._wait_until_healthy(process, port, deadline, log_file)
+        except KeyboardInterrupt:  # stopped while starting: nothing is left running
+            stop(process)
+            raise
+
+    def _wait_until_healthy(self, process: subprocess.Popen, port: int, deadline: float, log_file) -> subprocess.Popen:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 stop(process)
@@ -282,18 +290,26 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def serve_until_stopped(process: subprocess.Popen) -> int:
-    """Wait for the server; Ctrl-C, SIGTERM or SIGHUP stop it and every process it started."""
+@contextmanager
+def stop_signals():
+    """While `rentan bi` runs, SIGTERM and SIGHUP interrupt it like Ctrl-C (KeyboardInterrupt), so
+    whatever it started is stopped whichever way it is asked to stop, during start-up too."""
 
     def _interrupt(signum, _frame):
         raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def serve_until_stopped(process: subprocess.Popen) -> int:
+    """Wait for the server; an interrupt (stop_signals) stops it and every process it started."""
+    try:
         return process.wait()
     except KeyboardInterrupt:
         stop(process)
         return 0
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -157,8 +157,7 @@ def report_for_run(
     signers = load_signatories()  # a wrong signatories file fails before the warehouse is touched
     if signers.is_example:
         log.warning(
-            "the report is signed by the example signatories of %s (placeholder names): set %s to the "
-            "officials' file",
+            "the report is signed by the example signatories of %s (placeholder names): set %s to the officials' file",
             signers.source,
             SIGNATORIES_ENV,
         )
