@@ -1,7 +1,8 @@
 -- Participants behind on their premium, counted (ops.consecutive_unpaid without NIK, KPJ or
 -- name): per period, kecamatan and run of consecutive UNPAID months (every kecamatan for each
--- band that occurs that month, zero when nobody), how many BPJS is due to deactivate, and the
--- rupiah unpaid over their runs. No small group (marts.md): a band of fewer than
+-- band that occurs that month, zero when nobody, and the whole city as kode_kecamatan KOTA),
+-- how many BPJS is due to deactivate, and the rupiah unpaid over their runs. The city's rows
+-- describe the whole city and are shown as they are. No small group (marts.md): a band of fewer than
 -- bi_min_group_size people in a kecamatan (or a small number due for deactivation in it)
 -- shows no numbers, and wherever that would leave one hidden kecamatan in a month's band,
 -- the smallest other one is hidden with it.
@@ -121,6 +122,50 @@ by_band as (
 
 ),
 
+city as (
+
+    select
+        bands.period,
+        'KOTA' as kode_kecamatan,
+        (select max(wilayah.nama_kota) as nama_kota from wilayah) as nama_kecamatan,
+        bands.consecutive_unpaid_band,
+        bands.band_min_months,
+        false as is_hidden,
+        coalesce(sum(counted.persons), 0) as persons,
+        coalesce(sum(counted.persons_deactivation_due), 0) as persons_deactivation_due,
+        coalesce(sum(counted.unpaid_idr), 0) as unpaid_idr
+
+    from bands
+    left join counted
+        on
+            bands.period = counted.period
+            and bands.consecutive_unpaid_band = counted.consecutive_unpaid_band
+
+    group by bands.period, bands.consecutive_unpaid_band, bands.band_min_months
+
+),
+
+shown as (
+
+    select
+        period,
+        kode_kecamatan,
+        nama_kecamatan,
+        consecutive_unpaid_band,
+        band_min_months,
+        is_hidden,
+        persons,
+        persons_deactivation_due,
+        unpaid_idr
+
+    from by_band
+
+    union all
+
+    select * from city
+
+),
+
 final as (
 
     select
@@ -136,7 +181,7 @@ final as (
         case when not is_hidden then persons_deactivation_due end as persons_deactivation_due,
         case when not is_hidden then unpaid_idr end as unpaid_idr
 
-    from by_band
+    from shown
 
 )
 
