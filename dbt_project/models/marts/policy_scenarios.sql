@@ -142,7 +142,7 @@ final as (
         covered.is_next_year,
         covered.budget_multiple,
         covered.budget_idr,
-        cast(round(covered.budget_idr / 1000000.0) as bigint) as budget_million_idr,
+        cast(round(covered.budget_idr / 1e6) as bigint) as budget_million_idr,  -- in millions of rupiah
         covered.quota_applied,
         quota_rule.label as quota_rule,
         covered.quota,

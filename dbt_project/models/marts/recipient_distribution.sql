@@ -56,21 +56,25 @@ persons as (
 
 ),
 
+-- One dimension at a time: one group-by per dimension (no grouping sets, which Citus runs on a
+-- single shard only; docs/scaling.md).
+{%- set dimensions = [
+    ('KOTA', 'null', "'KOTA'"),
+    ('KECAMATAN', 'null', 'kecamatan_code'),
+    ('KELURAHAN', 'kecamatan_code', 'kelurahan_code'),
+    ('AGE_BAND', 'null', 'age_band_code'),
+    ('SEX', 'null', 'sex_code'),
+    ('DESIL', 'null', 'desil_code'),
+    ('INFORMAL_CATEGORY', 'null', 'category_code'),
+] %}
+-- noqa: disable=LT02
 counted as (
 
+    {%- for dimension, parent, code in dimensions %}
     select
-        case
-            when grouping(kelurahan_code) = 0 then 'KELURAHAN'
-            when grouping(kecamatan_code) = 0 then 'KECAMATAN'
-            when grouping(age_band_code) = 0 then 'AGE_BAND'
-            when grouping(sex_code) = 0 then 'SEX'
-            when grouping(desil_code) = 0 then 'DESIL'
-            when grouping(category_code) = 0 then 'INFORMAL_CATEGORY'
-            else 'KOTA'
-        end as dimension,
-        case when grouping(kelurahan_code) = 0 then kecamatan_code end as parent_code,
-        coalesce(kelurahan_code, kecamatan_code, age_band_code, sex_code, desil_code, category_code, 'KOTA')
-            as code,
+        '{{ dimension }}' as dimension,
+        cast({{ parent }} as text) as parent_code,
+        cast({{ code }} as text) as code,
         cast(count(*) as integer) as candidates,
         cast(count(*) filter (where is_eligible) as integer) as eligible,
         cast(count(*) filter (where is_selected) as integer) as selected,
@@ -79,18 +83,16 @@ counted as (
 
     from persons
 
-    group by grouping sets (
-        (),
-        (kecamatan_code),
-        (kecamatan_code, kelurahan_code),
-        (age_band_code),
-        (sex_code),
-        (desil_code),
-        (category_code)
-    )
+    group by parent_code, code
+    {%- if not loop.last %}
+
+    union all
+    {%- endif %}
+    {%- endfor %}
 
 ),
 
+-- noqa: enable=LT02
 city as (
 
     select max(nama_kota) as nama_kota
