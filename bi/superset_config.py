@@ -5,6 +5,7 @@ secret key generated at first start into SUPERSET_HOME/secret_key. docker-compos
 metadata URL and the secret key come from the environment. Nothing here is a secret.
 """
 
+import csv
 import os
 import sqlite3
 import sys
@@ -25,7 +26,35 @@ D3_FORMAT = {
     "grouping": [3],
     "currency": ["Rp", ""],
 }
+# Superset's own screens stay in English: Superset 6.1 ships no Indonesian translation (its
+# translations folder has none), so BABEL_DEFAULT_LOCALE = "id" would fall back to English anyway.
+# Everything the dashboards themselves show is Indonesian: titles, labels (from the marts'
+# vocabulary columns), numbers (D3_FORMAT) and months (D3_TIME_FORMAT).
 BABEL_DEFAULT_LOCALE = "en"
+
+
+def _month_names() -> dict[str, list[str]]:
+    """Month names from the warehouse's one vocabulary (dbt seed codes, domains month, month_short)."""
+    seed = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "codes.csv"
+    with seed.open(newline="", encoding="utf-8") as f:
+        rows = [row for row in csv.DictReader(f) if row["domain"] in ("month", "month_short")]
+    names = {
+        domain: [r["label"] for r in sorted(rows, key=lambda r: int(r["sort_order"])) if r["domain"] == domain]
+        for domain in ("month", "month_short")
+    }
+    return {"months": names["month"], "shortMonths": names["month_short"]}
+
+
+# Dates and months as Bekasi reads them: "Okt 2026", "31/10/2026".
+D3_TIME_FORMAT = {
+    "dateTime": "%A, %e %B %Y %X",
+    "date": "%d/%m/%Y",
+    "time": "%H.%M.%S",
+    "periods": ["", ""],
+    "days": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
+    "shortDays": ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"],
+    **_month_names(),
+}
 
 # Chart data are cached per published version of the marts (superset_cache.py): a chart
 # opened again reads its result from a file instead of running Superset's query pipeline, and

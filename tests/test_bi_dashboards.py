@@ -1,5 +1,6 @@
 """The Superset dashboards of bi/superset/, for real: Superset from .venv-bi against a built
-warehouse as the BI login, and Debian's chromium opening every dashboard.
+warehouse as the BI login, and Debian's chromium opening every dashboard as the analyst (Gamma,
+read and explore) reads it: every axis label drawn, months in order, labels not codes.
 
 One module fixture builds the marts from a small synthetic landing area (the default
 parameters: capacity 9,920, the budget binds), another installs (once) and starts Superset
@@ -13,6 +14,9 @@ import os
 import re
 import secrets
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,9 +28,10 @@ import yaml
 from psycopg import sql
 
 from rentan.parameters import load_parameters
+from rentan.reports.formatting import MONTHS_SHORT_ID
 from rentan.transform import dbt_runner
 from rentan_dev import bi
-from rentan_dev.bi_browser import CHROMIUM, VIEWPORT, dashboards, launch, load_dashboard, login
+from rentan_dev.bi_browser import CHROMIUM, VIEWPORT, dashboards, drawn_text, launch, load_dashboard, login
 from rentan_dev.synth import generate
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 
@@ -78,7 +83,7 @@ def warehouse(server_url, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def superset(warehouse, tmp_path_factory):
-    """Superset on a free localhost port with the repository's dashboards: (base URL, admin password)."""
+    """Superset on a free localhost port with the repository's dashboards: (base URL, its Superset)."""
     _, bi_url = warehouse
     bi.ensure_venv()
     instance = bi.Superset(home=tmp_path_factory.mktemp("superset_home"))
@@ -87,24 +92,29 @@ def superset(warehouse, tmp_path_factory):
     assert re.search(r"imported 1 databases, \d+ datasets, \d+ charts, 4 dashboards", imported), imported
     port = bi.free_port()
     process = instance.serve(port, bi_url=bi_url)
-    yield f"http://127.0.0.1:{port}", instance.admin_password
+    yield f"http://127.0.0.1:{port}", instance
     bi.stop(process)
 
 
-@pytest.fixture(scope="module")
-def api(superset):
-    """A requests session logged in to Superset's REST API as the admin, with its CSRF token."""
-    base, password = superset
+def rest_session(base: str, username: str, password: str) -> requests.Session:
+    """A requests session logged in to Superset's REST API, with its CSRF token."""
     session = requests.Session()
     token = session.post(
         f"{base}/api/v1/security/login",
-        json={"username": bi.ADMIN, "password": password, "provider": "db", "refresh": False},
+        json={"username": username, "password": password, "provider": "db", "refresh": False},
         timeout=30,
     ).json()
     session.headers["Authorization"] = f"Bearer {token['access_token']}"
     csrf = session.get(f"{base}/api/v1/security/csrf_token/", timeout=30).json()["result"]
     session.headers.update({"X-CSRFToken": csrf, "Referer": base})
-    return base, session
+    return session
+
+
+@pytest.fixture(scope="module")
+def api(superset):
+    """A requests session logged in to Superset's REST API as the admin, with its CSRF token."""
+    base, instance = superset
+    return base, rest_session(base, bi.ADMIN, instance.admin_password)
 
 
 def run_sql(api, statement: str) -> dict:
@@ -261,11 +271,11 @@ def browser_page(superset):
         pytest.skip(f"{CHROMIUM} is not installed (make system-deps)")
     from playwright.sync_api import sync_playwright
 
-    base, password = superset
+    base, instance = superset
     with sync_playwright() as playwright:
         browser = launch(playwright)
         page = browser.new_page(viewport=VIEWPORT)
-        login(page, base, bi.ADMIN, password)
+        login(page, base, bi.ANALYST, instance.analyst_password)  # what city officials read
         yield base, page
         browser.close()
 
@@ -286,12 +296,13 @@ def key_figures(admin_url: str, slug: str) -> list[str]:
     figures = [version["version_label"]]
     capacity = query_one(admin_url, "select * from marts.program_capacity")
     if slug == "ringkasan-program":
+        explained = query_one(admin_url, "select * from marts.capacity_explained")
         figures += [
             idr(capacity["capacity"]),
-            capacity["binding_constraint"],
+            explained["binding_label"],
             idr(capacity["eligible_count"]),
             idr(capacity["selected_count"]),
-            capacity["capacity_arithmetic"],
+            explained["arithmetic_text"],
         ]
     elif slug == "rekonsiliasi-iuran":
         files = query(admin_url, "select file_name, file_total_idr from marts.payment_file_control_totals")
@@ -300,7 +311,8 @@ def key_figures(admin_url: str, slug: str) -> list[str]:
         figures += [
             kecamatan
             for (kecamatan,) in query(
-                admin_url, "select distinct nama_kecamatan from marts.recipient_distribution where selected > 0"
+                admin_url,
+                "select label from marts.recipient_distribution where dimension = 'KECAMATAN' and selected > 0",
             )
         ]
     elif slug == "skenario-kebijakan":
@@ -322,5 +334,179 @@ def test_each_dashboard_renders_every_chart_without_error_and_shows_the_marts(
     assert (screenshots / f"{slug}.png").stat().st_size > 10_000
     assert loaded.problems == {}, loaded.problems
     assert title in loaded.text and len(loaded.charts) >= 3
-    missing = [figure for figure in key_figures(warehouse[0], slug) if figure not in loaded.text]
+    charts = drawn_text(page)
+    shown = "\n".join([loaded.text, *(text for c in charts for text in c["drawn"])])
+    missing = [figure for figure in key_figures(warehouse[0], slug) if figure not in shown]
     assert missing == [], f"{slug} does not show {missing}"
+    assert charts and not [c for c in charts if "error" in c], charts
+    for chart in charts:
+        drawn = set(chart["drawn"])
+        expected = [axis_label(c) for c in chart["categories"]] + time_axis_months(warehouse[0], chart["name"])
+        assert expected, f"{chart['name']}: no axis labels to check"
+        assert not [label for label in expected if label not in drawn], f"{chart['name']}: labels not drawn"
+        months = month_order(chart["categories"])
+        assert months == sorted(months), f"{chart['name']}: months out of order"
+    codes = vocabulary_codes(warehouse[0])
+    assert not [word for word in re.findall(r"[A-Z][A-Z0-9_-]{2,}", shown) if word in codes]
+    assert not re.search(r"\b(NaN|N/A|true|false|None)\b", shown)
+
+
+# Codes a dashboard reader must see as labels (ops.vocabulary's domains of what the marts carry).
+DASHBOARD_CODE_DOMAINS = (
+    "reconciliation_category",
+    "eligibility_reason",
+    "enrollment_status",
+    "binding_constraint",
+    "replacement_limit",
+    "scenario",
+    "quarantine_reason",
+    "age_band",
+    "sex",
+    "informal_category",
+    "month_kind",
+    "quota_rule",
+    "control_total",
+    "area",
+)
+
+
+def vocabulary_codes(admin_url: str) -> set[str]:
+    return {
+        code
+        for (code,) in query(
+            admin_url, "select code from ops.vocabulary where domain = any(%s)", (list(DASHBOARD_CODE_DOMAINS),)
+        )
+    }
+
+
+def axis_label(category: str) -> str:
+    """A category as its axis draws it: a number with Indonesian thousand dots, text as it is."""
+    return idr(int(category)) if category.isdigit() else category
+
+
+def chart_tables() -> dict[str, tuple[str, dict]]:
+    """Each chart's slice name: (its mart, its params)."""
+    datasets = {
+        yaml.safe_load(p.read_text())["uuid"]: yaml.safe_load(p.read_text())["table_name"]
+        for p in (bi.ASSETS_DIR / "datasets").rglob("*.yaml")
+    }
+    return {
+        c["slice_name"]: (datasets[c["dataset_uuid"]], c["params"])
+        for c in (yaml.safe_load(p.read_text()) for p in (bi.ASSETS_DIR / "charts").glob("*.yaml"))
+    }
+
+
+def time_axis_months(admin_url: str, chart_name: str) -> list[str]:
+    """The months a chart on a time axis (x_axis period) must label: every month of its mart."""
+    table, params = chart_tables()[chart_name]
+    if params.get("x_axis") != "period":
+        return []
+    return [
+        label
+        for label, _ in query(admin_url, f"select distinct month_label, month_order from marts.{table} order by 2")
+    ]
+
+
+def month_order(categories: list[str]) -> list[int]:
+    """year x 12 + month of the categories that are months ("Okt 2026"), in the order of the axis."""
+    found = (re.fullmatch(r"(\w+) (\d{4})", c) for c in categories)
+    return [int(m[2]) * 12 + MONTHS_SHORT_ID.index(m[1]) for m in found if m and m[1] in MONTHS_SHORT_ID]
+
+
+# -- who logs in: the analyst reads and explores, the admin maintains ---------------------
+
+
+def test_the_analyst_reads_and_explores_but_changes_no_user_database_or_dashboard(superset):
+    base, instance = superset
+    analyst = rest_session(base, bi.ANALYST, instance.analyst_password)
+    assert len(analyst.get(f"{base}/api/v1/dashboard/", timeout=30).json()["result"]) == 4
+    datasets = analyst.get(f"{base}/api/v1/dataset/?q=(page_size:100)", timeout=30).json()["result"]
+    assert sorted(d["table_name"] for d in datasets) == dataset_tables()
+    explored = analyst.post(
+        f"{base}/api/v1/chart/data",
+        json={
+            "datasource": {"id": datasets[0]["id"], "type": "table"},
+            "queries": [
+                {
+                    "columns": [],
+                    "metrics": [{"expressionType": "SQL", "sqlExpression": "COUNT(*)", "label": "baris"}],
+                    "row_limit": 10,
+                }
+            ],
+            "result_format": "json",
+            "result_type": "full",
+        },
+        timeout=120,
+    )
+    assert explored.status_code == 200, explored.text
+    dashboard = analyst.get(f"{base}/api/v1/dashboard/", timeout=30).json()["result"][0]
+    for refused in (
+        analyst.post(f"{base}/api/v1/database/", json={"database_name": "x", "sqlalchemy_uri": "sqlite://"}),
+        analyst.get(f"{base}/api/v1/security/users/"),
+        analyst.get(f"{base}/api/v1/security/roles/"),
+        analyst.put(f"{base}/api/v1/dataset/{datasets[0]['id']}", json={"description": "diubah"}),
+        analyst.put(f"{base}/api/v1/dashboard/{dashboard['id']}", json={"dashboard_title": "diubah"}),
+    ):
+        assert refused.status_code == 403, (refused.request.method, refused.url, refused.status_code)
+    admin = rest_session(base, bi.ADMIN, instance.admin_password)
+    assert admin.get(f"{base}/api/v1/security/users/", timeout=30).status_code == 200
+
+
+def test_rentan_bi_stops_every_process_it_started_on_sigterm(superset, warehouse):
+    """`rentan bi` on its own port (the module's Superset home), then SIGTERM: gunicorn's master and
+    workers are gone, the port is closed, and the command exits cleanly."""
+    _, instance = superset
+    port = bi.free_port()
+    env = {**os.environ, "RENTAN_BI_HOME": str(instance.home), bi.BI_URL_ENV: warehouse[1]}
+    command = subprocess.Popen(
+        [str(Path(sys.executable).with_name("rentan")), "bi", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + bi.START_TIMEOUT_SECONDS + 240
+        while time.monotonic() < deadline:
+            assert command.poll() is None, command.stdout.read()
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:  # not up yet, or too busy to answer in 2 s
+                time.sleep(1)
+        started = descendants(command.pid)
+        assert len(started) >= 2, started  # gunicorn's master and its workers
+        command.send_signal(signal.SIGTERM)
+        assert command.wait(timeout=90) == 0
+    finally:
+        if command.poll() is None:
+            command.kill()
+    left = [pid for pid in started if alive(pid)]
+    assert left == [], f"still running after SIGTERM: {left}"
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/health", timeout=10)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (from /proc)."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -113,8 +113,8 @@ def test_the_report_flags_the_projected_overrun(built, tmp_path):
         if r[0]
     }
     assert summary["Status proyeksi"] == "MELEBIHI ANGGARAN"
-    assert (summary["Batasan yang mengikat"], summary["Kapasitas = min(kuota, kapasitas menurut anggaran)"]) == (
-        "ANGGARAN",
+    assert (summary["Yang membatasi kapasitas"], summary["Kapasitas = min(kuota, kapasitas menurut anggaran)"]) == (
+        "Anggaran",
         4,
     )
     text = PdfReader(result["paths"]["pdf"]).pages[0].extract_text()

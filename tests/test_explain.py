@@ -10,6 +10,7 @@ D  desil 1, dead at selection; N desil 7, a civil servant paying BPJS himself; M
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ from psycopg import sql
 
 from rentan import cli
 from rentan.parameters import load_parameters
+from rentan.paths import REPO_ROOT
 from rentan.pipeline.status import status_lines
 from rentan.transform import dbt_runner
 from rentan.validate import results as check_results
@@ -217,17 +219,20 @@ def test_a_waitlisted_person_called_as_replacement(explain, warehouse):
     assert (s["person"]["is_selected"], s["person"]["waitlist_rank"]) == (False, 1)
     replacement = ops_row(warehouse, "replacement_list", NIK["W1"])
     assert s["waitlist"]["is_called"] and s["replacement"]["nik"] == NIK["W1"]
-    # R died in February: W1 fills R's slot from March, the first call
+    # R died in February: W1 fills R's slot from March, the first call; R's NIK is no part of W1's story
+    assert replacement["replaces_nik"] == NIK["R"]
     assert (
-        (s["replacement"]["call_order"], s["replacement"]["replaces_nik"], s["replacement"]["slot_start_month"])
-        == (replacement["call_order"], replacement["replaces_nik"], str(replacement["slot_start_month"]))
-        == (1, NIK["R"], "2026-03-01")
+        (s["replacement"]["call_order"], s["replacement"]["replaces_exit_month"], s["replacement"]["slot_start_month"])
+        == (replacement["call_order"], "2026-02-01", str(replacement["slot_start_month"]))
+        == (1, "2026-02-01", "2026-03-01")
     )
-    assert (s["waitlist"]["call_order"], s["waitlist"]["replaces_nik"]) == (1, NIK["R"])
-    assert (s["enrollment"]["source"], s["enrollment"]["replaces_nik"]) == ("REPLACEMENT", NIK["R"])
-    assert [r["nik"] for r in story(explain, "R")["replaced_by"]] == [NIK["W1"]]
+    assert s["waitlist"]["call_order"] == 1 and s["enrollment"]["source"] == "REPLACEMENT"
+    assert [r["call_order"] for r in story(explain, "R")["replaced_by"]] == [1]
     status, out, _ = explain(NIK["W1"])
-    assert f"DIPANGGIL sebagai pengganti (urutan panggilan 1, menggantikan NIK {NIK['R']}, slot mulai Maret 2026" in out
+    assert (
+        "Dipanggil sebagai pengganti (urutan panggilan 1, menggantikan peserta yang meninggal pada Februari 2026, "
+        "slot mulai Maret 2026" in out
+    )
     assert "Kepesertaan (pengganti)" in out
 
 
@@ -243,7 +248,7 @@ def test_a_waitlisted_person_knows_how_many_slots_must_free_up(explain, warehous
     )[0][0]
     assert (s["waitlist"]["waiting_ahead"], s["waitlist"]["slots_to_free"]) == (ahead, ahead + 1) == (1, 2)
     status, out, _ = explain(NIK["W3"])
-    assert status == 0 and "DAFTAR TUNGGU nomor 3" in out and "2 slot harus kosong" in out
+    assert status == 0 and "Daftar tunggu nomor 3" in out and "2 slot harus kosong" in out
 
 
 def test_a_person_dead_at_selection(explain, warehouse):
@@ -287,17 +292,99 @@ def test_the_story_in_bahasa_indonesia(explain):
     status, out, _ = explain(NIK["R"])
     assert status == 0
     for text in (
-        "Dukcapil (snapshot 2025-11-30)",
-        "MENINGGAL 2026-02-10",
-        "TERPILIH sebagai peserta",
-        "Keluar: Februari 2026 (DECEASED)",
+        "Dukcapil, data per 30 November 2025",
+        "Menurut data Dukcapil terbaru (per 28 Februari 2026): meninggal dunia pada 10 Februari 2026",
+        "Terpilih sebagai peserta",
+        "Keluar: Februari 2026 (meninggal dunia)",
         "Maret 2026",
-        "PAID_AFTER_DEATH",
+        "Dibayar setelah meninggal",
         "Rp16.800",
         "[LULUS] Desil DTSEN terisi dan paling tinggi 5",
-        f"Slotnya diisi NIK {NIK['W1']} (urutan panggilan 1, mulai Maret 2026)",
+        "[LULUS] Masih hidup menurut Dukcapil pada tanggal seleksi 15 Desember 2025",
+        "Slotnya diisi pengganti dari daftar tunggu (urutan panggilan 1, mulai Maret 2026)",
     ):
         assert text in out, text
+    from rentan.reports.explain import _when
+
+    assert _when(dt.datetime(2026, 12, 7, 0, 43, tzinfo=dt.UTC)) == "7 Desember 2026 pukul 07.43 WIB"
+
+
+# Codes a resident must never hear (ops.vocabulary's domains of what the warehouse decides).
+CODE_DOMAINS = (
+    "reconciliation_category",
+    "eligibility_reason",
+    "enrollment_status",
+    "exit_reason",
+    "participant_source",
+    "binding_constraint",
+    "replacement_limit",
+    "life_status",
+    "membership_status",
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "steps"),
+    [
+        (
+            "S",
+            "Anda terpilih sebagai peserta program, dan terdaftar di BPJS Ketenagakerjaan sejak Januari 2026; "
+            "iuran Anda dibayar Pemerintah Kota Bekasi.",
+            [],
+        ),
+        (
+            "W3",
+            "Anda memenuhi syarat tetapi belum terpilih karena kapasitas program sudah penuh: Anda di daftar "
+            "tunggu nomor 3; 2 slot harus kosong sampai giliran Anda tiba.",
+            [],
+        ),
+        (
+            "N",
+            "Anda tidak terpilih karena tidak memenuhi syarat program: sudah dilindungi pihak lain, desil di atas "
+            "batas, bukan pekerja informal.",
+            ["Tidak ada tindakan: kota tidak membayar iuran", "pemutakhiran DTSEN"],
+        ),
+        (
+            "R",
+            "Peserta ini tercatat meninggal dunia pada Februari 2026: kepesertaannya berakhir, dan perlindungannya "
+            "berlaku sampai akhir Februari 2026. Slotnya sudah diisi pengganti dari daftar tunggu mulai Maret 2026.",
+            [
+                "minta BPJS menonaktifkannya",
+                "Dibayar setelah meninggal pada Maret 2026: Ajukan restitusi iuran periode ini ke BPJS",
+            ],
+        ),
+        (
+            "W1",
+            "Anda dipanggil dari daftar tunggu sebagai pengganti peserta yang meninggal pada Februari 2026; slot Anda "
+            "mulai Maret 2026, tetapi BPJS Ketenagakerjaan belum mendaftarkan Anda; slot Anda tetap disimpan.",
+            ["Kirim data orang ini ke BPJS Ketenagakerjaan untuk didaftarkan."],
+        ),
+    ],
+    ids=["terpilih", "daftar_tunggu", "tidak_layak", "meninggal_diganti", "pengganti"],
+)
+def test_a_resident_hears_the_conclusion_first_and_the_next_step(explain, warehouse, name, first, steps):
+    """The first sentence says what happened and why, in words a resident understands; the next steps
+    follow when the data suggest one; no code, no ISO date or English number, no other person's NIK."""
+    status, out, _ = explain(NIK[name])
+    kept = REPO_ROOT / "test-output" / "explain"  # git-ignored: what the officer reads out, to look at
+    kept.mkdir(parents=True, exist_ok=True)
+    (kept / f"{name}.txt").write_text(out)
+    lines = out.splitlines()
+    assert status == 0 and lines[0] == f"NIK {NIK[name]}" and lines[2] == first
+    if steps:
+        block = out.split("Langkah berikutnya:", 1)[1].split("Rincian", 1)[0]
+        assert all(step in block for step in steps), block
+    else:
+        assert "Langkah berikutnya:" not in out
+    codes = {
+        code
+        for (code,) in query(warehouse, "select code from ops.vocabulary where domain = any(%s)", (list(CODE_DOMAINS),))
+    }
+    assert not set(re.findall(r"\b[A-Z][A-Z_]{3,}\b", out)) & codes
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|\d,\d{3}|UTC|snapshot", out)
+    others = set(NIK.values()) - {NIK[name]}
+    assert not [nik for nik in others if nik in out]
+    assert not [nik for nik in others if nik in json.dumps(story(explain, name))]
 
 
 def test_each_lookup_is_recorded_and_the_officer_cannot_read_the_record(explain, warehouse, officer_url):
@@ -357,7 +444,8 @@ def test_every_relation_explain_reads_by_nik_has_an_index_led_by_nik(warehouse):
 
 def test_a_paid_person_who_is_no_candidate(explain, warehouse):
     status, out, _ = explain(NIK_PAID_ONLY)
-    assert status == 0 and "Bukan calon" in out and "Desember 2025" in out and "NOT_A_PARTICIPANT" in out
+    assert status == 0 and "Anda bukan calon peserta program" in out and "Desember 2025" in out
+    assert "Bukan peserta" in out and "NOT_A_PARTICIPANT" not in out
 
 
 def test_every_warn_level_check_has_a_readable_sentence(built):

@@ -8,10 +8,12 @@ is loaded and built once for the module; the month's report is built and rendere
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import shutil
 import subprocess
+from html import unescape
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -31,8 +33,18 @@ from rentan.reports.build import (
     period_summary_lines,
 )
 from rentan.reports.data import NoPaymentData
-from rentan.reports.formatting import NO_KPJ, clean_text, mask_name, mask_nik, mask_raw_line, month_id, rupiah
-from rentan.reports.signatories import SignatoryConfigError
+from rentan.reports.formatting import (
+    NO_KPJ,
+    clean_text,
+    count_format,
+    mask_name,
+    mask_nik,
+    mask_raw_line,
+    month_id,
+    rupiah,
+    rupiah_format,
+)
+from rentan.reports.signatories import SignatoryConfigError, load_signatories
 from rentan.transform import dbt_runner
 from rentan.warehouse import connect
 from tests.helpers_dbt import load_landing, migrated_database, query, query_one
@@ -203,6 +215,16 @@ def every_cell(path):
                     yield sheet, cell
 
 
+def banded_cells(ws) -> set[str]:
+    """The cells a conditional format of the sheet covers."""
+    cells = set()
+    for formats in ws.conditional_formatting:
+        for r in formats.sqref.ranges:
+            for row in ws.iter_rows(min_row=r.min_row, max_row=r.max_row, min_col=r.min_col, max_col=r.max_col):
+                cells.update(cell.coordinate for cell in row)
+    return cells
+
+
 def test_latest_period_is_the_last_month_with_payment_data(warehouse):
     truth, url = warehouse
     with connect(url) as conn:
@@ -221,19 +243,27 @@ def test_workbook_summary_matches_the_budget_mart(warehouse, streak_period, repo
     assert summary["Iuran seharusnya"] == budget["expected_idr"] == report["summary"]["expected_idr"]
     assert summary["Iuran dibayar (neto, restitusi dikurangkan)"] == budget["paid_idr"]
     assert summary["Selisih (dibayar - seharusnya)"] == budget["paid_idr"] - budget["expected_idr"]
-    assert summary["Anggaran terpakai s.d. bulan ini"] == budget["cumulative_paid_idr"]
+    month = month_id(dt.date.fromisoformat(streak_period + "-01"))
+    assert summary[f"Anggaran terpakai s.d. {month}"] == budget["cumulative_paid_idr"]
     assert summary["Sisa anggaran"] == budget["budget_remaining_idr"]
     assert summary["Proyeksi belanja akhir tahun"] == budget["projected_year_end_idr"]
     assert summary["Ruang anggaran (anggaran - proyeksi)"] == budget["headroom_idr"]
     assert summary["Kuota"] == QUOTA and summary["Kapasitas = min(kuota, kapasitas menurut anggaran)"] == QUOTA
-    assert summary["Batasan yang mengikat"] == "KUOTA"
+    assert summary["Yang membatasi kapasitas"] == "Kuota"
     assert summary["Iuran per bulan"] == budget["monthly_premium_idr"]
     assert summary["Periode laporan"] == month_id(dt.date.fromisoformat(streak_period + "-01"))
     version = query(url, "select max(version) from meta.publish_log")[0][0]
     assert version == report["summary"]["published_version"]
     assert summary["Dibuat dari data terbit"] == f"versi terbit {version}"
     called = next(value for label, value in summary.items() if label.startswith("Pengganti yang dipanggil"))
-    assert called == query_one(url, "select called from marts.replacement_capacity")["called"]
+    assert (
+        called
+        == query_one(
+            url,
+            "select count(*) from ops.replacement_list where to_char(slot_start_month, 'YYYY-MM') <= %s",
+            (streak_period,),
+        )["count"]
+    )
 
 
 def test_workbook_totals_are_formulas_over_the_rows(warehouse, streak_period, report):
@@ -343,12 +373,15 @@ def test_workbook_is_set_up_for_printing_in_indonesian_formats(report, streak_pe
         footer = ws.oddFooter.left.text
         assert month_id(dt.date.fromisoformat(streak_period + "-01")) in footer and version in footer
         assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
+        banded = banded_cells(ws)
         for row in ws.iter_rows():
             for cell in row:
                 # Locale-proof formats only: no locale grouping comma, no English month names.
                 assert "," not in cell.number_format and "mmm" not in cell.number_format, (ws.title, cell.coordinate)
-                if isinstance(cell.value, int | float) and abs(cell.value) >= 1000:
-                    assert '"."' in cell.number_format, (ws.title, cell.coordinate)
+                if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                    # One fixed format per kind, the digit groups from the sheet's conditional formats.
+                    assert cell.number_format in (rupiah_format(), count_format()), (ws.title, cell.coordinate)
+                    assert cell.coordinate in banded, (ws.title, cell.coordinate)
     months = [cell for cell in workbook["Anggaran Bulanan"]["A"][1:] if isinstance(cell.value, dt.datetime)]
     assert months and all(f'"{month_id(c.value.date()).split()[0]} "yyyy' == c.number_format for c in months)
 
@@ -362,10 +395,11 @@ def test_source_sheet_lists_the_input_files_and_checksums(warehouse, report):
     assert any(r[1] == report["summary"]["fingerprint"] for r in rows)
 
 
-def test_pdf_has_two_pages_with_the_figures_reconciliation_and_signatures(warehouse, streak_period, report):
+def test_pdf_has_the_figures_reconciliation_and_signatures(warehouse, streak_period, report):
     _, url = warehouse
     reader = PdfReader(report["paths"]["pdf"])
-    assert len(reader.pages) == 2
+    pages = len(reader.pages)
+    assert 2 <= pages <= 3
     text = "\n".join(page.extract_text() for page in reader.pages)
     summary = report["summary"]
     for amount in (
@@ -388,7 +422,7 @@ def test_pdf_has_two_pages_with_the_figures_reconciliation_and_signatures(wareho
         rupiah(refunds),
         rupiah(control["net_paid_idr"]),
         "Iuran dibayar neto = pembayaran - restitusi",
-        "Selisih = dibayar - seharusnya",
+        "Dibayar dikurangi seharusnya: negatif berarti kurang dibayar",
         "Realisasi anggaran",
         "Proyeksi akhir tahun",
         "Disiapkan oleh",
@@ -402,7 +436,7 @@ def test_pdf_has_two_pages_with_the_figures_reconciliation_and_signatures(wareho
         f"versi terbit {summary['published_version']}",
         summary["fingerprint"],
         control["file_name"],
-        "Halaman 2 dari 2",
+        f"Halaman {pages} dari {pages}",
     ):
         assert words in text, words
     checksum = query(
@@ -586,12 +620,15 @@ def test_report_dag_runs_monthly_and_on_the_marts_asset():
     assert [t.task_id for t in dag.tasks] == ["build_report"]
 
 
-def test_report_task_reports_the_latest_month_when_triggered_by_the_marts(warehouse, tmp_path, monkeypatch):
+def test_report_task_reports_the_latest_month_when_triggered_by_the_marts(warehouse, tmp_path, monkeypatch, caplog):
+    """The task's log says when the example signatories sign, and carries no font-subsetting lines."""
     truth, url = warehouse
     from airflow.dag_processing.dagbag import DagBag
 
     monkeypatch.setenv("WAREHOUSE_URL", url)
     monkeypatch.setenv("RENTAN_REPORTS", str(tmp_path))
+    monkeypatch.delenv("RENTAN_REPORT_SIGNATORIES", raising=False)
+    caplog.set_level(logging.DEBUG)
     dag = DagBag(dag_folder=str(DAGS_DIR / "rentan_report.py")).dags["rentan_report"]
     task = dag.get_task("build_report")
     result = task.python_callable(
@@ -599,6 +636,10 @@ def test_report_task_reports_the_latest_month_when_triggered_by_the_marts(wareho
     )
     assert result["summary"]["period"] == max(truth["payments"])
     assert all(Path(p).parent == tmp_path for p in result["paths"].values())
+    assert any(r.levelno == logging.WARNING and "example signatories" in r.getMessage() for r in caplog.records), (
+        caplog.text
+    )
+    assert not [r for r in caplog.records if r.name.startswith("fontTools")]
 
 
 def test_report_dag_writes_the_month_through_airflow(warehouse, streak_period, tmp_path, monkeypatch):
@@ -630,3 +671,208 @@ def test_airflow_dag_test_still_cannot_finish_a_run_with_a_deadline_alert():
     assert dag.deadline
     with pytest.raises(StatementError, match="'dict' object has no attribute 'hex'"):
         dag.test(run_conf={"period": ""}, mark_success_pattern="build_report")  # the task is not run
+
+
+# --- the reader's view: layout, signatures, codes, numbers typed later, a month as of that month ----------
+WORD_BOX = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+PAGE_BOX = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
+SIGNER_FILES = {
+    "satu": """
+tempat: Kota Bekasi
+penandatangan:
+  - peran: Disetujui oleh
+    jabatan: Kepala Badan Keuangan dan Aset Daerah Kota Bekasi selaku Pejabat Pengelola Keuangan Daerah
+    nama: DR. H. MUHAMMAD ABDURRAHMAN WAHYUDIN SAPUTRA, S.E., M.Si., Ak., CA.
+    nip: "19700315 199503 1 004"
+""",
+    "tiga_satu_baris": """
+tempat: Bekasi
+penandatangan:
+  - {peran: Disiapkan oleh, jabatan: Analis Keuangan, nama: RINA AGUSTINA, nip: "19850101 201001 2 001"}
+  - {peran: Diperiksa oleh, jabatan: Kepala Bidang, nama: BUDI HARTONO, nip: "19800101 200501 1 002"}
+  - {peran: Mengetahui, jabatan: Kepala Badan, nama: SITI RAHAYU, nip: "19750101 200001 2 003"}
+""",
+    "empat_panjang": """
+tempat: Bekasi
+penandatangan:
+  - peran: Disiapkan oleh
+    jabatan: Analis Pengelolaan Keuangan APBD Ahli Muda pada Bidang Perbendaharaan dan Akuntansi
+    nama: RADEN AYU KUSUMAWARDHANI PRAMESWARI NINGRUM, S.Ak.
+    nip: "19900101 201501 2 001"
+  - peran: Diperiksa oleh
+    jabatan: Kepala Sub Bidang Perbendaharaan Belanja Langsung dan Tidak Langsung
+    nama: MUHAMMAD FARHAN ALAUDDIN SYAHPUTRA
+    nip: "19850202 201001 1 002"
+  - peran: Disetujui oleh
+    jabatan: Kepala Bidang Perbendaharaan Badan Keuangan dan Aset Daerah
+    nama: HJ. NUR AINI KARTIKASARI, S.E., M.M.
+    nip: "19800303 200501 2 003"
+  - peran: Mengetahui
+    jabatan: Kepala Badan Keuangan dan Aset Daerah Kota Bekasi
+    nama: DR. IR. BAMBANG SETIAWAN WICAKSONO, M.T.
+    nip: "19700404 199503 1 004"
+""",
+}
+
+
+def pdf_words(pdf: Path) -> list[dict]:
+    """Every page of the PDF as poppler reads it: its size and each word with its box (points)."""
+    html = subprocess.run(
+        [tool("pdftotext"), "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True, timeout=120
+    ).stdout
+    pages = []
+    for width, height, body in PAGE_BOX.findall(html):
+        words = [
+            (float(x0), float(y0), float(x1), float(y1), unescape(text))
+            for x0, y0, x1, y1, text in WORD_BOX.findall(body)
+        ]
+        pages.append({"width": float(width), "height": float(height), "words": words})
+    return pages
+
+
+def layout_problems(pages: list[dict]) -> list[str]:
+    """Words outside the page or overlapping another word (more than a hair)."""
+    problems = []
+    for number, page in enumerate(pages, 1):
+        words = sorted(page["words"], key=lambda w: w[1])
+        for i, (x0, y0, x1, y1, text) in enumerate(words):
+            if x0 < 0 or y0 < 0 or x1 > page["width"] or y1 > page["height"]:
+                problems.append(f"page {number}: {text!r} leaves the page")
+            for a0, b0, a1, b1, other in words[i + 1 :]:
+                if b0 >= y1 - 0.5:
+                    break
+                if min(x1, a1) - max(x0, a0) > 0.5 and min(y1, b1) - max(y0, b0) > 0.5:
+                    problems.append(f"page {number}: {text!r} overlaps {other!r}")
+    return problems
+
+
+def page_texts(pages: list[dict]) -> list[str]:
+    return [" ".join(w[4] for w in page["words"]) for page in pages]
+
+
+@pytest.mark.parametrize("signers", [None, *SIGNER_FILES], ids=["contoh", *SIGNER_FILES])
+def test_pdf_fits_its_pages_and_every_signatory_is_on_one(warehouse, streak_period, signers, tmp_path):
+    """Text never leaves the page nor runs into other text (pdftotext -bbox), and the whole signature
+    block (names and NIPs of 1 to 4 signers, long or short titles) stands on one page."""
+    _, url = warehouse
+    path = None
+    if signers:
+        path = tmp_path / "penandatangan.yml"
+        path.write_text(SIGNER_FILES[signers])
+    result = build(url, streak_period, tmp_path / "out", signatories=path)
+    pages = pdf_words(result["paths"]["pdf"])
+    assert not layout_problems(pages)
+    texts = page_texts(pages)
+    last = texts[-1]
+    for signer in load_signatories(path).signers:
+        assert " ".join(signer.name.split()) in last, signer.name
+        nip = signer.nip
+        assert f"NIP. {nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}" in last, nip
+    assert re.search(r"Bekasi, 2 Desember 2026", last)
+    assert all(f"Halaman {n} dari {len(pages)}" in text for n, text in enumerate(texts, 1))
+    png_dir = RENDERED / f"tanda_tangan_{signers or 'contoh'}"
+    shutil.rmtree(png_dir, ignore_errors=True)
+    png_dir.mkdir(parents=True)
+    subprocess.run(
+        [tool("pdftoppm"), "-png", "-r", "60", str(result["paths"]["pdf"]), str(png_dir / "pdf")], check=True
+    )
+
+
+def test_no_code_where_a_label_belongs(warehouse, report, rendered):
+    """The PDF shows labels only; the workbook shows a code only in a column whose header says Kode."""
+    _, url = warehouse
+    codes = {
+        code
+        for (code,) in query(
+            url,
+            """select code from ops.vocabulary where domain in ('reconciliation_category', 'quarantine_reason',
+               'binding_constraint', 'replacement_limit', 'enrollment_status', 'scenario', 'month_kind')""",
+        )
+    }
+    pdf_words_seen = set(re.findall(r"[A-Z][A-Z_]+", rendered["text"]["pdf"]))
+    assert not pdf_words_seen & codes, sorted(pdf_words_seen & codes)
+    for ws in load_workbook(report["paths"]["xlsx"]):
+        headers = {cell.column: str(cell.value or "") for cell in ws[1]}
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value in codes:
+                    assert "Kode" in headers.get(cell.column, "") and ws.title != "Ringkasan", (
+                        ws.title,
+                        cell.coordinate,
+                        cell.value,
+                    )
+    glossary = sheet_rows(report["paths"]["xlsx"], "Keterangan Kode")
+    terlambat = next(r for r in glossary if r[1] == "LATE")
+    assert terlambat[2] == "Terlambat" and "tanggal" in terlambat[3] and terlambat[4]  # explained, with an action
+    assert all(r[3] and r[3] != r[2] and r[4] for r in glossary[1:]), "every code explained, not repeated"
+
+
+def test_a_number_typed_into_a_cell_later_reads_in_indonesian(report, tmp_path):
+    """The rupiah and count formats are fixed, not sized for the value first written: 5000 typed over a
+    million reads Rp5.000, not Rp.5.000 (the conditional formats by magnitude do the digit groups)."""
+    workbook = load_workbook(report["paths"]["xlsx"])
+    ws = workbook["Anggaran Bulanan"]
+    ws["D2"], ws["C2"], ws["E2"] = 5000, 1234567, -16800
+    path = tmp_path / "diketik.xlsx"
+    workbook.save(path)
+    out = tmp_path / "render"
+    subprocess.run(
+        [
+            tool("soffice"),
+            f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    text = subprocess.run(
+        [tool("pdftotext"), "-layout", str(out / "diketik.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert re.search(r"Januari 2026\s+Realisasi\s+1\.234\.567\s+Rp5\.000\s+-Rp16\.800", text), text[:3000]
+    assert "Rp." not in text and "Rp-" not in text
+
+
+def test_may_report_is_as_of_may(warehouse, signatories, tmp_path):
+    """Every figure of May's report is May's: the budget row, the categories and section 7 (deaths,
+    slots, calls, registrations up to May) equal the marts and ops lists as of May; later months are
+    projections from May, marked so; nothing of a later month is shown as data."""
+    _, url = warehouse
+    result = build(url, "2026-05", tmp_path, signatories=signatories)
+    may = dt.date(2026, 5, 1)
+    budget = query_one(url, "select * from marts.budget_monthly where period = %s", (may,))
+    assert result["summary"]["active_participants"] == budget["active_participants"]
+    assert result["summary"]["headroom_idr"] == budget["headroom_idr"]
+    categories = dict(
+        query(url, "select category, persons from marts.reconciliation_summary where period = %s", (may,))
+    )
+    assert result["summary"]["categories"] == categories
+    text = subprocess.run(
+        [tool("pdftotext"), "-layout", str(result["paths"]["pdf"]), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    deaths = query(url, "select count(*) from ops.enrollment where exit_month <= %s", (may,))[0][0]
+    called = query(url, "select count(*) from ops.replacement_list where slot_start_month <= %s", (may,))[0][0]
+    for label, value in (
+        ("Peserta aktif Mei 2026 (orang)", budget["active_participants"]),
+        ("Peserta yang meninggal s.d. Mei 2026, menurut data Dukcapil terbaru (orang)", deaths),
+        ("Pengganti yang dipanggil untuk slot yang mulai s.d. Mei 2026", called),
+    ):
+        assert re.search(rf"{re.escape(label)}\s+{value:,}\n".replace(",", "."), text), label
+    # One headroom: section 7 repeats section 5's.
+    assert text.count(rupiah(budget["headroom_idr"])) >= 2
+    published = query(url, "select max(published_at) from meta.publish_log")[0][0]
+    later = {month_id(dt.date(2026, m, 1)) for m in range(6, 13)} - {month_id(published.date().replace(day=1))}
+    assert not [m for m in later if m in text], "a later month in May's PDF"
+    rows = sheet_rows(result["paths"]["xlsx"], "Anggaran Bulanan")[1:13]
+    assert [r[1] for r in rows] == ["Realisasi"] * 5 + ["Proyeksi"] * 7
+    marts = query(
+        url, "select active_participants, paid_idr from marts.budget_monthly where period <= %s order by period", (may,)
+    )
+    assert [(r[2], r[4]) for r in rows[:5]] == marts
+    assert all(r[4] is None and r[2] == budget["active_participants"] for r in rows[5:])
+    assert rows[-1][5] == budget["projected_year_end_idr"]  # the projection lands on May's year-end figure

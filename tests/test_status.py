@@ -144,7 +144,7 @@ def test_status_shows_feeds_quarantine_redeliveries_and_dbt_on_one_screen(histor
     assert len(lines) <= 25
     dtsen = next(line for line in lines if line.strip().startswith("dtsen "))
     assert dtsen.split()[:3] == ["dtsen", "2025-12-10", "2025-12-11"] and "1,000" in dtsen
-    assert "dukcapil_2025-12-12.csv (REJECTED)" in out
+    assert "dukcapil_2025-12-10.csv; last delivered dukcapil_2025-12-12.csv (REJECTED)" in out
     assert "bpjs_iuran" in out and "never loaded" in out
     assert "top quarantine reasons: dtsen INVALID_NIK 2, dtsen DUPLICATE_NIK 1" in out
     assert "re-deliveries: 1 file(s) replaced an earlier delivery of their snapshot\n" in out
@@ -293,3 +293,14 @@ def test_status_with_no_airflow_run_yet(tmp_path, fresh_url):
     for dag_id in ("rentan_ingest", "rentan_transform", "rentan_report"):
         assert f"  {dag_id:<18}never run" in done.stdout.splitlines()
     assert not (tmp_path / "airflow" / "airflow.db").exists()  # reading created no database
+
+
+def test_status_names_the_file_of_the_latest_snapshot_not_the_last_loaded(conn):
+    """A May payment file re-delivered after October's: October's is the feed's latest file."""
+    add_batch(conn, "bpjs_iuran", "bpjs_iuran_202605.csv", "REPLACED", "2026-05-01", 90, 0, "2026-06-01 01:00Z")
+    add_batch(conn, "bpjs_iuran", "bpjs_iuran_202610.csv", "LOADED", "2026-10-01", 98, 0, "2026-11-01 01:00Z")
+    add_batch(conn, "bpjs_iuran", "bpjs_iuran_202605.csv", "LOADED", "2026-05-01", 91, 0, "2026-11-02 01:00Z")
+    line = next(line for line in text(conn).splitlines() if line.strip().startswith("bpjs_iuran "))
+    assert line.split()[1] == "2026-10-01" and line.endswith(
+        "bpjs_iuran_202610.csv; last delivered bpjs_iuran_202605.csv (LOADED)"
+    )

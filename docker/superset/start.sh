@@ -20,6 +20,10 @@ if ! superset fab list-users 2>/dev/null | grep -q "username:${SUPERSET_ADMIN_US
     superset fab create-admin --username "${SUPERSET_ADMIN_USER:-admin}" --firstname rentan --lastname admin \
         --email "${SUPERSET_ADMIN_EMAIL:-admin@example.invalid}" --password "$SUPERSET_ADMIN_PASSWORD"
 fi
+# The analyst login (Gamma + the marts database), when the service is given its password.
+if [ -n "${SUPERSET_ANALYST_PASSWORD:-}" ]; then
+    export RENTAN_BI_ANALYST="${SUPERSET_ANALYST_USER:-analis}" RENTAN_BI_ANALYST_PASSWORD="$SUPERSET_ANALYST_PASSWORD"
+fi
 python /opt/rentan/bi/superset_import.py /opt/rentan/bi/superset "${SUPERSET_ADMIN_USER:-admin}"
 
 exec gunicorn --bind 0.0.0.0:8088 --workers "${SUPERSET_WORKERS:-2}" --worker-class gthread --threads 8 \

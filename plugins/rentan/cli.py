@@ -379,20 +379,30 @@ def cmd_bi(args) -> int:
     """Superset with the repository's dashboards, on localhost, against the warehouse's BI login."""
     from rentan_dev import bi
 
-    superset, process = bi.start(args.port)
+    with bi.stop_signals():
+        try:
+            superset, process = bi.start(args.port)
+        except KeyboardInterrupt:  # asked to stop while starting: start() left nothing running
+            return 0
+        try:
+            return _serve_bi(bi, superset, process, args.port)
+        except KeyboardInterrupt:
+            bi.stop(process)
+            return 0
+
+
+def _serve_bi(bi, superset, process, port: int) -> int:
     print(
-        f"\nSuperset: http://127.0.0.1:{args.port}/  login {bi.ADMIN} / {superset.admin_password} "
-        f"(kept in {superset.home / 'admin_password'})"
+        f"\nSuperset: http://127.0.0.1:{port}/\n"
+        f"  analyst (reads and explores): {bi.ANALYST} / {superset.analyst_password}\n"
+        f"  admin (maintains the dashboards): {bi.ADMIN} / {superset.admin_password}\n"
+        f"  (passwords kept in {superset.home})"
     )
     for path in sorted((bi.ASSETS_DIR / "dashboards").glob("*.yaml")):
         slug = yaml.safe_load(path.read_text())["slug"]
-        print(f"  http://127.0.0.1:{args.port}/superset/dashboard/{slug}/")
-    print("Ctrl-C stops it.", flush=True)
-    try:
-        return process.wait()
-    except KeyboardInterrupt:
-        bi.stop(process)
-        return 0
+        print(f"  http://127.0.0.1:{port}/superset/dashboard/{slug}/")
+    print("Ctrl-C (or SIGTERM) stops it.", flush=True)
+    return bi.serve_until_stopped(process)
 
 
 def cmd_bench_bi(args) -> int:

@@ -3,7 +3,9 @@
 Superset pins SQLAlchemy 1.4 and pandas 2.1, which cannot share an environment with Airflow 3,
 so it lives in .venv-bi, installed from requirements-bi.lock, and this module drives it from
 outside with subprocesses: the metadata database (SQLite under the Superset home), the admin
-user, the import of the repository's YAML against the warehouse's BI login, and the web server.
+(who maintains the dashboards) and the analyst (who reads and explores them: Superset's Gamma
+role and read access to the marts database, nothing else), the import of the repository's YAML
+against the warehouse's BI login, and the web server, stopped with everything it started.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import hashlib
 import logging
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +32,9 @@ CONFIG_FILE = BI_DIR / "superset_config.py"
 IMPORTER = BI_DIR / "superset_import.py"
 BI_LOCK = REPO_ROOT / "requirements-bi.lock"
 BI_VENV = REPO_ROOT / ".venv-bi"
-DEFAULT_HOME = REPO_ROOT / ".superset"
+DEFAULT_HOME = Path(os.environ.get("RENTAN_BI_HOME") or REPO_ROOT / ".superset")
 ADMIN = "admin"
+ANALYST = "analis"  # Superset's Gamma role + read access to the marts database (superset_import.py)
 BI_LOGIN = "rentan_bi_user"
 BI_URL_ENV = "RENTAN_BI_URL"
 WORKERS = int(os.environ.get("SUPERSET_WORKERS", "2"))
@@ -55,6 +60,10 @@ class Superset:
     def admin_password(self) -> str:
         return (self.home / "admin_password").read_text().strip()
 
+    @property
+    def analyst_password(self) -> str:
+        return (self.home / "analyst_password").read_text().strip()
+
     def env(self, bi_url: str | None = None) -> dict[str, str]:
         env = {
             **os.environ,
@@ -67,6 +76,9 @@ class Superset:
         env.pop("SUPERSET_METADATA_URL", None)
         if bi_url:
             env[BI_URL_ENV] = bi_url
+        if (self.home / "analyst_password").exists():
+            env["RENTAN_BI_ANALYST"] = ANALYST
+            env["RENTAN_BI_ANALYST_PASSWORD"] = self.analyst_password
         return env
 
     def bin(self, name: str) -> str:
@@ -85,6 +97,7 @@ class Superset:
         for name, make in (
             ("secret_key", lambda: secrets.token_urlsafe(42)),
             ("admin_password", lambda: secrets.token_urlsafe(12)),
+            ("analyst_password", lambda: secrets.token_urlsafe(12)),
         ):
             path = self.home / name
             if not path.exists():
@@ -116,7 +129,8 @@ class Superset:
             initialised.touch()
 
     def import_assets(self, bi_url: str, assets: Path = ASSETS_DIR) -> str:
-        """Import (overwrite) the repository's dashboards, pointing their database at bi_url."""
+        """Import (overwrite) the repository's dashboards, pointing their database at bi_url; the analyst
+        login (Gamma and the marts database) is created or updated in the same step."""
         return (
             self._run(
                 [self.bin("python"), str(IMPORTER), str(assets), ADMIN], bi_url=bi_url, what="importing the dashboards"
@@ -158,10 +172,19 @@ class Superset:
             cwd=self.home,
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stop() ends the workers with the master
         )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        try:
+            return self._wait_until_healthy(process, port, deadline, log_file)
+        except KeyboardInterrupt:  # stopped while starting: nothing is left running
+            stop(process)
+            raise
+
+    def _wait_until_healthy(self, process: subprocess.Popen, port: int, deadline: float, log_file) -> subprocess.Popen:
         while time.monotonic() < deadline:
             if process.poll() is not None:
+                stop(process)
                 raise BIError(f"Superset exited with status {process.returncode}: see {log_file.name}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
@@ -169,7 +192,7 @@ class Superset:
                         return process
             except OSError:
                 time.sleep(0.5)
-        process.terminate()
+        stop(process)
         raise BIError(f"Superset did not answer on port {port} within {START_TIMEOUT_SECONDS} s: see {log_file.name}")
 
 
@@ -241,10 +264,52 @@ def start(port: int, home: Path = DEFAULT_HOME, url: str | None = None) -> tuple
 
 
 def stop(process: subprocess.Popen) -> None:
-    """Stop a server serve() started: SIGTERM (gunicorn finishes its requests), then SIGKILL."""
-    process.terminate()
+    """Stop a server serve() started and every process of its group (gunicorn's workers): SIGTERM
+    (gunicorn finishes its requests), then SIGKILL for whatever is left after 30 s."""
+    for sig, seconds in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        if not _group_alive(process.pid):
+            break
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            process.poll()  # reaps the master once it exits
+            if not _group_alive(process.pid):
+                break
+            time.sleep(0.2)
+    process.wait()
+
+
+def _group_alive(pgid: int) -> bool:
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@contextmanager
+def stop_signals():
+    """While `rentan bi` runs, SIGTERM and SIGHUP interrupt it like Ctrl-C (KeyboardInterrupt), so
+    whatever it started is stopped whichever way it is asked to stop, during start-up too."""
+
+    def _interrupt(signum, _frame):
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def serve_until_stopped(process: subprocess.Popen) -> int:
+    """Wait for the server; an interrupt (stop_signals) stops it and every process it started."""
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        stop(process)
+        return 0

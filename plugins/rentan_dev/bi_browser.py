@@ -42,6 +42,47 @@ CHART_PROBLEMS = """() => [...document.querySelectorAll('[data-test="chart-grid-
 }))"""
 
 
+# Per ECharts chart: its name, the categories of its category axes and every text it actually drew.
+# The chart's ECharts instance is reached through React's fiber of its container (Superset's Echart
+# component keeps it in a ref); the drawn texts are zrender's display list, which holds only what
+# is visible: a label ECharts left out for lack of room is not there.
+DRAWN_TEXT = """() => {
+  function instanceOf(dom) {
+    const key = Object.keys(dom).find(k => k.startsWith('__reactFiber$'));
+    let fiber = key && dom[key];
+    for (let depth = 0; fiber && depth < 30; depth++, fiber = fiber.return) {
+      for (let hook = fiber.memoizedState; hook && typeof hook === 'object'; hook = hook.next) {
+        for (const c of [hook.memoizedState, hook.memoizedState && hook.memoizedState.current]) {
+          if (c && typeof c.getZr === 'function' && typeof c.getModel === 'function') return c;
+        }
+        if (!('next' in hook)) break;
+      }
+    }
+    return null;
+  }
+  const out = [];
+  for (const chart of document.querySelectorAll('[data-test="chart-grid-component"]')) {
+    const name = chart.getAttribute('data-test-chart-name');
+    const dom = chart.querySelector('[_echarts_instance_]');
+    if (!dom) continue;
+    let inst = null;
+    for (let el = dom; el && !inst; el = el.parentElement) { inst = instanceOf(el); if (el === chart) break; }
+    if (!inst) { out.push({name, error: 'no ECharts instance'}); continue; }
+    const model = inst.getModel();
+    const categories = [];
+    for (const axis of ['xAxis', 'yAxis']) {
+      (model.getComponent(axis, 0) ? model.findComponents({mainType: axis}) : []).forEach(c => {
+        if (c.get('type') === 'category') categories.push(...c.getCategories().map(String));
+      });
+    }
+    const drawn = inst.getZr().storage.getDisplayList(true)
+      .map(el => el.style && el.style.text).filter(t => typeof t === 'string' && t.length);
+    out.push({name, categories, drawn});
+  }
+  return out;
+}"""
+
+
 @dataclass
 class DashboardLoad:
     slug: str
@@ -116,6 +157,11 @@ def load_dashboard(
         problems={c["name"]: c["problem"] for c in charts if c["problem"]},
         text=page.inner_text("body"),
     )
+
+
+def drawn_text(page) -> list[dict]:
+    """{name, categories, drawn} for every ECharts chart of the open dashboard (DRAWN_TEXT)."""
+    return page.evaluate(DRAWN_TEXT)
 
 
 def bench(base_url: str, username: str, password: str, runs: int = 3) -> dict:

@@ -1,8 +1,8 @@
--- What marts.person_status says of each candidate that no payment file changes: address
--- at selection, age band, sex, desil, category, eligibility and selection. A table of its
--- own so that an incremental build after a payment file (which changes enrollment) joins
--- the enrollment to these 2.6 M rows instead of redoing the joins behind them. Keyed by
--- NIK, ETL-only like all of intermediate; the person_key is computed in the mart.
+-- What marts.recipient_distribution counts of each candidate that no payment file changes:
+-- address at selection, age band, sex, desil, category, eligibility and selection. A table
+-- of its own so that an incremental build after a payment file (which changes enrollment)
+-- joins the enrollment to these 2.6 M rows instead of redoing the joins behind them. Keyed
+-- by NIK, ETL-only like all of intermediate: no BI relation has a row per person.
 with
 
 ranked as (

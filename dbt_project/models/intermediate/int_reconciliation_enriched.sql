@@ -28,12 +28,18 @@ categories as (
 
 ),
 
+vocabulary as (
+
+    select * from {{ ref('int_vocabulary') }}
+
+),
+
 enriched as (
 
     select
         reconciliation.*,
         categories.precedence as category_precedence,
-        categories.label_id as category_label,
+        vocabulary.label as category_label,
         participants.status as enrollment_status,
         participants.enrolled_month,
         coalesce(participants.nama, residents.nama_lengkap, reconciliation.nama_on_payment) as nama,
@@ -53,6 +59,8 @@ enriched as (
         on reconciliation.nik = residents.nik
     left join categories
         on reconciliation.category = categories.category
+    left join vocabulary
+        on vocabulary.domain = 'reconciliation_category' and reconciliation.category = vocabulary.code
 
 )
 

@@ -30,6 +30,12 @@ budget as (
 
 ),
 
+vocabulary as (
+
+    select * from {{ ref('int_vocabulary') }}
+
+),
+
 versions as (
 
     select coalesce(max(version), 0) + 1 as published_version
@@ -58,42 +64,55 @@ payments as (
 
 ),
 
-final as (
+dated as (
 
     select
         versions.published_version,
-        cast(now() as timestamp with time zone) as built_at,
         capacity.selection_date,
         payments.latest_payment_period,
-        feeds.dtsen_latest_snapshot_date,
-        feeds.dukcapil_latest_snapshot_date,
-        feeds.bpjs_kepesertaan_latest_snapshot_date,
-        feeds.bpjs_iuran_latest_period,
+        feeds.*,
         greatest(
             feeds.dtsen_latest_snapshot_date,
             feeds.dukcapil_latest_snapshot_date,
             feeds.bpjs_kepesertaan_latest_snapshot_date,
             payments.latest_payment_period
-        ) as data_as_of_date,
-        format(
-            'Versi terbit %s, data per %s (pembayaran s.d. %s)',
-            versions.published_version,
-            to_char(
-                greatest(
-                    feeds.dtsen_latest_snapshot_date,
-                    feeds.dukcapil_latest_snapshot_date,
-                    feeds.bpjs_kepesertaan_latest_snapshot_date,
-                    payments.latest_payment_period
-                ),
-                'YYYY-MM-DD'
-            ),
-            coalesce(to_char(payments.latest_payment_period, 'YYYY-MM'), 'belum ada')
-        ) as version_label
+        ) as data_as_of_date
 
     from versions
     cross join feeds
     cross join payments
     cross join capacity
+
+),
+
+final as (
+
+    select
+        dated.published_version,
+        cast(now() as timestamp with time zone) as built_at,
+        dated.selection_date,
+        dated.latest_payment_period,
+        dated.dtsen_latest_snapshot_date,
+        dated.dukcapil_latest_snapshot_date,
+        dated.bpjs_kepesertaan_latest_snapshot_date,
+        dated.bpjs_iuran_latest_period,
+        dated.data_as_of_date,
+        'Versi terbit ' || dated.published_version
+        || ' - data per ' || extract(day from dated.data_as_of_date) || ' '
+        || {{ id_month('dated.data_as_of_date', 'as_of_month') }}
+        || ' - pembayaran s.d. '
+        || coalesce({{ id_month('dated.latest_payment_period', 'payment_month') }}, 'belum ada')
+            as version_label
+
+    from dated
+    left join vocabulary as as_of_month
+        on
+            as_of_month.domain = 'month'
+            and as_of_month.code = cast(extract(month from dated.data_as_of_date) as text)
+    left join vocabulary as payment_month
+        on
+            payment_month.domain = 'month'
+            and payment_month.code = cast(extract(month from dated.latest_payment_period) as text)
 
 )
 

@@ -10,6 +10,12 @@ reason_codes as (
 
 ),
 
+vocabulary as (
+
+    select * from {{ ref('int_vocabulary') }}
+
+),
+
 ranked as (
 
     select * from {{ ref('int_eligibility_ranked') }}
@@ -52,7 +58,10 @@ final as (
 
     select
         reason_codes.reason_code,
-        reason_codes.description,
+        reason_codes.rule_order,
+        vocabulary.label as reason_label,
+        vocabulary.meaning as reason_meaning,
+        vocabulary.action as reason_action,
         coalesce(counted.candidates_with_reason, 0) as candidates_with_reason,
         coalesce(counted.candidates_with_only_this_reason, 0) as candidates_with_only_this_reason,
         totals.candidate_count,
@@ -61,6 +70,8 @@ final as (
         ) as percent_of_candidates
 
     from reason_codes
+    inner join vocabulary
+        on vocabulary.domain = 'eligibility_reason' and reason_codes.reason_code = vocabulary.code
     cross join totals
     left join counted
         on reason_codes.reason_code = counted.reason_code

@@ -1,9 +1,10 @@
--- What other budgets and start months would buy (issue 14's "Skenario Kebijakan"): for each
--- start month of the programme year, budgets in multiples of today's (1x, 2x, ... up to the
--- first multiple that pays every eligible worker for the longest coverage), each with and
--- without today's quota; and per start month the budget that covers every eligible worker.
--- Capacity is computed as in program-rules.md section 2; the eligible count is the
--- published eligibility's. No personal data.
+-- What other budgets and start months would buy (the "Skenario Kebijakan" dashboard): for
+-- each start month of the programme year and of the next year (int_policy_start_months), the
+-- budgets of int_policy_budget_steps (from half of today's to covering every eligible worker,
+-- in steps), each with and without today's quota; and per start month the budget that covers
+-- every eligible worker (ALL_ELIGIBLE). Capacity is computed as in program-rules.md section 2;
+-- the eligible count is the published eligibility's. Codes come with their vocabulary
+-- labels. No personal data.
 with
 
 capacity as (
@@ -14,49 +15,19 @@ capacity as (
 
 start_months as (
 
-    select
-        cast(months.month_start as date) as start_month,
-        cast(
-            12 * (extract(year from capacity.coverage_end_month) - extract(year from months.month_start))
-            + extract(month from capacity.coverage_end_month) - extract(month from months.month_start) + 1
-            as integer
-        ) as months_covered
-
-    from capacity
-    cross join
-        generate_series(
-            capacity.coverage_start_month, capacity.coverage_end_month, interval '1 month'
-        ) as months (month_start)
-
-),
-
--- How many multiples of today's budget it takes to pay every eligible worker from the
--- first start month (the longest coverage), at least one: today's budget.
-steps as (
-
-    select
-        greatest(
-            1,
-            ceil(
-                1.0 * capacity.eligible_count * capacity.monthly_premium_idr * capacity.months_covered
-                / capacity.budget_idr
-            )
-        ) as step_count
-
-    from capacity
+    select * from {{ ref('int_policy_start_months') }}
 
 ),
 
 budget_steps as (
 
-    select
-        cast(budget_multiple as integer) as budget_multiple,
-        cast(capacity.budget_idr * budget_multiple as bigint) as budget_idr,
-        true as is_budget_step
+    select * from {{ ref('int_policy_budget_steps') }}
 
-    from capacity
-    cross join steps
-    cross join generate_series(1, steps.step_count) as budget_multiple
+),
+
+vocabulary as (
+
+    select * from {{ ref('int_vocabulary') }}
 
 ),
 
@@ -74,9 +45,11 @@ stepped as (
         'BUDGET_STEP' as scenario,
         budget_steps.budget_multiple,
         budget_steps.budget_idr,
+        budget_steps.is_current_budget,
         quota_rules.quota_applied,
         start_months.start_month,
-        start_months.months_covered
+        start_months.months_covered,
+        start_months.is_next_year
 
     from budget_steps
     cross join quota_rules
@@ -89,12 +62,14 @@ all_eligible as (
 
     select
         'ALL_ELIGIBLE' as scenario,
-        cast(null as integer) as budget_multiple,
+        cast(null as numeric) as budget_multiple,
         cast(capacity.eligible_count * capacity.monthly_premium_idr * start_months.months_covered as bigint)
             as budget_idr,
+        false as is_current_budget,
         false as quota_applied,
         start_months.start_month,
-        start_months.months_covered
+        start_months.months_covered,
+        start_months.is_next_year
 
     from capacity
     cross join start_months
@@ -122,12 +97,9 @@ limits as (
                 1.0 * scenarios.budget_idr / (capacity.monthly_premium_idr * scenarios.months_covered)
             ) as bigint
         ) as budget_capacity,
-        coalesce(
-            scenarios.start_month = capacity.coverage_start_month
-            and scenarios.budget_multiple = 1
-            and scenarios.quota_applied,
-            false
-        ) as is_current_policy,
+        scenarios.start_month = capacity.coverage_start_month
+        and scenarios.is_current_budget
+        and scenarios.quota_applied as is_current_policy,
         scenarios.start_month = capacity.coverage_start_month as is_first_start_month
 
     from scenarios
@@ -135,29 +107,14 @@ limits as (
 
 ),
 
-final as (
+covered as (
 
     select
-        scenario,
-        start_month,
-        months_covered,
-        budget_multiple,
-        budget_idr,
-        quota_applied,
-        case when quota_applied then 'kuota ' || quota else 'tanpa kuota' end as quota_rule,
-        quota,
-        eligible_count,
-        monthly_premium_idr,
-        annual_premium_idr,
-        budget_capacity,
+        *,
         case
             when quota_applied then least(quota, budget_capacity, eligible_count)
             else least(budget_capacity, eligible_count)
         end as workers_covered,
-        annual_premium_idr * case
-            when quota_applied then least(quota, budget_capacity, eligible_count)
-            else least(budget_capacity, eligible_count)
-        end as annual_cost_idr,
         -- Every eligible worker covered: ELIGIBLE binds; otherwise the quota (which wins a
         -- tie with the budget, as in int_program_parameters) or the budget.
         case
@@ -167,11 +124,49 @@ final as (
                 then 'ELIGIBLE'
             when quota_applied and quota <= budget_capacity then 'QUOTA'
             else 'BUDGET'
-        end as binding_constraint,
-        is_current_policy,
-        is_first_start_month
+        end as binding_constraint
 
     from limits
+
+),
+
+final as (
+
+    select
+        covered.scenario,
+        scenario.label as scenario_label,
+        covered.start_month,
+        {{ month_label('covered.start_month') }} as start_month_label,
+        {{ month_order('covered.start_month') }} as start_month_order,
+        covered.months_covered,
+        covered.is_next_year,
+        covered.budget_multiple,
+        covered.budget_idr,
+        cast(round(covered.budget_idr / 1e6) as bigint) as budget_million_idr,  -- in millions of rupiah
+        covered.quota_applied,
+        quota_rule.label as quota_rule,
+        covered.quota,
+        covered.eligible_count,
+        covered.monthly_premium_idr,
+        covered.annual_premium_idr,
+        covered.budget_capacity,
+        covered.workers_covered,
+        covered.annual_premium_idr * covered.workers_covered as annual_cost_idr,
+        covered.binding_constraint,
+        binding_code.label as binding_label,
+        covered.is_current_policy,
+        covered.is_current_budget,
+        covered.is_first_start_month
+
+    from covered
+    inner join vocabulary as scenario
+        on scenario.domain = 'scenario' and covered.scenario = scenario.code
+    inner join vocabulary as binding_code
+        on binding_code.domain = 'binding_constraint' and covered.binding_constraint = binding_code.code
+    inner join vocabulary as quota_rule
+        on
+            quota_rule.domain = 'quota_rule'
+            and quota_rule.code = case when covered.quota_applied then 'WITH_QUOTA' else 'WITHOUT_QUOTA' end
 
 )
 

@@ -21,6 +21,12 @@ categories as (
 
 ),
 
+vocabulary as (
+
+    select * from {{ ref('int_vocabulary') }}
+
+),
+
 counted as (
 
     select
@@ -51,13 +57,20 @@ final as (
         coalesce(counted.difference_idr, 0) as difference_idr,
 
         ---------- more
+        {{ month_label('files.period') }} as month_label,
+        {{ month_order('files.period') }} as month_order,
         categories.precedence as category_precedence,
-        categories.label_id as category_label,
+        vocabulary.label as category_label,
+        vocabulary.meaning as category_meaning,
+        vocabulary.action as category_action,
+        categories.category <> 'MATCHED' as is_exception,
         coalesce(counted.payment_lines, 0) as payment_lines,
         coalesce(counted.refunded_idr, 0) as refunded_idr
 
     from files
     cross join categories
+    inner join vocabulary
+        on vocabulary.domain = 'reconciliation_category' and categories.category = vocabulary.code
     left join counted
         on
             files.period = counted.period

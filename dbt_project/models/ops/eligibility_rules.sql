@@ -11,6 +11,12 @@ reason_codes as (
 
 ),
 
+vocabulary as (
+
+    select * from {{ ref('int_vocabulary') }}
+
+),
+
 parameters as (
 
     select * from {{ ref('int_program_parameters') }}
@@ -22,18 +28,21 @@ rules as (
     select
         rule_order,
         reason_code,
+        needs_dukcapil,
         fact_columns
 
+    -- needs_dukcapil: the rules that need civil-registry facts, not evaluated for a NIK
+    -- missing from Dukcapil (program-rules.md section 3).
     from (
         values
-        (1, 'NOT_IN_DUKCAPIL', array['is_in_dukcapil', 'dukcapil_snapshot_date']),
-        (2, 'DECEASED', array['status_hidup', 'tanggal_kematian']),
-        (3, 'NOT_BEKASI_RESIDENT', array['kode_kelurahan', 'nama_kelurahan', 'kode_kota']),
-        (4, 'AGE_OUT_OF_RANGE', array['tanggal_lahir', 'age_at_coverage_start']),
-        (5, 'NOT_INFORMAL_WORKER', array['pekerjaan_utama', 'kategori_informal']),
-        (6, 'DESIL_ABOVE_MAX', array['desil']),
-        (7, 'ALREADY_COVERED', array['is_covered_by_other_payer'])
-    ) as catalogue (rule_order, reason_code, fact_columns)
+        (1, 'NOT_IN_DUKCAPIL', false, array['is_in_dukcapil', 'dukcapil_snapshot_date']),
+        (2, 'DECEASED', true, array['status_hidup', 'tanggal_kematian']),
+        (3, 'NOT_BEKASI_RESIDENT', true, array['kode_kelurahan', 'nama_kelurahan', 'kode_kota']),
+        (4, 'AGE_OUT_OF_RANGE', true, array['tanggal_lahir', 'age_at_coverage_start']),
+        (5, 'NOT_INFORMAL_WORKER', false, array['pekerjaan_utama', 'kategori_informal']),
+        (6, 'DESIL_ABOVE_MAX', false, array['desil']),
+        (7, 'ALREADY_COVERED', false, array['is_covered_by_other_payer'])
+    ) as catalogue (rule_order, reason_code, needs_dukcapil, fact_columns)
 
 ),
 
@@ -43,7 +52,7 @@ final as (
         rules.rule_order,
         rules.reason_code,
         case rules.reason_code
-            when 'NOT_IN_DUKCAPIL' then 'Terdaftar di Dukcapil (snapshot seleksi)'
+            when 'NOT_IN_DUKCAPIL' then 'Terdaftar di Dukcapil pada tanggal seleksi'
             when 'DECEASED'
                 then
                     'Masih hidup menurut Dukcapil pada tanggal seleksi '
@@ -60,17 +69,21 @@ final as (
                 then 'Desil DTSEN terisi dan paling tinggi ' || parameters.max_desil
             when 'ALREADY_COVERED'
                 then
-                    'Tidak punya kepesertaan BPJS AKTIF yang dibayar selain '
-                    || parameters.program_payer_code
+                    'Tidak punya kepesertaan BPJS aktif yang iurannya dibayar pihak lain selain program ('
+                    || parameters.program_payer_code || ')'
         end as aturan,
-        reason_codes.description,
-        reason_codes.needs_dukcapil,
+        vocabulary.label,
+        vocabulary.meaning as description,
+        vocabulary.action,
+        rules.needs_dukcapil,
         rules.fact_columns
 
     from rules
     cross join parameters
     inner join reason_codes
         on rules.reason_code = reason_codes.reason_code
+    inner join vocabulary
+        on vocabulary.domain = 'eligibility_reason' and rules.reason_code = vocabulary.code
 
 )
 

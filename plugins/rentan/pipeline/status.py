@@ -182,13 +182,14 @@ def status_lines(conn: psycopg.Connection, airflow: AirflowRuns | None) -> list[
 def feed_lines(conn: psycopg.Connection) -> list[str]:
     lines = [
         "Feeds (current = LOADED batches)",
-        f"  {'feed':<18}{'snapshot':<12}{'loaded at':<18}{'rows':>12}{'quarantined':>13}{'rejected':>10}  last file",
+        f"  {'feed':<18}{'snapshot':<12}{'loaded at':<18}{'rows':>12}{'quarantined':>13}{'rejected':>10}"
+        "  file of the latest snapshot",
     ]
     rows = {
         row[0]: row[1:]
         for row in conn.execute(
             """select feed, current_snapshot, last_loaded_at, rows_loaded, rows_quarantined, files_rejected,
-                  last_file, last_status
+                  latest_file, last_file, last_status
            from audit.health_feeds"""
         )
     }
@@ -196,11 +197,12 @@ def feed_lines(conn: psycopg.Connection) -> list[str]:
         if feed not in rows:
             lines.append(f"  {feed:<18}never loaded")
             continue
-        snapshot, loaded_at, loaded, quarantined, rejected, last_file, last_status = rows[feed]
-        flag = f" ({last_status})" if last_status != "LOADED" else ""
+        snapshot, loaded_at, loaded, quarantined, rejected, latest_file, last_file, last_status = rows[feed]
+        # The latest delivery, when it is not that file: a rejected file, or an older snapshot loaded later.
+        later = f"; last delivered {last_file} ({last_status})" if last_file != latest_file else ""
         lines.append(
             f"  {feed:<18}{str(snapshot or '-'):<12}{_when(loaded_at):<18}{loaded:>12,}{quarantined:>13,}"
-            f"{rejected:>10}  {last_file}{flag}"
+            f"{rejected:>10}  {latest_file or '-'}{later}"
         )
     top = conn.execute(
         """select manifest.feed, quarantine.reason_code, count(*)

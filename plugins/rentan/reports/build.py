@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import os
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from rentan.paths import REPO_ROOT
 from rentan.reports import data as report_data
 from rentan.reports.formatting import BEKASI_TIME, month_id, number, parse_period, period_text, rupiah
 from rentan.reports.pdf import write_pdf
-from rentan.reports.signatories import Signatories, load_signatories
+from rentan.reports.signatories import SIGNATORIES_ENV, Signatories, load_signatories
 from rentan.reports.workbook import write_workbook
 from rentan.warehouse import connect
 
@@ -24,6 +25,8 @@ PDF_NAME = "ringkasan_rekonsiliasi_{period}.pdf"
 # The workbook lists KPJs and masked names: readable by its owner only, like the exports.
 WORKBOOK_MODE = 0o600
 SCHEDULED_RUN_TYPES = frozenset({"scheduled", "backfill"})
+
+log = logging.getLogger(__name__)
 
 
 class ReportWriteError(ValueError):
@@ -173,7 +176,13 @@ def report_for_run(
 
     Returns build_report's result with the paths as text (for XCom).
     """
-    load_signatories()  # a wrong signatories file fails before the warehouse is touched
+    signers = load_signatories()  # a wrong signatories file fails before the warehouse is touched
+    if signers.is_example:
+        log.warning(
+            "the report is signed by the example signatories of %s (placeholder names): set %s to the officials' file",
+            signers.source,
+            SIGNATORIES_ENV,
+        )
     with connect() as conn:
         period = period_for_run(requested, run_type, logical_date, conn)
         if period is None:

@@ -13,20 +13,22 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import dict_row
 
-from rentan.reports.formatting import BEKASI_TIME
+from rentan.reports import vocabulary
+from rentan.reports.formatting import BEKASI_TIME, month_id
 
 BUDGET = "select * from marts.budget_monthly order by period"
 CATEGORIES = """
-    select category, category_label, persons, expected_idr, paid_idr, difference_idr, payment_lines, refunded_idr
+    select category, persons, expected_idr, paid_idr, difference_idr, payment_lines, refunded_idr
     from marts.reconciliation_summary where period = %s order by category_precedence"""
+# From ops, exact: the BI mart reconciliation_by_kecamatan hides small groups.
 KECAMATAN = """
-    select kode_kecamatan, max(nama_kecamatan) as nama_kecamatan, sum(persons) as persons,
+    select kode_kecamatan, max(nama_kecamatan) as nama_kecamatan, count(*) as persons,
            sum(expected_idr) as expected_idr, sum(paid_idr) as paid_idr, sum(difference_idr) as difference_idr,
-           sum(persons) filter (where category <> 'MATCHED') as exceptions
-    from marts.reconciliation_by_kecamatan where period = %s
+           count(*) filter (where category <> 'MATCHED') as exceptions
+    from ops.reconciliation where period = %s
     group by kode_kecamatan order by kode_kecamatan nulls last"""
 EXCEPTIONS = """
-    select kpj, nama, nama_kecamatan, category, category_label, expected_idr, paid_idr, difference_idr,
+    select kpj, nama, nama_kecamatan, category, expected_idr, paid_idr, difference_idr,
            payment_lines, last_paid_date, died_on, kode_iuran_list
     from ops.reconciliation where period = %s and category <> 'MATCHED'
     order by category_precedence, nama_kecamatan nulls last, kpj nulls last, kode_iuran_list"""
@@ -40,7 +42,26 @@ QUARANTINED = """
            amount_parses, raw_line, nik_as_delivered, nama
     from ops.quarantined_payment_lines where period = %s order by line_no"""
 CONTROL_TOTALS = "select * from ops.payment_control_totals where period <= %s order by period"
-REPLACEMENTS = "select * from marts.replacement_capacity"
+# Participants and replacements as of the report's month (program-rules.md section 5), from the
+# operational lists: deaths by their month, slots from the month after (and from the month a
+# raised capacity takes effect), calls by the first month of their slot, registrations by the
+# month BPJS enrolled them. The marts' replacement_capacity is the latest data's, not the month's.
+REPLACEMENTS = """
+    select
+        (select count(*) from ops.enrollment
+         where source = 'SELECTED' and (enrolled_month is null or enrolled_month > %(period)s)
+           and (exit_month is null or exit_month >= %(period)s)) as not_registered,
+        (select count(*) from ops.enrollment where exit_month <= %(period)s) as exited,
+        (select count(*) from ops.enrollment where exit_month < %(period)s) as freed_by_exits,
+        (select coalesce(sum(greatest(capacity - previous_capacity, 0)), 0) from marts.capacity_history
+         where previous_capacity is not null and effective_month <= %(period)s) as opened_by_capacity,
+        (select count(*) from ops.replacement_list where slot_start_month <= %(period)s) as called,
+        (select count(*) from ops.replacement_list as called
+         join ops.enrollment using (nik)
+         where called.slot_start_month <= %(period)s and enrollment.enrolled_month <= %(period)s) as registered,
+        (select count(*) from ops.replacement_list
+         where slot_start_month is not null and slot_start_month > %(period)s) as called_for_later_slots"""
+LATEST_REPLACEMENT_LIMIT = "select replacement_limit, eligible_waitlist_count from marts.replacement_capacity"
 # The latest month of the programme year (budget_monthly's months) with published payments: a file of
 # a period outside the year (bpjs_iuran_204610.csv) is never the report's month.
 LATEST_PERIOD = (
@@ -59,43 +80,6 @@ INPUT_FILES = """
            or replacement.finished_at > coalesce(%(published_at)s::timestamptz, 'infinity'))
       and (file.status = 'LOADED' or %(published_at)s::timestamptz is not null)
     order by file.feed, file.snapshot_date, file.file_name"""
-# marts.replacement_capacity as the report shows it: (column, Indonesian label, unit), in order.
-# The one place the report names that mart's columns; a column the mart no longer has is left out.
-REPLACEMENT_LINES = (
-    ("capacity", "Kapasitas program (orang)", "count"),
-    ("active_participants", "Peserta aktif saat ini (orang)", "count"),
-    ("not_registered", "Peserta terpilih yang belum terdaftar di BPJS (tetap memegang slot)", "count"),
-    ("exited", "Peserta yang keluar karena meninggal (orang)", "count"),
-    ("free_slots", "Slot yang dibebaskan: satu per peserta yang keluar, mulai bulan berikutnya", "count"),
-    ("called", "Pengganti yang dipanggil dari daftar tunggu (orang)", "count"),
-    ("registered", "  sudah terdaftar di BPJS", "count"),
-    ("pending", "  belum terdaftar di BPJS", "count"),
-    ("unfilled_slots", "Slot yang belum terisi", "count"),
-    ("latest_payment_period", "Bulan data pembayaran terakhir", "month"),
-    ("remaining_months", "Sisa bulan program setelah bulan itu", "count"),
-    ("headroom_idr", "Ruang anggaran = anggaran - proyeksi belanja akhir tahun", "rupiah"),
-    (
-        "committed_idr",
-        "Iuran yang sudah terikat di luar proyeksi: peserta yang memegang slot tetapi belum dibayar "
-        "(belum terdaftar di BPJS, atau slot yang baru mulai kemudian)",
-        "rupiah",
-    ),
-    ("new_calls_cost_idr", "Biaya iuran pengganti yang dipanggil versi ini, untuk bulan-bulan slotnya", "rupiah"),
-    (
-        "headroom_for_calls_after_idr",
-        "Ruang anggaran untuk pengganti = ruang anggaran - iuran yang sudah terikat",
-        "rupiah",
-    ),
-    ("cost_per_replacement_idr", "Biaya iuran satu pengganti lagi untuk sisa bulan program", "rupiah"),
-    (
-        "budget_slots",
-        "Pengganti tambahan yang masih dapat dibiayai = sisa ruang anggaran / biaya satu pengganti "
-        "(dibulatkan ke bawah)",
-        "count",
-    ),
-    ("eligible_waitlist_count", "Kandidat daftar tunggu yang masih memenuhi syarat (orang)", "count"),
-    ("replacement_limit", "Yang membatasi pengisian slot", "limit"),
-)
 
 
 class NoPaymentData(ValueError):
@@ -117,6 +101,38 @@ class ReportData:
     replacements: list[tuple[str, object, str]]
     publication: dict | None
     input_files: list[dict]
+    vocabulary: vocabulary.Vocabulary
+    latest_period: dt.date | None = None
+
+    @property
+    def budget_year(self) -> list[dict]:
+        """Every month of the programme year as of the report's month: the marts' rows up to it,
+        and after it the projection of program-rules.md section 6 from it (`is_projection`): the
+        participants active in the month, at the monthly premium, on top of its cumulative paid."""
+        basis = self.budget
+        rows = []
+        for row in self.budget_months:
+            if row["period"] <= self.period:
+                rows.append({**row, "is_projection": False})
+                continue
+            months = row["month_number"] - basis["month_number"]
+            premium = basis["monthly_premium_idr"] * basis["active_participants"]
+            rows.append(
+                {
+                    **row,
+                    "is_projection": True,
+                    "active_participants": basis["active_participants"],
+                    "expected_idr": premium,
+                    "paid_idr": None,
+                    "difference_idr": None,
+                    "cumulative_paid_idr": basis["cumulative_paid_idr"] + premium * months,
+                    "budget_remaining_idr": basis["budget_idr"] - basis["cumulative_paid_idr"] - premium * months,
+                    "projected_year_end_idr": basis["projected_year_end_idr"],
+                    "headroom_idr": basis["headroom_idr"],
+                    "has_payment_data": False,
+                }
+            )
+        return rows
 
     @property
     def budget(self) -> dict:
@@ -186,7 +202,9 @@ def load(conn: psycopg.Connection, period: dt.date) -> ReportData:
                 f"no published reconciliation for {period:%Y-%m} in the programme year: "
                 "is its BPJS payment file loaded and the transform published?"
             )
-        replacements = rows(REPLACEMENTS)
+        words = vocabulary.load(conn)
+        budget = next(row for row in budget_months if row["period"] == period)
+        replacements = replacement_lines(cur, period, budget, words)
         publication = (rows(PUBLICATION) or [None])[0]
         published_at = publication["published_at"] if publication else None
         if publication:
@@ -200,12 +218,80 @@ def load(conn: psycopg.Connection, period: dt.date) -> ReportData:
             unpaid_streaks=rows(UNPAID_STREAKS, period),
             quarantined=rows(QUARANTINED, period),
             control_totals=rows(CONTROL_TOTALS, period),
-            replacements=replacement_lines(replacements[0]) if replacements else [],
+            replacements=replacements,
             publication=publication,
             input_files=cur.execute(INPUT_FILES, {"published_at": published_at}).fetchall(),
+            vocabulary=words,
+            latest_period=latest_period(conn),
         )
 
 
-def replacement_lines(row: dict) -> list[tuple[str, object, str]]:
-    """marts.replacement_capacity's row as (label, value, unit) lines, in REPLACEMENT_LINES order."""
-    return [(label, row[column], unit) for column, label, unit in REPLACEMENT_LINES if column in row]
+def replacement_lines(
+    cur, period: dt.date, budget: dict, words: vocabulary.Vocabulary
+) -> list[tuple[str, object, str]]:
+    """Section 7 as of the month: (Indonesian label, value, unit) lines, in reading order.
+
+    The headroom is the one of section 5 (the month's budget row), then the premiums committed to
+    participants who hold a slot and are not paid for yet, and what is left for calls.
+    """
+    r = cur.execute(REPLACEMENTS, {"period": period}).fetchone()
+    month = month_id(period)
+    pending = r["called"] - r["registered"]
+    free_slots = r["freed_by_exits"] + r["opened_by_capacity"]
+    lines = [
+        ("Kapasitas program (orang)", budget["capacity_in_force"], "count"),
+        (f"Peserta aktif {month} (orang)", budget["active_participants"], "count"),
+        (
+            f"Peserta terpilih yang belum terdaftar di BPJS pada {month} (tetap memegang slot)",
+            r["not_registered"],
+            "count",
+        ),
+        (f"Peserta yang meninggal s.d. {month}, menurut data Dukcapil terbaru (orang)", r["exited"], "count"),
+        (
+            f"Slot yang dibebaskan s.d. {month} (mulai bulan sesudah kematian, atau sejak kapasitas dinaikkan)",
+            free_slots,
+            "count",
+        ),
+        (f"Pengganti yang dipanggil untuk slot yang mulai s.d. {month}", r["called"], "count"),
+        (f"  sudah terdaftar di BPJS pada {month}", r["registered"], "count"),
+        (f"  belum terdaftar di BPJS pada {month}", pending, "count"),
+        (f"Slot yang belum terisi pada {month}", free_slots - r["called"], "count"),
+        (
+            "Ruang anggaran (sama dengan bagian 5: anggaran - proyeksi belanja akhir tahun)",
+            budget["headroom_idr"],
+            "rupiah",
+        ),
+    ]
+    lines += [
+        (
+            "  dikurangi iuran yang sudah terikat untuk peserta pemegang slot yang belum dibayar",
+            budget["committed_idr"],
+            "rupiah",
+        ),
+        ("  = ruang anggaran untuk memanggil pengganti", budget["headroom_for_calls_idr"], "rupiah"),
+    ]
+    lines.append(
+        (
+            f"Biaya iuran satu pengganti lagi untuk {budget['months_after']} bulan program sesudah {month}",
+            budget["monthly_premium_idr"] * budget["months_after"],
+            "rupiah",
+        )
+    )
+    if r["called_for_later_slots"]:
+        lines.append(
+            (
+                f"Catatan: pengganti yang dipanggil untuk slot sesudah {month} (data terbaru)",
+                r["called_for_later_slots"],
+                "count",
+            )
+        )
+    latest = cur.execute(LATEST_REPLACEMENT_LIMIT).fetchone()
+    if latest and latest["replacement_limit"]:
+        lines.append(
+            (
+                "Yang membatasi pengisian slot menurut data terbaru",
+                words.label("replacement_limit", latest["replacement_limit"]),
+                "text",
+            )
+        )
+    return lines

@@ -1,4 +1,8 @@
-"""`rentan explain NIK`: one person's whole story, from the published version, as the officer sees it.
+"""`rentan explain NIK`: one person's whole story, from the published version, as the officer reads it
+to the resident: one conclusion sentence first, the next step when the data suggest one, then the
+details, in Bahasa Indonesia with labels (ops.vocabulary), Indonesian numbers and dates, and WIB.
+No other person's NIK is ever part of the story: a replacement reads "menggantikan peserta yang
+meninggal pada Februari 2026".
 
 It connects with a programme officer's login (role rentan_officer), never as the pipeline,
 records the look-up (officer.record_lookup, migration V017: who, when, which NIK) and reads
@@ -21,7 +25,8 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from rentan.reports.formatting import month_id
+from rentan.reports import vocabulary
+from rentan.reports.formatting import BEKASI_TIME, date_id, month_id, number, rupiah
 from rentan.warehouse import EmbeddedWarehouse, WarehouseError, airflow_connection_url, warehouse_url
 
 OFFICER_URL_ENV = "RENTAN_OFFICER_URL"
@@ -39,7 +44,10 @@ RELATIONS = (
     "enrollment",
     "replacement_list",
     "reconciliation",
+    "vocabulary",
 )
+# Columns that name another person: never part of a story (a third person's personal data).
+THIRD_PERSON_COLUMNS = ("replaces_nik",)
 _SEPARATORS = re.compile(r"[\s\u00a0']")
 
 
@@ -126,10 +134,12 @@ def lookup(conn: psycopg.Connection, nik: str, tool: str = TOOL) -> dict:
                     ),
                     "waitlist": _first(_read(cur, "person_case_waitlist", nik)),
                     "enrollment": _first(_read(cur, "enrollment", nik)),
-                    "replacement": _first(_read(cur, "replacement_list", nik)),
+                    "replacement": _replacement(_first(_read(cur, "replacement_list", nik))),
                     "replaced_by": _read(cur, "replacement_list", nik, column="replaces_nik"),
                     "months": _read(cur, "reconciliation", nik, order=["period"]),
                 }
+                story = _without_third_persons(story)
+            story["vocabulary"] = vocabulary.from_rows(_read(cur, "vocabulary", order=["domain", "sort_order"]))
         except psycopg.errors.UndefinedTable as missing:
             raise WarehouseError(
                 f"{missing.diag.message_primary}: run the pipeline "
@@ -155,6 +165,27 @@ def _first(rows: list[dict]) -> dict | None:
     return rows[0] if rows else None
 
 
+def _replacement(call: dict | None) -> dict | None:
+    """This person's call as a replacement, with the month the participant they replace died
+    (`replaces_exit_month`: the month their slot was freed) instead of that participant's NIK."""
+    if call and call.get("replaces_nik"):
+        call["replaces_exit_month"] = call.get("freed_month")
+    return call
+
+
+def _without_third_persons(story: dict) -> dict:
+    """The story with every column naming another person dropped (replaces_nik, and the NIK of
+    whoever fills the slot this participant freed)."""
+    for key in ("waitlist", "enrollment", "replacement"):
+        if story.get(key):
+            story[key] = {k: v for k, v in story[key].items() if k not in THIRD_PERSON_COLUMNS}
+    story["replaced_by"] = [
+        {k: v for k, v in call.items() if k not in (*THIRD_PERSON_COLUMNS, "nik")}
+        for call in story.get("replaced_by", [])
+    ]
+    return story
+
+
 def _rule(rule: dict, person: dict) -> dict:
     """A rule's outcome for the person: evaluated, passed (from the published reasons) and its facts."""
     failed = rule["reason_code"] in (person["reasons"] or "").split(",")
@@ -176,7 +207,19 @@ def _client_user() -> str | None:
 
 
 def to_json(story: dict) -> str:
-    return json.dumps(story, default=_json_value, ensure_ascii=False, indent=2)
+    """The story for other tools: the relations' columns and codes, with the conclusion, the next
+    steps and each code's label beside it."""
+    words = story["vocabulary"]
+    sentence, steps = conclusion(story)
+    document = {k: v for k, v in story.items() if k != "vocabulary"} | {"kesimpulan": sentence, "langkah": steps}
+    if document.get("enrollment"):
+        document["enrollment"] = document["enrollment"] | {
+            "status_label": words.label("enrollment_status", story["enrollment"]["status"])
+        }
+    document["months"] = [
+        m | {"category_label": words.label("reconciliation_category", m["category"])} for m in story.get("months", [])
+    ]
+    return json.dumps(document, default=_json_value, ensure_ascii=False, indent=2)
 
 
 def _json_value(value):
@@ -189,7 +232,7 @@ def _json_value(value):
 
 FACT_LABELS = {
     "is_in_dukcapil": "ada di Dukcapil",
-    "dukcapil_snapshot_date": "snapshot Dukcapil",
+    "dukcapil_snapshot_date": "data Dukcapil per",
     "status_hidup": "status hidup",
     "tanggal_kematian": "tanggal kematian",
     "kode_kelurahan": "kode kelurahan",
@@ -198,10 +241,12 @@ FACT_LABELS = {
     "tanggal_lahir": "tanggal lahir",
     "age_at_coverage_start": "usia",
     "pekerjaan_utama": "pekerjaan utama",
-    "kategori_informal": "kategori informal",
+    "kategori_informal": "kategori pekerjaan informal",
     "desil": "desil",
-    "is_covered_by_other_payer": "kepesertaan AKTIF dibayar pihak lain",
+    "is_covered_by_other_payer": "kepesertaan aktif dibayar pihak lain",
 }
+# Which vocabulary domain labels a fact's value.
+FACT_DOMAINS = {"status_hidup": "life_status", "kategori_informal": "informal_category"}
 OUTCOMES = {True: "LULUS", False: "GAGAL", None: "TIDAK DIPERIKSA"}
 
 
@@ -213,103 +258,209 @@ def unknown_sentence(nik: str) -> str:
 
 
 def render(story: dict) -> str:
-    """The story as an officer reads it, section by section."""
-    lines = [
-        f"NIK {story['nik']} - versi terbit {story['published_version'] or '-'}"
-        f" ({_v(story['published_at'])}); akses ini dicatat (no. {story['lookup_id']})."
+    """The story as the officer reads it out: the conclusion, the next steps, then the details."""
+    sentence, steps = conclusion(story)
+    lines = [f"NIK {story['nik']}", "", sentence]
+    if steps:
+        lines += ["", "Langkah berikutnya:"] + [f"  - {step}" for step in steps]
+    lines += [
+        "",
+        "Rincian",
+        f"  Data versi terbit {story['published_version'] or '-'}, diterbitkan {_when(story['published_at'])}; "
+        f"akses ini dicatat (nomor {story['lookup_id']}).",
     ]
     params, person = story["parameters"] or {}, story["person"]
-    if person is None:
-        lines += [
-            "",
-            "Bukan calon: NIK ini tidak ada di DTSEN pada tanggal seleksi "
-            f"{_v(params.get('selection_date'))}, tetapi ada dalam data pembayaran BPJS.",
-        ]
-    else:
-        lines += _identity(person, params) + _dtsen(person) + _memberships(story["memberships"])
-        lines += _rules(story["rules"], person, params) + _ranking(story, params)
-    lines += _enrollment(story) + _months(story["months"])
+    words = story["vocabulary"]
+    if person is not None:
+        lines += _identity(person, params, words) + _dtsen(person, words) + _memberships(story["memberships"], words)
+        lines += _rules(story["rules"], person, params, words) + _ranking(story, params)
+    lines += _enrollment(story, words) + _months(story["months"], words)
+    # The output edge: the officer's terminal reads this text (the operator's neutraliser belongs here).
     return "\n".join(lines)
 
 
-def _identity(p: dict, params: dict) -> list[str]:
+def conclusion(story: dict) -> tuple[str, list[str]]:
+    """One sentence a resident can hear, and the next steps the data suggest (officer's actions)."""
+    words: vocabulary.Vocabulary = story["vocabulary"]
+    person, e, w, call = story["person"], story["enrollment"], story["waitlist"], story["replacement"]
+    steps: list[str] = []
+    if person is None:
+        sentence = (
+            "Anda bukan calon peserta program: NIK ini tidak ada di DTSEN pada tanggal seleksi, "
+            "tetapi BPJS menagihkan iuran atas NIK ini ke program."
+        )
+        steps.append(words.action("reconciliation_category", "NOT_A_PARTICIPANT"))
+        return sentence, steps
+    if not person["is_eligible"]:
+        codes = [c for c in person["reasons"].split(",") if c]
+        reasons = ", ".join(_lower(words.label("eligibility_reason", c)) for c in codes)
+        sentence = f"Anda tidak terpilih karena tidak memenuhi syarat program: {reasons}."
+        steps += [words.action("eligibility_reason", c) for c in codes]
+    elif e is not None and e["status"] == "EXITED":
+        death = _month(e["exit_month"])
+        sentence = (
+            f"Peserta ini tercatat meninggal dunia pada {death}: kepesertaannya berakhir, "
+            f"dan perlindungannya berlaku sampai akhir {death}."
+        )
+        if story["replaced_by"]:
+            first = min(call["slot_start_month"] for call in story["replaced_by"] if call.get("slot_start_month"))
+            sentence += f" Slotnya sudah diisi pengganti dari daftar tunggu mulai {_month(first)}."
+        if _still_active_at_bpjs(story):
+            steps.append(
+                "BPJS Ketenagakerjaan masih mencatat kepesertaannya aktif: minta BPJS menonaktifkannya "
+                "sejak bulan sesudah kematian."
+            )
+    elif call is not None:
+        replaced = call.get("replaces_exit_month")
+        whom = f"peserta yang meninggal pada {_month(replaced)}" if replaced else "peserta yang keluar"
+        sentence = (
+            f"Anda dipanggil dari daftar tunggu sebagai pengganti {whom}; slot Anda mulai "
+            f"{_month(call.get('slot_start_month'))}"
+        )
+        sentence += _registration(e)
+    elif person["is_selected"]:
+        sentence = "Anda terpilih sebagai peserta program" + _registration(e)
+    elif w is not None and not w["is_still_eligible"]:
+        codes = [c for c in (w["recheck_reasons"] or "").split(",") if c]
+        reasons = ", ".join(_lower(words.label("eligibility_reason", c)) for c in codes)
+        sentence = (
+            f"Anda di daftar tunggu nomor {number(person['waitlist_rank'])}, tetapi menurut data terbaru tidak lagi "
+            f"memenuhi syarat ({reasons}): Anda dilewati ketika slot diisi dan tetap memegang nomor Anda."
+        )
+        steps += [words.action("eligibility_reason", c) for c in codes]
+    else:
+        waiting = (
+            f"; {number(w['slots_to_free'])} slot harus kosong sampai giliran Anda tiba"
+            if w and w.get("slots_to_free")
+            else ""
+        )
+        sentence = (
+            "Anda memenuhi syarat tetapi belum terpilih karena kapasitas program sudah penuh: Anda di daftar "
+            f"tunggu nomor {number(person['waitlist_rank'])}{waiting}."
+        )
+    if e is not None and e["status"] == "SELECTED_NOT_REGISTERED":
+        steps.append(words.action("enrollment_status", "SELECTED_NOT_REGISTERED"))
+    for code in ("PAID_AFTER_DEATH", "UNPAID", "UNDERPAID", "DUPLICATE", "OVERPAID"):
+        months = [m for m in story["months"] if m["category"] == code]
+        if months:
+            steps.append(
+                f"{words.label('reconciliation_category', code)} pada "
+                f"{', '.join(_month(m['period']) for m in months)}: {words.action('reconciliation_category', code)}"
+            )
+    return sentence, [step for step in steps if step]
+
+
+def _lower(label: str) -> str:
+    """A label inside a sentence: its first letter small, unless it starts an acronym (BPJS, DTSEN)."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def _registration(e: dict | None) -> str:
+    if e is None:
+        return "."
+    if e["status"] == "ACTIVE" or e.get("enrolled_month"):
+        return (
+            f", dan terdaftar di BPJS Ketenagakerjaan sejak {_month(e['enrolled_month'])}; "
+            "iuran Anda dibayar Pemerintah Kota Bekasi."
+        )
+    return ", tetapi BPJS Ketenagakerjaan belum mendaftarkan Anda; slot Anda tetap disimpan."
+
+
+def _still_active_at_bpjs(story: dict) -> bool:
+    """The latest BPJS check still shows a programme membership active after the death."""
+    return any(
+        m["is_latest_snapshot"] and m["is_program_payer"] and m["status_kepesertaan"] == "AKTIF"
+        for m in story["memberships"]
+    )
+
+
+def _identity(p: dict, params: dict, words) -> list[str]:
     if not p["is_in_dukcapil"]:
-        lines = ["", "Dukcapil: NIK ini tidak ada di snapshot Dukcapil pada tanggal seleksi."]
+        lines = ["", "Data kependudukan: NIK ini tidak ada di data Dukcapil pada tanggal seleksi."]
     else:
         rt_rw = f", RT {p['rt']}/RW {p['rw']}" if p["rt"] or p["rw"] else ""
+        born = ", ".join(_v(v) for v in (p["tempat_lahir"], p["tanggal_lahir"]) if v)
         lines = [
             "",
-            f"Dukcapil (snapshot {_v(p['dukcapil_snapshot_date'])})",
-            f"  Nama: {_v(p['nama_lengkap'])}; jenis kelamin: {_v(p['jenis_kelamin'])}; "
-            f"lahir: {', '.join(_v(v) for v in (p['tempat_lahir'], p['tanggal_lahir']) if v)}",
-            f"  Alamat: {_v(p['alamat'])}{rt_rw}; kelurahan {_v(p['nama_kelurahan'])} ({_v(p['kode_kelurahan'])}), "
+            f"Data kependudukan (Dukcapil, data per {_v(p['dukcapil_snapshot_date'])})",
+            f"  Nama: {_v(p['nama_lengkap'])}; jenis kelamin: {words.label('sex', p['jenis_kelamin'])}; lahir: {born}",
+            f"  Alamat: {_v(p['alamat'])}{rt_rw}; kelurahan {_v(p['nama_kelurahan'])}, "
             f"kecamatan {_v(p['nama_kecamatan'])}",
             f"  Usia pada hari pertama cakupan ({_v(params.get('coverage_start_month'))}): "
             f"{_v(p['age_at_coverage_start'])} tahun",
-            f"  Status hidup saat seleksi: {_v(p['status_hidup'])}"
-            + (f", meninggal {p['tanggal_kematian']}" if p["tanggal_kematian"] else ""),
+            f"  Pada tanggal seleksi: {_life(p['status_hidup'], p['tanggal_kematian'], words)}",
         ]
     if p["is_in_latest_dukcapil"]:
-        death = (
-            f"MENINGGAL {_v(p['latest_tanggal_kematian'])}"
-            if p["latest_status_hidup"] == "MATI" or p["latest_tanggal_kematian"]
-            else _v(p["latest_status_hidup"])
-        )
         lines.append(
-            f"  Dukcapil terbaru (snapshot {_v(p['latest_dukcapil_snapshot_date'])}): {death}; "
-            f"kelurahan {_v(p['latest_nama_kelurahan'])} ({_v(p['latest_kode_kelurahan'])})"
+            f"  Menurut data Dukcapil terbaru (per {_v(p['latest_dukcapil_snapshot_date'])}): "
+            f"{_life(p['latest_status_hidup'], p['latest_tanggal_kematian'], words)}; "
+            f"kelurahan {_v(p['latest_nama_kelurahan'])}"
         )
     else:
-        lines.append("  Dukcapil terbaru: NIK ini tidak ada di snapshot terbaru.")
+        lines.append("  NIK ini tidak ada di data Dukcapil terbaru.")
     return lines
 
 
-def _dtsen(p: dict) -> list[str]:
+def _life(status: str | None, died: dt.date | None, words) -> str:
+    if status == "MATI" or died:
+        return _lower(words.label("life_status", "MATI")) + (f" pada {date_id(died)}" if died else "")
+    return _lower(words.label("life_status", status)) if status else "-"
+
+
+def _dtsen(p: dict, words) -> list[str]:
+    category = (
+        f"termasuk {_lower(words.label('informal_category', p['kategori_informal']))}"
+        if p["kategori_informal"]
+        else _lower(words.label("informal_category", "NONE"))
+    )
     lines = [
         "",
-        f"DTSEN (snapshot {_v(p['dtsen_snapshot_date'])}, baris {_v(p['dtsen_line_no'])})",
+        f"DTSEN (data per {_v(p['dtsen_snapshot_date'])}, baris {_v(p['dtsen_line_no'])})",
         f"  Keluarga {_v(p['id_keluarga'])}: {_v(p['household_size'])} orang dalam rumah tangga; "
         f"hubungan: {_v(p['hubungan_keluarga'])}; desil {_v(p['desil'])}",
-        f"  Pekerjaan utama: {_v(p['pekerjaan_utama'])} -> "
-        + (f"kategori informal {p['kategori_informal']}" if p["kategori_informal"] else "bukan pekerjaan informal"),
+        f"  Pekerjaan utama: {_v(p['pekerjaan_utama'])} ({category})",
     ]
     if (p["dtsen_rows"] or 1) > 1:
         lines.append(
             f"  NIK ini ada di {p['dtsen_rows']} baris DTSEN (cacat data): keluarga "
             f"{p['duplicate_id_keluarga_list']}, desil {p['duplicate_desil_list']}, baris "
             f"{p['duplicate_line_numbers']}; yang dipakai: keluarga {p['id_keluarga']} "
-            "(desil terendah, lalu id_keluarga terkecil)"
+            "(desil terendah, lalu nomor keluarga terkecil)"
         )
     return lines
 
 
-def _memberships(rows: list[dict]) -> list[str]:
+def _memberships(rows: list[dict], words) -> list[str]:
     lines = ["", "BPJS Ketenagakerjaan"]
     for m in rows:
         which = " dan ".join(
             name
-            for name, flag in (("seleksi", m["is_selection_snapshot"]), ("terbaru", m["is_latest_snapshot"]))
+            for name, flag in (("saat seleksi", m["is_selection_snapshot"]), ("terbaru", m["is_latest_snapshot"]))
             if flag
         )
-        payer = f"{m['sumber_iuran']} (program ini)" if m["is_program_payer"] else m["sumber_iuran"]
+        payer = "Pemerintah Kota Bekasi (program ini)" if m["is_program_payer"] else f"pihak lain ({m['sumber_iuran']})"
         lines.append(
-            f"  snapshot {_v(m['snapshot_date'])} ({which}): KPJ {m['kpj']}, segmen {_v(m['segmen'])}, "
-            f"dibayar {payer}, {_v(m['status_kepesertaan'])} sejak {_v(m['tgl_kepesertaan'])}"
-            + (f", nonaktif {m['tgl_nonaktif']}" if m["tgl_nonaktif"] else "")
+            f"  data per {_v(m['snapshot_date'])} ({which}): KPJ {m['kpj']}, segmen {_v(m['segmen'])}, "
+            f"iuran dibayar {payer}, {_lower(words.label('membership_status', m['status_kepesertaan']))} "
+            f"sejak {_v(m['tgl_kepesertaan'])}"
+            + (f", tidak aktif sejak {_v(m['tgl_nonaktif'])}" if m["tgl_nonaktif"] else "")
         )
     if not rows:
-        lines.append("  Tidak ada kepesertaan di snapshot seleksi maupun terbaru.")
+        lines.append("  Tidak ada kepesertaan pada pemeriksaan saat seleksi maupun terbaru.")
     return lines
 
 
-def _rules(rules: list[dict], p: dict, params: dict) -> list[str]:
+def _rules(rules: list[dict], p: dict, params: dict, words) -> list[str]:
     lines = ["", f"Aturan kelayakan (per tanggal seleksi {_v(params.get('selection_date'))})"]
     for rule in rules:
-        facts = "; ".join(f"{FACT_LABELS.get(k, k)}: {_v(v)}" for k, v in rule["facts"].items())
+        facts = "; ".join(f"{FACT_LABELS.get(k, k)}: {_fact(k, v, words)}" for k, v in rule["facts"].items())
         why = " (tidak ada di Dukcapil)" if not rule["evaluated"] else ""
-        lines.append(f"  [{OUTCOMES[rule['passed']]}] {rule['aturan']}{why} - {facts}")
-    verdict = "LAYAK" if p["is_eligible"] else f"TIDAK LAYAK ({p['reasons'].replace(',', ', ')})"
-    lines.append(f"  Hasil: {verdict}")
+        lines.append(f"  [{OUTCOMES[rule['passed']]}] {_dates_id(rule['aturan'])}{why} - {facts}")
+    if p["is_eligible"]:
+        lines.append("  Hasil: memenuhi syarat")
+    else:
+        reasons = ", ".join(_lower(words.label("eligibility_reason", c)) for c in p["reasons"].split(",") if c)
+        lines.append(f"  Hasil: tidak memenuhi syarat - {reasons}")
     return lines
 
 
@@ -319,54 +470,48 @@ def _ranking(story: dict, params: dict) -> list[str]:
         return []
     lines = [
         "",
-        f"Peringkat prioritas {p['priority_rank']:,} (kapasitas {params.get('capacity', 0):,}; urutan: "
-        "desil, besar rumah tangga, tanggal lahir, NIK)",
+        f"Peringkat prioritas {number(p['priority_rank'])} dari kapasitas {number(params.get('capacity', 0))} "
+        "(urutan: desil, besar rumah tangga, tanggal lahir, NIK)",
     ]
     if p["is_selected"]:
-        lines.append("  TERPILIH sebagai peserta.")
+        lines.append("  Terpilih sebagai peserta.")
         return lines
-    lines.append(f"  DAFTAR TUNGGU nomor {p['waitlist_rank']:,}.")
+    lines.append(f"  Daftar tunggu nomor {number(p['waitlist_rank'])}.")
     if w is None:
         return lines
     if not w["is_still_eligible"]:
-        lines.append(
-            f"  Menurut snapshot terbaru tidak lagi layak ({w['recheck_reasons'].replace(',', ', ')}): "
-            "dilewati, tidak dipanggil, tetap memegang nomornya."
-        )
+        lines.append("  Menurut data terbaru tidak lagi memenuhi syarat: dilewati, tetap memegang nomornya.")
     elif w["is_called"]:
-        lines.append("  DIPANGGIL sebagai pengganti" + _replacement(r) + ".")
+        lines.append("  Dipanggil sebagai pengganti" + _call(r) + ".")
     else:
         lines.append(
-            f"  Masih layak menurut snapshot terbaru; {w['waiting_ahead']:,} orang layak di depannya: "
-            f"{w['slots_to_free']:,} slot harus kosong sampai gilirannya tiba."
+            f"  Masih memenuhi syarat menurut data terbaru; {number(w['waiting_ahead'])} orang yang memenuhi "
+            f"syarat ada di depannya: {number(w['slots_to_free'])} slot harus kosong sampai gilirannya tiba."
         )
     return lines
 
 
-def _replacement(r: dict | None) -> str:
+def _call(r: dict | None) -> str:
     if r is None:
         return ""
-    order = r.get("call_order", r.get("replacement_order"))
-    text = f" (urutan panggilan {order}"
-    if r.get("replaces_nik"):
-        text += f", menggantikan NIK {r['replaces_nik']}"
-    start = r.get("slot_start_month", r.get("replacement_start_month"))
-    if start:
-        text += f", slot mulai {_month(start)}"
+    text = f" (urutan panggilan {number(r.get('call_order'))}"
+    if r.get("replaces_exit_month"):
+        text += f", menggantikan peserta yang meninggal pada {_month(r['replaces_exit_month'])}"
+    if r.get("slot_start_month"):
+        text += f", slot mulai {_month(r['slot_start_month'])}"
     if "is_registered" in r:
         text += ", sudah terdaftar di BPJS" if r["is_registered"] else ", belum terdaftar di BPJS"
     return text + ")"
 
 
-def _enrollment(story: dict) -> list[str]:
+def _enrollment(story: dict, words) -> list[str]:
     e = story["enrollment"]
     if e is None:
         return []
-    source = {"SELECTED": "terpilih", "REPLACEMENT": "pengganti"}.get(e.get("source"), "terpilih")
     lines = [
         "",
-        f"Kepesertaan ({source})",
-        f"  Status: {e['status']}; KPJ {_v(e['kpj'])}"
+        f"Kepesertaan ({_lower(words.label('participant_source', e.get('source') or 'SELECTED'))})",
+        f"  Status: {_lower(words.label('enrollment_status', e['status']))}; KPJ {_v(e['kpj'])}"
         + (
             f"; terdaftar mulai {_month(e['enrolled_month'])}"
             if e["enrolled_month"]
@@ -374,29 +519,54 @@ def _enrollment(story: dict) -> list[str]:
         ),
     ]
     if e["exit_month"]:
-        lines.append(f"  Keluar: {_month(e['exit_month'])} ({e['exit_reason']}); cakupan sampai akhir bulan itu")
-    for rep in story["replaced_by"]:
         lines.append(
-            f"  Slotnya diisi NIK {rep['nik']} (urutan panggilan {rep.get('call_order')}, "
-            f"mulai {_month(rep.get('slot_start_month'))})"
+            f"  Keluar: {_month(e['exit_month'])} ({_lower(words.label('exit_reason', e['exit_reason']))}); "
+            "perlindungan sampai akhir bulan itu"
+        )
+    for call in story["replaced_by"]:
+        lines.append(
+            f"  Slotnya diisi pengganti dari daftar tunggu (urutan panggilan {number(call.get('call_order'))}, "
+            f"mulai {_month(call.get('slot_start_month'))})"
         )
     return lines
 
 
-def _months(months: list[dict]) -> list[str]:
+def _months(months: list[dict], words) -> list[str]:
     if not months:
-        return ["", "Pembayaran: tidak ada baris rekonsiliasi."]
+        return ["", "Pembayaran iuran: belum ada data rekonsiliasi."]
     lines = [
         "",
-        "Bulan demi bulan (rekonsiliasi)",
-        f"  {'periode':<16}{'diharapkan':>12}{'dibayar':>12}{'selisih':>12}  kategori",
+        "Pembayaran iuran bulan demi bulan",
+        f"  {'bulan':<16}{'seharusnya':>12}{'dibayar':>12}{'selisih':>12}  keterangan",
     ]
     for m in months:
         lines.append(
-            f"  {_month(m['period']):<16}{_rp(m['expected_idr']):>12}{_rp(m['paid_idr']):>12}"
-            f"{_rp(m['difference_idr']):>12}  {m['category']}"
+            f"  {_month(m['period']):<16}{rupiah(m['expected_idr']):>12}{rupiah(m['paid_idr']):>12}"
+            f"{rupiah(m['difference_idr']):>12}  {words.label('reconciliation_category', m['category'])}"
         )
     return lines
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _dates_id(text: str) -> str:
+    """ISO dates inside a published sentence (a rule's text) as Indonesian dates."""
+    return _ISO_DATE.sub(lambda m: date_id(dt.date(int(m[1]), int(m[2]), int(m[3]))), text)
+
+
+def _fact(key: str, value, words) -> str:
+    if key in FACT_DOMAINS and value is not None:
+        return _lower(words.label(FACT_DOMAINS[key], value))
+    return _v(value)
+
+
+def _when(value) -> str:
+    """A publication time in Bekasi's clock: '7 Desember 2026 pukul 07.43 WIB'."""
+    if not isinstance(value, dt.datetime):
+        return _v(value)
+    local = value.astimezone(BEKASI_TIME)
+    return f"{date_id(local.date())} pukul {local:%H.%M} WIB"
 
 
 def _v(value) -> str:
@@ -405,15 +575,13 @@ def _v(value) -> str:
     if isinstance(value, bool):
         return "ya" if value else "tidak"
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M") + "Z"
+        return _when(value)
+    if isinstance(value, dt.date):
+        return date_id(value)
+    if isinstance(value, int):
+        return number(value)
     return str(value)
 
 
 def _month(value) -> str:
     return "-" if value is None else month_id(value)
-
-
-def _rp(amount) -> str:
-    if amount is None:
-        return "-"
-    return ("-" if amount < 0 else "") + "Rp" + f"{abs(amount):,}".replace(",", ".")

@@ -3,7 +3,9 @@ masked, and text that is safe in a spreadsheet whatever it came in with.
 
 The Excel number formats here are literal (a quoted "." between digit groups, the month's name
 in quotes): a reader's Excel in any locale shows Rp1.234.567 and "Oktober 2026", never
-Rp1,234,567 or "Oct 2026".
+Rp1,234,567 or "Oct 2026". Digit groups need one literal format per magnitude, so a number cell
+has one fixed base format and the sheet one fixed set of conditional formats by magnitude
+(NUMBER_BANDS): a number typed into a cell later reads right too.
 """
 
 from __future__ import annotations
@@ -14,64 +16,15 @@ import io
 import re
 from zoneinfo import ZoneInfo
 
+from rentan.reports.vocabulary import month_names
 from rentan.text import neutralise
 
 # Bekasi's clock (WIB): the date above the signatures and the publication time shown.
 BEKASI_TIME = ZoneInfo("Asia/Jakarta")
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-BINDING_ID = {"QUOTA": "KUOTA", "BUDGET": "ANGGARAN"}
-REPLACEMENT_LIMIT_ID = {
-    "FREE_SLOTS": "slot kosong",
-    "CAPACITY": "kapasitas yang berlaku",
-    "BUDGET": "anggaran",
-    "WAITING_LIST": "daftar tunggu",
-}
-# Why the loader quarantined a payment line (rentan.ingest.contracts / loader reason codes).
-QUARANTINE_REASON_ID = {
-    "MISSING_VALUE": "Nilai wajib kosong",
-    "BAD_NIK": "NIK tidak sah",
-    "BAD_DIGITS": "Nomor tidak sah (jumlah digit salah)",
-    "BAD_DATE": "Tanggal tidak sah",
-    "BAD_INTEGER": "Angka tidak sah",
-    "AMOUNT_FORMAT": "Format jumlah rupiah tidak sah",
-    "BAD_ENUM": "Nilai di luar pilihan yang sah",
-    "TOTAL_MISMATCH": "total_iuran tidak sama dengan iuran JKK + JKM",
-    "PERIOD_MISMATCH": "Periode baris tidak sama dengan periode file",
-    "DUPLICATE_NIK": "NIK ganda dalam satu file",
-    "AMOUNT_OUT_OF_RANGE": "Jumlah rupiah di luar batas (lebih dari 12 digit)",
-    "NON_POSITIVE_AMOUNT": "total_iuran nol atau negatif",
-    "HOUSEHOLD_TOO_LARGE": "Keluarga DTSEN dengan jumlah anggota tidak wajar",
-}
-# What the finance office does about each reconciliation category (program-rules.md section 7).
-CATEGORY_ACTION_ID = {
-    "PAID_AFTER_DEATH": "Ajukan restitusi ke BPJS: peserta meninggal sebelum periode",
-    "NOT_A_PARTICIPANT": "Ajukan restitusi ke BPJS: bukan peserta program pada periode ini",
-    "UNPAID": "Bayarkan iuran periode ini",
-    "DUPLICATE": "Periksa pembayaran ganda; ajukan restitusi kelebihannya",
-    "UNDERPAID": "Bayarkan kekurangan iuran",
-    "OVERPAID": "Ajukan restitusi kelebihan iuran",
-    "LATE": "Periksa apakah perlindungan sempat terputus",
-    "MATCHED": "Tidak ada",
-}
-FEED_ID = {
-    "dtsen": "DTSEN (data individu)",
-    "dukcapil": "Dukcapil (data penduduk)",
-    "bpjs_kepesertaan": "BPJS Ketenagakerjaan (kepesertaan)",
-    "bpjs_iuran": "BPJS Ketenagakerjaan (pembayaran iuran)",
-}
+# The calendar's month names come from the one vocabulary (seed codes, domains month and
+# month_short), like every label a reader sees.
+MONTHS_ID = month_names()
+MONTHS_SHORT_ID = month_names(short=True)
 NO_KPJ = "(tanpa KPJ di file BPJS)"
 NAME_PREFIX_LETTERS = 3
 NIK_SHOWN_HEAD, NIK_SHOWN_TAIL = 6, 4
@@ -121,34 +74,26 @@ def number(value: int | None) -> str:
     return "-" if value is None else f"{int(value):,}".replace(",", ".")
 
 
-def category_text(code: str, label: str | None) -> str:
-    """'Dibayar setelah meninggal (PAID_AFTER_DEATH)': the label to read, the code to search."""
-    return f"{label or code} ({code})"
-
-
-def reason_label(code: str | None) -> str:
-    """The Indonesian label of a quarantine reason code."""
-    if not code:
-        return "-"
-    return QUARANTINE_REASON_ID.get(code, "Alasan lain")
-
-
 # --- Excel number formats that do not depend on the reader's locale ---------------------------------
-def _digits(value: int | float) -> str:
-    """Digit placeholders with a literal '.' between groups of three, as many as `value` needs."""
-    groups = (len(str(abs(int(value)))) - 1) // 3
-    return "0" if groups == 0 else "#" + '"."###' * (groups - 1) + '"."##0'
+# Conditional formats by magnitude (at least 10^3, 10^6, ... as positive or negative values): the
+# largest first, each with its number of digit groups. Below 1.000 the base format applies.
+NUMBER_BANDS = tuple((10 ** (3 * groups), groups + 1) for groups in range(5, 0, -1))
 
 
-def count_format(value: int | float | None) -> str:
-    """An integer count: 2.952 whatever the locale (the format is chosen for this value)."""
-    digits = _digits(value or 0)
-    return f"{digits};-{digits}"
+def _digits(groups: int) -> str:
+    """Digit placeholders in `groups` groups of three joined by a literal '.': #"."###"."##0."""
+    return "0" if groups <= 1 else "#" + '"."###' * (groups - 2) + '"."##0'
 
 
-def rupiah_format(value: int | float | None) -> str:
-    """Rupiah: Rp49.356.600, negatives -Rp16.800 in red, whatever the locale."""
-    digits = _digits(value or 0)
+def count_format(groups: int = 1) -> str:
+    """A count with `groups` digit groups: 2.952 whatever the locale."""
+    digits = _digits(groups)
+    return f"{digits};-{digits};0"
+
+
+def rupiah_format(groups: int = 1) -> str:
+    """Rupiah with `groups` digit groups: Rp49.356.600, negatives -Rp16.800 in red, whatever the locale."""
+    digits = _digits(groups)
     return f'"Rp"{digits};[Red]-"Rp"{digits};"Rp"0'
 
 

@@ -15,19 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.formatting.rule import Rule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.styles.numbers import NumberFormat
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rentan.reports.data import ReportData
 from rentan.reports.formatting import (
-    BINDING_ID,
-    CATEGORY_ACTION_ID,
     DATE_FORMAT,
-    FEED_ID,
     NO_KPJ,
-    QUARANTINE_REASON_ID,
-    REPLACEMENT_LIMIT_ID,
+    NUMBER_BANDS,
     clean_text,
     count_format,
     date_id,
@@ -36,7 +35,6 @@ from rentan.reports.formatting import (
     mask_raw_line,
     month_format,
     month_id,
-    reason_label,
     rupiah_format,
 )
 
@@ -50,7 +48,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 LINE_POINTS = 13  # one line of 10-point text
 CHARS_PER_WIDTH = 0.9  # characters of 10-point Arial per unit of column width, roughly
-UNKNOWN_KECAMATAN = "(di luar Kota Bekasi / tidak diketahui)"
+PROJECTION_FONT = Font(name=FONT, size=10, italic=True, color="595959")
 MAX_CELL_CHARS = 32_000  # Excel refuses a cell longer than 32,767 characters
 MARGIN_INCHES = 0.4
 
@@ -89,6 +87,7 @@ def write_workbook(data: ReportData, path: Path, report_date: dt.date) -> None:
     for title, fill in sheets:
         ws = wb.create_sheet(title)
         fill(ws, data, report_date) if fill is summary_sheet else fill(ws, data)
+        number_bands(ws)
         print_setup(ws, data)
     wb.calculation.fullCalcOnLoad = True  # no cached results: Excel and LibreOffice compute on open
     # Same inputs, same file: no wall-clock time in the document properties.
@@ -143,11 +142,15 @@ def summary_sheet(ws: Worksheet, data: ReportData, report_date: dt.date) -> None
             "Anggaran",
             [
                 ("Anggaran (APBD)", budget["budget_idr"], "rupiah"),
-                ("Anggaran terpakai s.d. bulan ini", budget["cumulative_paid_idr"], "rupiah"),
+                (f"Anggaran terpakai s.d. {month_id(data.period)}", budget["cumulative_paid_idr"], "rupiah"),
                 ("Sisa anggaran", budget["budget_remaining_idr"], "rupiah"),
                 ("Proyeksi belanja akhir tahun", budget["projected_year_end_idr"], "rupiah"),
                 ("Dasar proyeksi (bulan data terakhir)", month_id(basis) if basis else "-"),
-                ("Ruang anggaran (anggaran - proyeksi)", budget["headroom_idr"], "rupiah"),
+                (
+                    f"{data.vocabulary.label('term', 'RUANG_ANGGARAN')} (anggaran - proyeksi)",
+                    budget["headroom_idr"],
+                    "rupiah",
+                ),
                 ("Status proyeksi", "MELEBIHI ANGGARAN" if over else "Dalam anggaran"),
             ],
         ),
@@ -163,15 +166,18 @@ def summary_sheet(ws: Worksheet, data: ReportData, report_date: dt.date) -> None
                     budget["budget_capacity"],
                 ),
                 ("Kapasitas = min(kuota, kapasitas menurut anggaran)", budget["capacity"]),
-                ("Batasan yang mengikat", BINDING_ID.get(budget["binding_constraint"], budget["binding_constraint"])),
+                (
+                    "Yang membatasi kapasitas",
+                    data.vocabulary.label("binding_constraint", budget["binding_constraint"]),
+                ),
             ],
         ),
     ]
     if data.replacements:
         sections.append(
             (
-                "Penggantian peserta yang keluar (aturan program bagian 5)",
-                [replacement_line(*line) for line in data.replacements],
+                f"Penggantian peserta yang keluar, per {month_id(data.period)} (aturan program bagian 5)",
+                [(label, value, "text" if unit == "text" else unit) for label, value, unit in data.replacements],
             )
         )
     row = 3
@@ -190,14 +196,6 @@ def summary_sheet(ws: Worksheet, data: ReportData, report_date: dt.date) -> None
     ws.column_dimensions["C"].width = 46
     for (cell,) in ws.iter_rows(min_col=2, max_col=2):
         cell.alignment = Alignment(horizontal="right")
-
-
-def replacement_line(label: str, value, unit: str) -> tuple:
-    if unit == "limit":
-        return label, REPLACEMENT_LIMIT_ID.get(value, value)
-    if unit == "month":
-        return label, month_id(value) if value else "-"
-    return label, value, unit
 
 
 def control_block(ws: Worksheet, data: ReportData, row: int) -> None:
@@ -269,9 +267,10 @@ def control_block(ws: Worksheet, data: ReportData, row: int) -> None:
 
 
 def category_sheet(ws: Worksheet, data: ReportData) -> None:
+    words = data.vocabulary
     rows = [
         [
-            c["category_label"],
+            words.label("reconciliation_category", c["category"]),
             c["category"],
             c["persons"],
             c["expected_idr"],
@@ -279,7 +278,7 @@ def category_sheet(ws: Worksheet, data: ReportData) -> None:
             c["difference_idr"],
             c["payment_lines"],
             c["refunded_idr"],
-            CATEGORY_ACTION_ID.get(c["category"], ""),
+            words.action("reconciliation_category", c["category"]),
         ]
         for c in data.categories
     ]
@@ -305,7 +304,7 @@ def kecamatan_sheet(ws: Worksheet, data: ReportData) -> None:
     rows = [
         [
             k["kode_kecamatan"] or "-",
-            k["nama_kecamatan"] or UNKNOWN_KECAMATAN,
+            k["nama_kecamatan"] or data.vocabulary.label("area", "UNKNOWN"),
             k["persons"],
             k["expected_idr"],
             k["paid_idr"],
@@ -336,8 +335,8 @@ def exception_sheet(ws: Worksheet, data: ReportData) -> None:
             i,
             e["kpj"] or NO_KPJ,
             mask_name(e["nama"]),
-            e["nama_kecamatan"] or UNKNOWN_KECAMATAN,
-            e["category_label"],
+            e["nama_kecamatan"] or data.vocabulary.label("area", "UNKNOWN"),
+            data.vocabulary.label("reconciliation_category", e["category"]),
             e["category"],
             e["expected_idr"],
             e["paid_idr"],
@@ -376,7 +375,7 @@ def streak_sheet(ws: Worksheet, data: ReportData) -> None:
         [
             s["kpj"] or NO_KPJ,
             mask_name(s["nama"]),
-            s["nama_kecamatan"] or UNKNOWN_KECAMATAN,
+            s["nama_kecamatan"] or data.vocabulary.label("area", "UNKNOWN"),
             s["first_unpaid_period"],
             s["consecutive_unpaid_months"],
             "Ya" if s["is_bpjs_deactivation_due"] else "Belum",
@@ -406,7 +405,7 @@ def quarantine_sheet(ws: Worksheet, data: ReportData) -> None:
             q["file_name"],
             q["line_no"],
             q["reason_code"],
-            reason_label(q["reason_code"]),
+            data.vocabulary.label("quarantine_reason", q["reason_code"]),
             q["column_name"] or "-",
             q["total_iuran_text"] or "",
             q["total_iuran_idr"],
@@ -476,9 +475,14 @@ def control_sheet(ws: Worksheet, data: ReportData) -> None:
 
 
 def budget_sheet(ws: Worksheet, data: ReportData) -> None:
+    """Every month of the programme year: actual up to the report's month, projected after it (as of
+    the report's month, marked in the Jenis column and in grey italics)."""
+    words = data.vocabulary
+    year = data.budget_year
     rows = [
         [
             b["period"],
+            words.label("month_kind", "PROJECTION" if b["is_projection"] else "ACTUAL"),
             b["active_participants"],
             b["expected_idr"],
             b["paid_idr"],
@@ -486,33 +490,37 @@ def budget_sheet(ws: Worksheet, data: ReportData) -> None:
             b["budget_remaining_idr"],
             b["projected_year_end_idr"],
             b["headroom_idr"],
-            "Ya" if b["has_payment_data"] else "Belum",
         ]
-        for b in data.budget_months
-        if b["period"] <= data.period
-    ]  # the report's months, none after
+        for b in year
+    ]
     table(
         ws,
         [
             Col("Bulan", "month", 16),
+            Col("Jenis", width=11),
             Col("Peserta aktif", "count", 10),
             Col("Iuran seharusnya", "rupiah", 15),
             Col("Dibayar (neto)", "rupiah", 15),
             Col("Terpakai kumulatif", "rupiah", 16),
             Col("Sisa anggaran", "rupiah", 17),
-            Col("Proyeksi belanja akhir tahun", "rupiah", 17),
-            Col("Ruang anggaran (anggaran - proyeksi)", "rupiah", 17),
-            Col("Ada data pembayaran", width=11),
+            Col("Proyeksi belanja akhir tahun menurut data bulan itu", "rupiah", 19),
+            Col(f"{words.label('term', 'RUANG_ANGGARAN')} (anggaran - proyeksi)", "rupiah", 17),
         ],
         rows,
-        total_columns=(3, 4),
+        total_columns=(5,),
     )
+    for r, b in enumerate(year, 2):
+        if b["is_projection"]:
+            for (cell,) in ws.iter_cols(min_row=r, max_row=r, min_col=1, max_col=len(rows[0])):
+                cell.font = PROJECTION_FONT
+    note = ws.max_row + 2
+    put(ws, note, 1, f"{words.label('month_kind', 'PROJECTION')}: {words.meaning('month_kind', 'PROJECTION')}")
 
 
 def source_sheet(ws: Worksheet, data: ReportData) -> None:
     """Which published version and which delivered files the report was made from."""
     rows = [
-        [FEED_ID.get(f["feed"], f["feed"]), f["file_name"], f["snapshot_date"], f["rows_read"], f["checksum"]]
+        [data.vocabulary.label("feed", f["feed"]), f["file_name"], f["snapshot_date"], f["rows_read"], f["checksum"]]
         for f in data.input_files
     ]
     table(
@@ -530,7 +538,13 @@ def source_sheet(ws: Worksheet, data: ReportData) -> None:
     published = data.publication
     notes = [
         ("Versi data terbit", data.version_text, "meta.publish_log: versi ops dan marts yang dibaca laporan ini"),
-        ("Diterbitkan pada", f"{published['published_at']:%Y-%m-%d %H:%M:%S %z}" if published else "-", ""),
+        (
+            "Diterbitkan pada",
+            f"{date_id(published['published_at'].date())} pukul {published['published_at']:%H.%M} WIB"
+            if published
+            else "-",
+            "",
+        ),
         ("Run transformasi", published["run_id"] if published else "-", ""),
         (
             "Sidik gabungan",
@@ -544,31 +558,34 @@ def source_sheet(ws: Worksheet, data: ReportData) -> None:
         put(ws, row + offset, 5, note)
 
 
+GLOSSARY_DOMAINS = (
+    "reconciliation_category",
+    "quarantine_reason",
+    "transaction_type",
+    "binding_constraint",
+    "replacement_limit",
+    "enrollment_status",
+    "month_kind",
+    "term",
+)
+
+
 def glossary_sheet(ws: Worksheet, data: ReportData) -> None:
-    """What each code in the workbook means, in Bahasa Indonesia."""
+    """Every code the workbook shows: its label, what it means and what to do (ops.vocabulary)."""
+    words = data.vocabulary
     rows = [
-        ["Kategori rekonsiliasi", c["category"], c["category_label"], CATEGORY_ACTION_ID.get(c["category"], "")]
-        for c in data.categories
-    ]
-    rows += [
-        ["Alasan karantina", code, label, "Baris tidak dimuat; lihat lembar Baris Karantina"]
-        for code, label in QUARANTINE_REASON_ID.items()
-    ]
-    rows += [
-        ["Tanda", "Selisih", "Selisih = dibayar - seharusnya", "Negatif: kurang dibayar; positif: lebih dibayar"],
-        ["Jenis transaksi", "PEMBAYARAN", "Pembayaran iuran", "Dijumlahkan sebagai pembayaran"],
-        ["Jenis transaksi", "RESTITUSI", "Pengembalian iuran oleh BPJS", "Dikurangkan dari pembayaran"],
-        ["Singkatan", "KPJ", "Nomor kartu peserta BPJS Ketenagakerjaan", ""],
-        ["Singkatan", "APBD", "Anggaran Pendapatan dan Belanja Daerah Kota Bekasi", ""],
-        ["Singkatan", "NIK", "Nomor Induk Kependudukan (tidak dicantumkan; nama disamarkan)", ""],
+        [words.label("domain", domain), entry.code, entry.label, entry.meaning, entry.action]
+        for domain in GLOSSARY_DOMAINS
+        for entry in words.domain(domain)
     ]
     table(
         ws,
         [
-            Col("Jenis", width=22),
-            Col("Kode", width=20),
-            Col("Arti", "wrap", 50),
-            Col("Tindak lanjut / catatan", "wrap", 50),
+            Col("Jenis", width=20),
+            Col("Kode", width=22),
+            Col("Label", "wrap", 24),
+            Col("Arti", "wrap", 52),
+            Col("Tindak lanjut", "wrap", 48),
         ],
         rows,
     )
@@ -595,7 +612,7 @@ def put(ws: Worksheet, row: int, column: int, value, kind: str = "count"):
     elif isinstance(shown, dt.date):
         cell.number_format = month_format(shown) if kind == "month" else DATE_FORMAT
     elif isinstance(shown, int | float | decimal.Decimal):
-        cell.number_format = rupiah_format(shown) if kind == "rupiah" else count_format(shown)
+        cell.number_format = rupiah_format() if kind == "rupiah" else count_format()
     cell.alignment = WRAP if kind == "wrap" else TOP
     return cell
 
@@ -629,6 +646,51 @@ def table(ws: Worksheet, columns: list[Col], rows: list[list], total_columns=())
             put(
                 ws, total_row, c, Formula(f"=SUM({letter}2:{letter}{total_row - 1})", value), columns[c - 1].kind
             ).font = BOLD
+
+
+def number_bands(ws: Worksheet) -> None:
+    """The sheet's digit groups by magnitude, as conditional formats on its number cells.
+
+    Each number cell has one fixed base format (no digit groups); these rules, the same on
+    every sheet, add the groups for values of 1.000 and more (or -1.000 and less), so a number
+    a reader types into a cell later reads with Indonesian dots too.
+    """
+    cells: dict[str, list[tuple[int, int]]] = {"rupiah": [], "count": []}
+    base = {rupiah_format(): "rupiah", count_format(): "count"}
+    for column in ws.iter_cols():
+        for cell in column:
+            kind = base.get(cell.number_format)
+            if kind:
+                cells[kind].append((cell.column, cell.row))
+    for kind, coordinates in cells.items():
+        if not coordinates:
+            continue
+        ranges = cell_ranges(coordinates)
+        make = rupiah_format if kind == "rupiah" else count_format
+        for limit, groups in NUMBER_BANDS:
+            style = DifferentialStyle(numFmt=NumberFormat(numFmtId=FORMAT_IDS[kind] + groups, formatCode=make(groups)))
+            for operator, bound in (("greaterThanOrEqual", limit), ("lessThanOrEqual", -limit)):
+                ws.conditional_formatting.add(
+                    ranges, Rule(type="cellIs", operator=operator, formula=[str(bound)], dxf=style, stopIfTrue=True)
+                )
+
+
+def cell_ranges(cells: list[tuple[int, int]]) -> str:
+    """(column, row) cells as Excel ranges, runs of rows in one column joined: 'C2:C40 E2:E40'."""
+    runs: list[list[int]] = []  # [column, first row, last row]
+    for column, row in sorted(cells):
+        if runs and runs[-1][0] == column and runs[-1][2] == row - 1:
+            runs[-1][2] = row
+        else:
+            runs.append([column, row, row])
+    return " ".join(
+        f"{get_column_letter(c)}{first}" + (f":{get_column_letter(c)}{last}" if last > first else "")
+        for c, first, last in runs
+    )
+
+
+# Number format ids of the conditional formats (custom ids start at 164 in Excel).
+FORMAT_IDS = {"rupiah": 200, "count": 220}
 
 
 def lines_needed(columns: list[Col], values: list, wrap_all: bool = False) -> int:
