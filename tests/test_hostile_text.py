@@ -156,10 +156,10 @@ def test_a_folder_named_like_the_pdf_stops_the_report_before_it_replaces_the_wor
 
 
 def test_every_quarantine_reason_has_an_indonesian_label():
-    from rentan.reports.formatting import QUARANTINE_REASON_ID
+    from rentan.reports.vocabulary import seed
 
     for code in ("AMOUNT_OUT_OF_RANGE", "NON_POSITIVE_AMOUNT", "HOUSEHOLD_TOO_LARGE"):
-        assert QUARANTINE_REASON_ID.get(code, "Alasan lain") != "Alasan lain"
+        assert seed().label("quarantine_reason", code) != code
 
 
 @pytest.fixture

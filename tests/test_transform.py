@@ -74,23 +74,25 @@ def test_a_passing_run_publishes_and_emits_the_marts_asset(first_run):
     assert "Calculating Metrics" not in log  # GX's progress bars stay out of the task log
 
 
-def test_a_budget_cut_below_what_was_paid_fails_the_run_naming_check_and_month_and_keeps_the_last_version(first_run):
+def test_a_budget_cut_below_the_slot_holders_fails_the_run_naming_check_and_month_and_keeps_the_last_version(
+    first_run,
+):
     url, _ = first_run
     events_before = marts_events()
     with connect(url) as conn:
-        paid, last_month = conn.execute(
-            """select sum(case when jenis_transaksi = 'RESTITUSI' then -total_iuran_idr else total_iuran_idr end),
-                      max(period) from staging.stg_bpjs__payments"""
-        ).fetchone()
-    budget = int(paid) - 1  # the last month's cumulative payments go one rupiah over
+        paid = conn.execute(
+            """select sum(case when jenis_transaksi = 'RESTITUSI' then -total_iuran_idr else total_iuran_idr end)
+               from staging.stg_bpjs__payments"""
+        ).fetchone()[0]
+    budget = int(paid) - 1  # less than was paid already: the capacity it buys cannot hold the participants
     with reader_logins(url) as logins, psycopg.connect(logins["rentan_bi"], autocommit=True) as bi:
         before = bi.execute("select budget_idr, capacity from marts.program_capacity").fetchone()
         outcome = run_dag("rentan_transform", {"program_parameters": {"budget_idr": budget}}, url)
         assert bi.execute("select budget_idr, capacity from marts.program_capacity").fetchone() == before
     assert not outcome.success
-    assert any("budget.cumulative_paid_within_budget" in line for line in outcome.errors), outcome.errors
-    log = outcome.task_logs()
-    assert f'FAILED budget.cumulative_paid_within_budget (1 unexpected: [{{"period": "{last_month}"' in log
+    assert any("quota.decisions_within_capacity" in line for line in outcome.errors), outcome.errors
+    assert "FAILED quota.decisions_within_capacity (" in outcome.task_logs()
+    assert '"period": "2026-12-01"' in outcome.task_logs()  # the months over the capacity are named
     with connect(url) as conn:
         assert conn.execute("select max(version) from meta.publish_log").fetchone() == (1,)
     assert marts_events() == events_before

@@ -47,7 +47,7 @@ RELATIONS = (
     "vocabulary",
 )
 # Columns that name another person: never part of a story (a third person's personal data).
-THIRD_PERSON_COLUMNS = ("replaces_nik",)
+THIRD_PERSON_COLUMNS = ("replaces_nik", "slot_key")  # slot_key EXIT:<nik> names the participant who left
 _SEPARATORS = re.compile(r"[\s\u00a0']")
 
 
