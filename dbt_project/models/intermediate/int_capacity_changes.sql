@@ -82,15 +82,7 @@ final as (
     union all
 
     select
-        change_no,
-        effective_month,
-        capacity,
-        previous_capacity,
-        quota,
-        budget_idr,
-        annual_premium_idr,
-        binding_constraint,
-        data_month,
+        *,
         true as is_new
 
     from pending

@@ -108,36 +108,37 @@ payable_months as (
 
 ),
 
+months_to_pay as (
+
+    -- Per month: the payable months from it on, what a slot starting then still costs.
+    select
+        calendar.period,
+        count(payable_months.period) as payable_months
+
+    from calendar
+    left join payable_months
+        on calendar.period <= payable_months.period
+
+    group by calendar.period
+
+),
+
 open_slots as (
 
     select
-        slots.slot_key,
-        slots.slot_source,
-        slots.frees_nik,
-        slots.freed_month,
-        slots.freed_rank,
-        slots.slot_start_month,
-        parameters.monthly_premium_idr * count(payable_months.period) as slot_cost_idr
+        slots.*,
+        parameters.monthly_premium_idr * coalesce(months_to_pay.payable_months, 0) as slot_cost_idr
 
     from slots
     cross join parameters
+    left join months_to_pay
+        on slots.slot_start_month = months_to_pay.period
     left join decided
         on slots.slot_key = decided.slot_key
-    left join payable_months
-        on slots.slot_start_month <= payable_months.period
 
     where
         slots.slot_start_month <= parameters.coverage_end_month
         and decided.slot_key is null
-
-    group by
-        slots.slot_key,
-        slots.slot_source,
-        slots.frees_nik,
-        slots.freed_month,
-        slots.freed_rank,
-        slots.slot_start_month,
-        parameters.monthly_premium_idr
 
 ),
 
