@@ -1,8 +1,14 @@
-"""The programme parameters of program-rules.md section 1, from the one parameters file."""
+"""The programme parameters of program-rules.md section 1, from the one parameters file.
+
+A deployment may keep its own overrides in a YAML file named by RENTAN_PARAMS_FILE (the
+same form as `rentan run --params`): every run of that deployment, scheduled ones included,
+reads them on top of parameters.yml, and a run's own overrides on top of those.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -10,6 +16,8 @@ from typing import Any
 import yaml
 
 from rentan.paths import PARAMETERS_FILE
+
+PARAMS_FILE_ENV = "RENTAN_PARAMS_FILE"
 
 # The form each parameter must have. Parameters become dbt vars that Jinja writes into
 # SQL, so a value of the wrong form is refused here, before it can reach any query.
@@ -48,11 +56,31 @@ def load_parameters(overrides: dict[str, Any] | Path | str | None = None) -> dic
     params = yaml.safe_load(PARAMETERS_FILE.read_text())
     if isinstance(overrides, (str, Path)):
         overrides = yaml.safe_load(Path(overrides).read_text()) or {}
-    for name, value in (overrides or {}).items():
-        if name not in params:
-            raise ValueError(f"unknown programme parameter {name!r}; known: {', '.join(params)}")
-        params[name] = value
+    for layer in (deployment_overrides(), overrides or {}):
+        for name, value in layer.items():
+            if name not in params:
+                raise ValueError(f"unknown programme parameter {name!r}; known: {', '.join(params)}")
+            params[name] = value
     return {name: _checked(name, value) for name, value in params.items()}
+
+
+def deployment_overrides() -> dict[str, Any]:
+    """The overrides of the file named by RENTAN_PARAMS_FILE ({} when it is not set)."""
+    path = os.environ.get(PARAMS_FILE_ENV)
+    if not path:
+        return {}
+    if not Path(path).is_file():
+        raise ValueError(f"{PARAMS_FILE_ENV} names {path}, which is not a file: point it at the deployment's YAML file")
+    overrides = yaml.safe_load(Path(path).read_text()) or {}
+    if not isinstance(overrides, dict):
+        raise ValueError(f"{PARAMS_FILE_ENV} file {path} must map parameter names to values")
+    return overrides
+
+
+def source() -> str:
+    """Where the deployment's parameters come from, as people read it."""
+    path = os.environ.get(PARAMS_FILE_ENV)
+    return f"parameters.yml and {path}" if path else "parameters.yml"
 
 
 def _checked(name: str, value: Any) -> Any:

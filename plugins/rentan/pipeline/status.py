@@ -355,16 +355,16 @@ def lookup_lines(conn: psycopg.Connection) -> list[str]:
 
 
 def _parameters(params: dict) -> str:
-    """The build's programme parameters, as the ones that differ from parameters.yml."""
-    from rentan.parameters import load_parameters
+    """The build's parameters, as those differing from the deployment's (parameters.yml, RENTAN_PARAMS_FILE)."""
+    from rentan.parameters import load_parameters, source
 
     defaults = load_parameters()
     changed = [
-        f"{name}={value} (parameters.yml: {defaults.get(name)})"
+        f"{name}={value} ({source()}: {defaults.get(name)})"
         for name, value in sorted(params.items())
         if defaults.get(name) != value
     ]
-    return ", ".join(changed) if changed else "as in parameters.yml"
+    return ", ".join(changed) if changed else f"as in {source()}"
 
 
 def _files(conn: psycopg.Connection, batches: dict) -> str:

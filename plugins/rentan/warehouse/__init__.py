@@ -91,8 +91,14 @@ class ConfigurationError(WarehouseError):
 class EmbeddedWarehouse:
     """A PostgreSQL server whose data lives under `home`, started and stopped with pg_ctl."""
 
-    def __init__(self, home: Path = DEFAULT_HOME):
+    def __init__(
+        self, home: Path = DEFAULT_HOME, listen: tuple[str, ...] = ("127.0.0.1",), clients: tuple[str, ...] = ()
+    ):
+        """`listen`: the addresses it listens on (127.0.0.1 first); `clients`: networks (CIDR) besides
+        127.0.0.1 whose password logins it accepts, e.g. worker hosts (rentan_dev.hosts)."""
         self.home = Path(home).resolve()
+        self.listen = listen
+        self.clients = clients
         self.pgdata = self.home / "pgdata"
         self.password_file = self.home / "password"
         self.port_file = self.home / "port"
@@ -109,7 +115,8 @@ class EmbeddedWarehouse:
             port = self._choose_port()
             self.socket_dir.mkdir(mode=0o777, exist_ok=True)
             self.socket_dir.chmod(0o777)
-            options = f"-h 127.0.0.1 -p {port} -k {self.socket_dir}"
+            self._allow_clients()
+            options = f"-h {','.join(self.listen)} -p {port} -k {self.socket_dir}"
             self._pg(
                 "pg_ctl",
                 "-D",
@@ -187,6 +194,15 @@ class EmbeddedWarehouse:
         with (self.pgdata / "postgresql.auto.conf").open("a") as conf:
             for name, value in SERVER_SETTINGS.items():
                 conf.write(f"{name} = '{value}'\n")
+
+    def _allow_clients(self) -> None:
+        """Password (scram) logins from `clients`, once each in pg_hba.conf."""
+        hba = self.pgdata / "pg_hba.conf"
+        text = hba.read_text()
+        lines = [f"host all all {network} scram-sha-256" for network in self.clients]
+        missing = [line for line in lines if line not in text.splitlines()]
+        if missing:
+            hba.write_text(text.rstrip("\n") + "\n" + "\n".join(missing) + "\n")
 
     def _choose_port(self) -> int:
         if self.port_file.exists():

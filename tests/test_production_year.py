@@ -1,0 +1,177 @@
+"""The programme year under Airflow's real scheduler (issue 21): `rentan year`, asserted.
+
+Airflow's api-server, scheduler, dag-processor and triggerer run with the LocalExecutor (two
+slots) and their metadata in PostgreSQL; a fresh warehouse of its own; a landing area the
+providers fill while the scheduler runs (rentan_dev.year has the script and its faults).
+Nothing calls `rentan run` until the end, where it builds the reference from the same landing
+area. Marker `production`: CI runs it (plain `pytest`); `-m "not production"` leaves it out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from rentan_dev import year as programme
+from tests.helpers_production import differences, published_rows
+
+pytestmark = pytest.mark.production
+
+
+@pytest.fixture(scope="module")
+def year(server_url, tmp_path_factory):
+    root = tmp_path_factory.mktemp("year")
+    played = programme.prepare(root, server_url)
+    try:
+        programme.play(played)
+        yield played
+    finally:
+        programme.stop(played)
+
+
+@pytest.fixture(scope="module")
+def reference(year, server_url):
+    return programme.reference(year, server_url)
+
+
+def step(year, number: int) -> programme.Step:
+    return year.steps[number - 1]
+
+
+def alerts(step_, kind: str) -> list[dict]:
+    return [a for a in step_.alerts if a.get("kind") == kind]
+
+
+def test_the_scheduler_ran_the_year_no_one_ran_a_dag_by_hand(year):
+    for s in year.steps:
+        # the triggerer noticed the deliveries (the hourly run may come first), the assets chained the rest
+        assert "asset_triggered" in {r["run_type"] for r in s.runs["rentan_ingest"]}, s.label
+        assert {r["run_type"] for r in s.runs["rentan_ingest"]} <= {"asset_triggered", "scheduled"}, s.label
+        assert {r["run_type"] for r in s.runs["rentan_transform"]} == {"asset_triggered"}, s.label
+    backfill = [r for r in step(year, 3).runs["rentan_report"] if r["run_type"] == "manual"]
+    assert [r["conf"] for r in backfill] == [{"period": "2026-02"}]  # on-call's backfill, the only manual run
+
+
+def test_nothing_delivered_was_lost_or_loaded_twice(year):
+    rows = year.query("select file_name, checksum, status, rows_read from meta.load_manifest order by batch_id")
+    loaded = [r for r in rows if r[2] == "LOADED"]
+    assert sorted(r[0] for r in loaded) == sorted(year.arrivals)  # every file, once
+    assert len({(r[0], r[1]) for r in loaded}) == len(loaded)
+    for name, _, _, rows_read in loaded:
+        lines = (year.landing / name).read_bytes().count(b"\n") - 1  # the header
+        assert rows_read == lines, name
+    # raw holds exactly the loaded batches, each with every line of its file
+    raw = dict(
+        year.query(
+            """select m.file_name, count(*) from meta.load_manifest as m
+               join (select batch_id from raw.dtsen union all select batch_id from raw.dukcapil
+                     union all select batch_id from raw.bpjs_kepesertaan union all select batch_id from raw.bpjs_iuran)
+                 as r using (batch_id)
+               group by m.file_name"""
+        )
+    )
+    assert raw == {name: rows_read for name, _, _, rows_read in loaded}
+
+
+def test_a_load_killed_mid_copy_left_nothing_and_its_retry_loaded_the_file_once(year):
+    first = step(year, 1)
+    killed = first.facts["killed"]
+    assert killed["rows_copied_when_killed"] > 50 and "airflow" in killed["command"]
+    assert year.query("select to_regclass(%s)", (killed["table"],)) == [(None,)]  # rolled back whole
+    [ingest] = first.runs["rentan_ingest"]
+    assert ingest["state"] == "success"  # retried in the same run, as the DAG policy says
+    retried = [
+        ti
+        for ti in year.stack.task_instances("rentan_ingest", ingest["dag_run_id"])
+        if ti["task_id"] == "load_file" and ti["try_number"] > 1
+    ]
+    assert [ti["rendered_map_index"].split("/")[0] for ti in retried] == ["dukcapil"]
+    tries = year.stack.tries("rentan_ingest", ingest["dag_run_id"], "load_file", retried[0]["map_index"])
+    assert [t["state"] for t in tries] == ["failed", "success"] or [t["state"] for t in tries] == [
+        "up_for_retry",
+        "success",
+    ]
+    [alert] = alerts(first, "task_retried")
+    assert alert["task_id"] == "load_file" and retried[0]["rendered_map_index"] in alert["text"]
+    assert "terminated by signal" in alert["error"].lower(), alert  # the killed try's own message, from its log
+
+
+def test_the_busy_slot_did_not_hold_the_year_back(year):
+    first = step(year, 1)
+    assert first.facts["busy_still_running"]  # the long task held its slot the whole step
+    assert [r["state"] for r in first.runs["rentan_transform"]] == ["success"]
+
+
+def test_the_rejected_file_failed_its_run_with_its_message_and_an_alert_and_came_back_fixed(year):
+    second = step(year, 2)
+    assert [r["state"] for r in second.runs["rentan_ingest"]] == ["failed"]
+    assert [r["state"] for r in second.runs["rentan_transform"]] == ["success"]  # the good files went on
+    failed = [a for a in alerts(second, "task_failed") if a["task_id"] == "rejected"]
+    assert len(failed) == 1 and "bpjs_iuran_202602.csv" in failed[0]["text"]
+    assert "required column 'total_iuran' missing" in failed[0]["text"]
+    status = "\n".join(second.status)
+    assert re.search(r"rentan_ingest\s+FAILED", status)
+    assert re.search(r"failed: rejected: 1 file\(s\) not loaded.*bpjs_iuran_202602\.csv", status)
+    history = year.query(
+        "select status from meta.load_manifest where file_name = %s order by batch_id", (programme.REJECTED_FILE,)
+    )
+    assert history == [("REJECTED",), ("LOADED",)]
+
+
+def test_the_warehouse_restart_failed_the_build_with_its_message_and_a_cleared_run_published(year):
+    third = step(year, 3)
+    failed = third.facts["failed_transform"]
+    status = "\n".join(third.facts["status_after_fault"])
+    assert re.search(r"rentan_transform\s+FAILED", status)
+    assert re.search(r"failed: dbt_build: (lost the warehouse|dbt build failed)", status), status
+    [alert] = [a for a in alerts(third, "task_failed") if a["task_id"] == "dbt_build"]
+    assert alert["run_id"] == failed["dag_run_id"]
+    # published before the fault: still the version readers saw; after the clear, the same run published
+    assert int(re.search(r"published: version (\d+)", status)[1]) == third.facts["published_before_fault"]
+    final = {r["dag_run_id"]: r["state"] for r in year.stack.runs("rentan_transform")}
+    assert final[failed["dag_run_id"]] == "success"
+    assert year.query("select run_id from meta.publish_log order by version desc limit 1") == [(failed["dag_run_id"],)]
+
+
+def test_every_month_has_its_report(year):
+    for period in ("2026-01", "2026-02", "2026-03"):
+        for name in (f"laporan_rekonsiliasi_{period}.xlsx", f"ringkasan_rekonsiliasi_{period}.pdf"):
+            assert (year.reports / name).stat().st_size > 1000, name
+
+
+def test_status_told_the_truth_after_every_step(year):
+    for s in year.steps:
+        text = "\n".join(s.status)
+        assert "rentan_ingest" in text and "rentan_transform" in text, s.label
+        published = re.search(r"published: version (\d+), run (\S+),", text)
+        assert published, text
+        runs = {dag_id: runs[-1] for dag_id, runs in s.runs.items() if runs}
+        for dag_id, run in runs.items():
+            final = next(r for r in year.stack.runs(dag_id) if r["dag_run_id"] == run["dag_run_id"])
+            if final["state"] == run["state"]:  # not changed by a later clear
+                assert re.search(rf"{dag_id}\s+{run['state'].upper()}", text), (dag_id, text)
+    last = "\n".join(year.steps[-1].status)
+    version, run_id = year.query("select version, run_id from meta.publish_log order by version desc limit 1")[0]
+    assert f"published: version {version}, run {run_id}," in last
+
+
+def test_the_published_marts_equal_what_rentan_run_builds_from_the_same_landing_area(year, reference):
+    assert differences(published_rows(year.warehouse_url), published_rows(reference)) == []
+    calls = "select nik, first_call_order from history.replacement_calls order by 1"
+    assert year.query(calls)  # the year called replacements
+    from tests.helpers_dbt import query
+
+    assert year.query(calls) == query(reference, calls)
+
+
+def test_arrival_to_published_is_measured_for_every_file(year):
+    seconds = year.arrival_to_published()
+    assert set(seconds) == set(year.arrivals)
+    assert all(0 < s < 900 for s in seconds.values()), seconds
+    out = Path(os.environ.get("RENTAN_TEST_OUTPUT") or year.root) / "year"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "arrival_to_published.json").write_text(json.dumps(seconds, indent=2, sort_keys=True))
