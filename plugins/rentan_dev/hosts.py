@@ -81,3 +81,14 @@ def remove(hosts: list[Host]) -> None:
     for host in hosts:
         host.kill()
         subprocess.run(["ip", "netns", "del", host.name], capture_output=True, check=False)
+
+
+def hostname() -> str:
+    """Airflow's `[core] hostname_callable` for workers started here: the host's own name, not the machine's.
+
+    The namespaces share the machine's hostname; RENTAN_HOST_NAME tells Airflow (task instances'
+    `hostname`) which worker host ran a try.
+    """
+    import socket
+
+    return os.environ.get("RENTAN_HOST_NAME") or socket.getfqdn()

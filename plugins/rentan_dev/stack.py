@@ -51,6 +51,17 @@ def metadata_database(server_url: str, name: str | None = None) -> str:
     return parts._replace(scheme="postgresql+psycopg2", path=f"/{name}").geturl()
 
 
+PIPELINE_DAGS = ("rentan_ingest", "rentan_transform", "rentan_report")
+
+
+def pipeline_dags(folder: Path, extra: tuple[Path, ...] = ()) -> Path:
+    """A DAGs folder with the pipeline's DAG files (links to dags/) and `extra` files; not the nightly backup."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in [*(DAGS_DIR / f"{dag_id}.py" for dag_id in PIPELINE_DAGS), *extra]:
+        (folder / path.name).symlink_to(path)
+    return folder
+
+
 @dataclass
 class Stack:
     url: str  # the API server, as the test and the workers reach it

@@ -33,7 +33,6 @@ from pathlib import Path
 
 import psycopg
 
-from rentan.paths import DAGS_DIR
 from rentan.warehouse import EmbeddedWarehouse, connect
 from rentan_dev import deliveries, stack
 from rentan_dev.receiver import Receiver
@@ -62,6 +61,7 @@ SETTINGS = {
     "RENTAN_LANDING_SETTLE_SECONDS": "4",
     "RENTAN_RETRY_DELAY_SECONDS": "4",
     "AIRFLOW__CORE__PARALLELISM": "2",
+    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_SEC": "5",
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
     "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
@@ -286,10 +286,9 @@ def restart_during_dbt_build(year: Year, timeout: float = 600) -> dict:
                 raise TimeoutError(f"no dbt build within {timeout:g}s")
             time.sleep(0.2)
     time.sleep(2)  # a few models in
-    year.warehouse.stop()
-    stopped = time.time()
-    year.warehouse.start()
-    return {"restarted_at": stopped, "dbt_sessions": busy[0]}
+    restarted = time.time()
+    year.warehouse.restart()
+    return {"restarted_at": restarted, "dbt_sessions": busy[0]}
 
 
 @dataclass
@@ -325,10 +324,7 @@ def prepare(root: Path, metadata_server_url: str) -> Year:
     params_file.write_text("".join(f"{k}: {v}\n" for k, v in PARAMS.items()))
     warehouse = EmbeddedWarehouse(root / "warehouse")
     warehouse.start()
-    dags = root / "dags"
-    dags.mkdir(exist_ok=True)
-    for path in [*sorted(DAGS_DIR.glob("*.py")), BUSY_DAG]:
-        (dags / path.name).symlink_to(path)
+    dags = stack.pipeline_dags(root / "dags", extra=(BUSY_DAG,))
     alerts = Receiver().__enter__()
     settings = {
         **SETTINGS,

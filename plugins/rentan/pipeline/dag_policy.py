@@ -147,8 +147,11 @@ def previous_try_error(ti) -> str | None:
         except ValueError:
             continue
         if isinstance(event, dict) and event.get("level") in ("error", "critical"):
+            text = str(event.get("event", ""))
+            if text.startswith("rentan: task ") and "): " in text:  # notify_failure's line: its message
+                text = text.split("): ", 1)[1]
             signal_name = f" ({event['signal_name']})" if event.get("signal_name") else ""
-            return error_line(f"{event.get('event', '')}{signal_name}")
+            return error_line(f"{text}{signal_name}")
     return None
 
 

@@ -139,6 +139,10 @@ class EmbeddedWarehouse:
         if self.is_running():
             self._pg("pg_ctl", "-D", str(self.pgdata), "-w", "-m", "fast", "stop")
 
+    def restart(self) -> None:
+        """Stop (ending every session) and start again at the same address and port."""
+        self._pg("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "restart")
+
     def is_running(self) -> bool:
         pid_file = self.pgdata / "postmaster.pid"
         if not pid_file.exists():

@@ -291,3 +291,61 @@ def _sha256(path: Path) -> str:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+# -- the nightly backup (dags/rentan_backup.py) ---------------------------------------------------
+
+BACKUP_DIR_ENV = "RENTAN_BACKUP_DIR"
+BACKUP_KEEP_ENV = "RENTAN_BACKUP_KEEP"
+DEFAULT_KEEP = 14
+PREFIX = "rentan-"
+
+
+def scheduled_backup(url: str, run_id: str | None = None) -> dict:
+    """A backup into $RENTAN_BACKUP_DIR/rentan-<UTC time>; then only the newest $RENTAN_BACKUP_KEEP (14) are kept."""
+    from rentan.warehouse import ConfigurationError
+
+    folder = os.environ.get(BACKUP_DIR_ENV)
+    if not folder:
+        raise ConfigurationError(
+            f"no backup folder: set {BACKUP_DIR_ENV} to a folder on another disk (docs/deployment.md, Backups)"
+        )
+    keep = int(os.environ.get(BACKUP_KEEP_ENV) or DEFAULT_KEEP)
+    root = Path(folder)
+    out = root / f"{PREFIX}{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    manifest = backup(url, out, run_id)
+    complete = sorted(p for p in root.glob(f"{PREFIX}*") if (p / MANIFEST).is_file())
+    removed = [p.name for p in complete[: max(0, len(complete) - keep)]]
+    for name in removed:
+        shutil.rmtree(root / name)
+    return {
+        "backup": str(out),
+        "published_version": (manifest["published"] or {}).get("version"),
+        "tables": len(manifest["tables"]),
+        "bytes": manifest["bytes"],
+        "removed": removed,
+        "pseudonym_key": manifest["pseudonym_key"],
+    }
+
+
+def backup_lines(conn: psycopg.Connection) -> list[str]:
+    """`rentan status`: the last backup, and the restore this warehouse came from if it did."""
+    if conn.execute("select to_regclass('meta.backup_log') is null").fetchone()[0]:
+        return []
+    last = conn.execute(
+        "select created_at, location, published_version from meta.backup_log order by backup_id desc limit 1"
+    ).fetchone()
+    lines = [
+        f"backup: last at {last[0]:%Y-%m-%d %H:%MZ} to {last[1]} (published version {last[2] or '-'})"
+        if last
+        else "backup: none made yet (`rentan backup --out DIR`, or the rentan_backup DAG)"
+    ]
+    restored = conn.execute(
+        "select restored_at, source, published_version from meta.restore_log order by restore_id desc limit 1"
+    ).fetchone()
+    if restored:
+        lines.append(
+            f"  this warehouse was restored at {restored[0]:%Y-%m-%d %H:%MZ} from {restored[1]} "
+            f"(published version {restored[2] or '-'})"
+        )
+    return lines
