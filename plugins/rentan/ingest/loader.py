@@ -414,7 +414,9 @@ def _screening(path: str, contract: Contract, targets: list[str]):
     """
     parts = (os.cpu_count() or 1) if os.path.getsize(path) >= screen.PARALLEL_MIN_BYTES else 1
     try:
-        executor = ProcessPoolExecutor(max_workers=parts, mp_context=multiprocessing.get_context("fork"))
+        executor = ProcessPoolExecutor(
+            max_workers=parts, mp_context=multiprocessing.get_context("fork"), initializer=screen.die_with_parent
+        )
         futures = [
             executor.submit(screen.screen_range, path, contract, targets, start, end)
             for start, end in screen.ranges(path, parts)

@@ -168,6 +168,25 @@ class Part:
     line_starts: np.ndarray | None  # per record, its offset in the file (unique-NIK contracts)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a screen process: SIGKILL when the loading process dies, however it dies.
+
+    A forked screen holds copies of the loader's sockets; left behind by a loader the OOM killer
+    (or a lost worker) took, it would keep the load's sessions, and the `ingest` stage lock,
+    open for good. Linux only, like the loader's fork.
+    """
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the loader died before the line above
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def ranges(path: str, parts: int) -> list[tuple[int, int]]:
     """`parts` byte ranges of the file that start and end at line ends."""
     size = os.path.getsize(path)
