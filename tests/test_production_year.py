@@ -96,7 +96,7 @@ def test_a_load_killed_mid_copy_left_nothing_and_its_retry_loaded_the_file_once(
         "success",
     ]
     [alert] = alerts(first, "task_retried")
-    assert alert["task_id"] == "load_file" and retried[0]["rendered_map_index"] in alert["text"]
+    assert (alert["task_id"], alert["map_index"], alert["try_number"]) == ("load_file", retried[0]["map_index"], 2)
     assert "terminated by signal" in alert["error"].lower(), alert  # the killed try's own message, from its log
 
 

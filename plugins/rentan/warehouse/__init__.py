@@ -141,7 +141,8 @@ class EmbeddedWarehouse:
 
     def restart(self) -> None:
         """Stop (ending every session) and start again at the same address and port."""
-        self._pg("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "restart")
+        log = str(self.pgdata / "server.log")  # restart keeps the options, not the log file
+        self._pg("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "-l", log, "restart")
 
     def is_running(self) -> bool:
         pid_file = self.pgdata / "postmaster.pid"
