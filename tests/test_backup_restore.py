@@ -145,6 +145,8 @@ def test_the_backup_holds_no_pseudonym_key_and_says_which_one_a_restore_needs(lo
             data = path.read_bytes()
             assert key not in data, path
     assert "secret.pseudonym_key" not in manifest["tables"]
+    # NIKs and names: its owner's only, like the warehouse's files
+    assert {oct(p.stat().st_mode & 0o777) for p in [backup_dir, *backup_dir.rglob("*")]} <= {"0o700", "0o600"}
     assert {"history", "audit", "meta", "raw", "ops", "marts"} <= set(manifest["schemas"]["kept"])
     assert {"staging", "intermediate", "secret"} <= set(manifest["schemas"]["structure_only"])
     backed_up, restored = lost_and_restored["outputs"]

@@ -64,7 +64,8 @@ def backup(url: str, out: Path, run_id: str | None = None) -> dict:
         raise BackupError(f"{out} exists and is not empty: give a new folder for the backup")
     partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.mkdir(mode=0o700)  # NIKs and names: readable by its owner only, like the warehouse
     try:
         with stage_lock(url, "publish", run_id or "backup"), open_connection(url, autocommit=True) as conn:
             _act_as_owner(conn)
@@ -85,10 +86,14 @@ def backup(url: str, out: Path, run_id: str | None = None) -> dict:
             _pg("pg_dump", url, *_dump_arguments(schemas, snapshot, partial / DUMP))
             conn.execute("commit")
         manifest["pg_dump"] = _pg_version("pg_dump")
+        for path in partial.rglob("*"):
+            path.chmod(0o700 if path.is_dir() else 0o600)
         manifest["files"] = {str(p.relative_to(partial)): _sha256(p) for p in sorted(partial.rglob("*")) if p.is_file()}
         manifest["bytes"] = sum((partial / name).stat().st_size for name in manifest["files"])
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        out.mkdir(parents=True, exist_ok=True)
+        (partial / MANIFEST).chmod(0o600)
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        out.chmod(0o700)
         for entry in partial.iterdir():
             entry.rename(out / entry.name)
         partial.rmdir()
