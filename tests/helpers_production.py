@@ -10,22 +10,36 @@ from rentan.warehouse import connect
 PER_PUBLICATION = {"marts.data_version"}
 
 
+def load_order_column(name: str) -> bool:
+    """A load batch's id (meta.load_manifest's identity): it numbers files in the order they were
+    loaded, which differs between a year delivered month by month, workers loading in parallel and
+    one run over the whole landing area; what the batch holds is compared through every other column."""
+    return name == "batch_id" or name.endswith("_batch_id")
+
+
 def published_rows(url: str, schemas: tuple[str, ...] = ("ops", "marts")) -> dict[str, list[str]]:
-    """Every published relation -> its rows as text, sorted (both sides sort the same way)."""
+    """Every published relation -> its rows as text (load-order columns left out), sorted."""
     with connect(url) as conn:
-        names = conn.execute(
-            """select n.nspname, c.relname from pg_class as c join pg_namespace as n on c.relnamespace = n.oid
-               where n.nspname = any(%s) and c.relkind in ('r', 'v') order by 1, 2""",
+        columns: dict[tuple[str, str], list[str]] = {}
+        for schema, name, column in conn.execute(
+            """select n.nspname, c.relname, a.attname from pg_class as c
+               join pg_namespace as n on c.relnamespace = n.oid
+               join pg_attribute as a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+               where n.nspname = any(%s) and c.relkind in ('r', 'v') order by 1, 2, a.attnum""",
             (list(schemas),),
-        ).fetchall()
+        ):
+            if not load_order_column(column):
+                columns.setdefault((schema, name), []).append(column)
         return {
             f"{schema}.{name}": [
                 row[0]
                 for row in conn.execute(
-                    sql.SQL("select t::text from {} as t order by 1").format(sql.Identifier(schema, name))
+                    sql.SQL("select row({})::text from {} as t order by 1").format(
+                        sql.SQL(", ").join(sql.Identifier("t", c) for c in kept), sql.Identifier(schema, name)
+                    )
                 )
             ]
-            for schema, name in names
+            for (schema, name), kept in columns.items()
             if f"{schema}.{name}" not in PER_PUBLICATION
         }
 

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,8 @@ def lost_and_restored(tmp_path_factory):
     generated, landing, backup_dir = root / "generated", root / "landing", root / "backup"
     synth.generate(generated, seed=SEED, people=PEOPLE, params=load_parameters(PARAMS))
     selection, january, february, march = (d.files for d in deliveries.schedule(generated, months=3))
-    first = EmbeddedWarehouse(root / "first")
+    # servers outside pytest's temp folder: they run as another OS user (conftest.server_url)
+    first = EmbeddedWarehouse(Path(tempfile.mkdtemp(prefix="rentan-backup-first-")))
     url = first.start()
     try:
         deliver_and_publish(url, generated, landing, selection + january + february, "manual__up_to_february")
@@ -87,7 +89,7 @@ def lost_and_restored(tmp_path_factory):
     finally:
         first.stop()
     shutil.rmtree(first.home)  # the disk fails: nothing of the first warehouse is left
-    second = EmbeddedWarehouse(root / "second")
+    second = EmbeddedWarehouse(Path(tempfile.mkdtemp(prefix="rentan-backup-second-")))
     url = second.start()
     try:
         restored = cli(["restore", str(backup_dir)], url)
@@ -109,6 +111,7 @@ def lost_and_restored(tmp_path_factory):
         }
     finally:
         second.stop()
+        shutil.rmtree(second.home, ignore_errors=True)
 
 
 def test_the_restored_warehouse_publishes_what_one_that_never_failed_published(lost_and_restored):

@@ -25,6 +25,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -322,7 +323,8 @@ def prepare(root: Path, metadata_server_url: str) -> Year:
     landing.mkdir(exist_ok=True)
     params_file = root / "params.yml"
     params_file.write_text("".join(f"{k}: {v}\n" for k, v in PARAMS.items()))
-    warehouse = EmbeddedWarehouse(root / "warehouse")
+    # outside any pytest temp folder: the server runs as another OS user when started as root
+    warehouse = EmbeddedWarehouse(Path(tempfile.mkdtemp(prefix="rentan-year-warehouse-")))
     warehouse.start()
     dags = stack.pipeline_dags(root / "dags", extra=(BUSY_DAG,))
     alerts = Receiver().__enter__()
@@ -357,6 +359,7 @@ def stop(year: Year) -> None:
     year.stack.stop()
     year.alerts.__exit__(None, None, None)
     year.warehouse.stop()
+    shutil.rmtree(year.warehouse.home, ignore_errors=True)
 
 
 def play(year: Year, say: Callable[..., None] = lambda *a, **k: None) -> Year:
