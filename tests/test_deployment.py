@@ -300,7 +300,7 @@ def test_the_stack_lock_only_adds_pinned_packages_to_the_lock():
     stack = pins(STACK_LOCK)
     assert not set(stack) & set(lock)
     assert "apache-airflow-providers-fab" in stack
-    # the Celery executor is in the lock itself: the tests run it (test_celery_and_lineage.py)
+    # the Celery executor is in the lock itself: the tests run it (test_celery_hosts.py)
     assert {"apache-airflow-providers-celery", "celery", "redis"} <= set(lock)
     # providers-celery 3.26 imports celery.backends.database.retry, gone in celery 5.7
     assert tuple(int(n) for n in lock["celery"].split(".")[:2]) < (5, 7)

@@ -4,7 +4,10 @@ Airflow's api-server, scheduler, dag-processor and triggerer run with the LocalE
 slots) and their metadata in PostgreSQL; a fresh warehouse of its own; a landing area the
 providers fill while the scheduler runs (rentan_dev.year has the script and its faults).
 Nothing calls `rentan run` until the end, where it builds the reference from the same landing
-area. Marker `production`: CI runs it (plain `pytest`); `-m "not production"` leaves it out.
+area, with OpenLineage on: the lineage graph is checked on its events. Last, the year's
+warehouse is destroyed, the backup the nightly DAG made after February is restored onto a new
+server, and the rest of the year arrives there: it must publish what the year published.
+Marker `production`: CI runs it (plain `pytest`); `-m "not production"` leaves it out.
 """
 
 from __future__ import annotations
@@ -12,14 +15,21 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+from collections import deque
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from rentan_dev import year as programme
+from rentan_dev.receiver import Receiver
+from tests.helpers_dbt import query
 from tests.helpers_production import differences, published_rows
 
-pytestmark = pytest.mark.production
+# The year takes 7-15 minutes (more on a machine shared with other suites): longer than the suite's item timeout.
+pytestmark = [pytest.mark.production, pytest.mark.timeout(3000)]
+CALLS = "select nik, first_call_order, first_run_id from history.replacement_calls order by nik"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +45,27 @@ def year(server_url, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reference(year, server_url):
-    return programme.reference(year, server_url)
+    """`rentan run` from the year's landing area on a fresh database, lineage on: (its URL, the events)."""
+    with Receiver() as receiver:
+        url = programme.reference(year, server_url, lineage_url=receiver.url)
+        events = receiver.wait_for(lambda bodies: bodies, timeout=60, path_prefix="/api/v1/lineage")
+    return url, events
+
+
+@pytest.fixture(scope="module")
+def restored(year):
+    """The year's warehouse is lost; the mid-year backup restored on a new server, the rest of the year delivered."""
+    final = {"published": published_rows(year.warehouse_url), "calls": year.query(CALLS)}
+    year.warehouse.stop()
+    shutil.rmtree(year.warehouse.home)  # the disk fails: nothing of it is left
+    [backup] = step(year, 2).facts["backup"]["folders"]
+    warehouse, said = programme.restore_and_carry_on(year, backup)
+    try:
+        url = warehouse.url()
+        yield {"final": final, "url": url, "said": said, "backup": Path(backup)}
+    finally:
+        warehouse.stop()
+        shutil.rmtree(warehouse.home, ignore_errors=True)
 
 
 def step(year, number: int) -> programme.Step:
@@ -166,12 +196,10 @@ def test_status_told_the_truth_after_every_step(year):
 
 
 def test_the_published_marts_equal_what_rentan_run_builds_from_the_same_landing_area(year, reference):
-    assert differences(published_rows(year.warehouse_url), published_rows(reference)) == []
+    assert differences(published_rows(year.warehouse_url), published_rows(reference[0])) == []
     calls = "select nik, first_call_order from history.replacement_calls order by 1"
     assert year.query(calls)  # the year called replacements
-    from tests.helpers_dbt import query
-
-    assert year.query(calls) == query(reference, calls)
+    assert year.query(calls) == query(reference[0], calls)
 
 
 def test_arrival_to_published_is_measured_for_every_file(year):
@@ -181,3 +209,76 @@ def test_arrival_to_published_is_measured_for_every_file(year):
     out = Path(os.environ.get("RENTAN_TEST_OUTPUT") or year.root) / "year"
     out.mkdir(parents=True, exist_ok=True)
     (out / "arrival_to_published.json").write_text(json.dumps(seconds, indent=2, sort_keys=True))
+
+
+# -- lineage: the reference run's OpenLineage events -----------------------------------------------
+
+
+def graph(events: list[dict]) -> dict[str, set[str]]:
+    """dataset -> datasets one job run made from it (COMPLETE events), as `namespace/name`."""
+    edges: dict[str, set[str]] = {}
+    for event in events:
+        if event.get("eventType") != "COMPLETE":
+            continue
+        for source in event.get("inputs") or []:
+            for target in event.get("outputs") or []:
+                edges.setdefault(f"{source['namespace']}/{source['name']}", set()).add(
+                    f"{target['namespace']}/{target['name']}"
+                )
+    return edges
+
+
+def path(edges: dict[str, set[str]], start: str, arrive) -> list[str] | None:
+    """The shortest path from `start` to a node for which `arrive(node)` holds (breadth first)."""
+    came_from, todo = {start: None}, deque([start])
+    while todo:
+        node = todo.popleft()
+        if arrive(node):
+            steps = []
+            while node is not None:
+                steps.append(node)
+                node = came_from[node]
+            return steps[::-1]
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in came_from:
+                came_from[nxt] = node
+                todo.append(nxt)
+    return None
+
+
+def test_lineage_leads_from_a_landing_file_through_raw_staging_and_marts_to_a_dashboard(year, reference):
+    url, events = reference
+    database = urlsplit(url).path.strip("/")
+    edges = graph(events)
+    start = f"file/{(year.landing / 'dtsen' / 'dtsen_20251201.csv').resolve()}"
+    found = path(edges, start, lambda node: node.startswith("superset/"))
+    assert found, f"no path from {start}; nodes: {sorted(edges)[:30]}"
+    names = [node.split("/", 3)[-1] for node in found]
+    layers = [name.split(".")[1] if name.count(".") == 2 else name for name in names]
+    # file -> raw -> staging -> (intermediate ...) -> marts_build -> marts -> the dashboard
+    assert names[1] == f"{database}.raw.dtsen", found
+    assert "staging" in layers and layers.index("staging") < layers.index("marts"), found
+    assert layers[-2] == "marts" and found[-1].startswith("superset/"), found
+    # the load and publish are Airflow tasks' own events; dbt's models are children of the dbt_build task
+    jobs = {e["job"]["name"] for e in events}
+    assert {"rentan_ingest.load_file", "rentan_transform.dbt_build", "rentan_transform.publish"} <= jobs
+    dbt_models = [e for e in events if e["job"]["name"].endswith(".build.run")]  # openlineage-dbt's model runs
+    assert dbt_models, sorted(jobs)[:20]
+    assert {e["run"]["facets"]["parent"]["job"]["name"] for e in dbt_models} == {"rentan_transform.dbt_build"}
+
+
+# -- backup and restore: the last test (it destroys the year's warehouse) ----------------------------
+
+
+def test_a_warehouse_restored_from_the_mid_year_backup_carries_on_exactly(year, restored):
+    """Backed up by the nightly DAG after February; March arrives on the restored warehouse."""
+    second = step(year, 2)
+    assert second.facts["backup"]["state"] == "success"
+    assert differences(restored["final"]["published"], published_rows(restored["url"])) == []
+    calls = query(restored["url"], CALLS)
+    assert [c[:2] for c in calls] == [c[:2] for c in restored["final"]["calls"]]  # same people, same order
+    # the calls pinned before the backup kept the run that made them: history came back, not recomputed
+    pinned = [tuple(c) for c in second.facts["calls_at_backup"]]
+    assert pinned and set(pinned) <= set(calls)
+    assert "published version" in restored["said"]
+    assert query(restored["url"], "select count(*) from meta.restore_log") == [(1,)]

@@ -71,7 +71,12 @@ def deployment_overrides() -> dict[str, Any]:
         return {}
     if not Path(path).is_file():
         raise ValueError(f"{PARAMS_FILE_ENV} names {path}, which is not a file: point it at the deployment's YAML file")
-    overrides = yaml.safe_load(Path(path).read_text()) or {}
+    try:
+        overrides = yaml.safe_load(Path(path).read_text()) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(f"{PARAMS_FILE_ENV} file {path} is not valid YAML{where}: fix the file") from None
     if not isinstance(overrides, dict):
         raise ValueError(f"{PARAMS_FILE_ENV} file {path} must map parameter names to values")
     return overrides

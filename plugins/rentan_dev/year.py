@@ -11,7 +11,8 @@ The year (`STEPS`), three deliveries and four faults:
 1. the selection snapshots and January, some with a `.sha256` sidecar, some written
    slowly; a worker slot is held by a long task; the task process loading January's Dukcapil
    file is killed (SIGKILL) in the middle of its COPY;
-2. February, whose payment file comes without its `total_iuran` column: rejected;
+2. February, whose payment file comes without its `total_iuran` column: rejected; then the
+   nightly backup DAG runs (`rentan_backup`), the scheduler running;
 3. March and February's payment file again, fixed; the warehouse restarts during the dbt
    build; on-call clears the failed task, and backfills February's report.
 After each step `rentan status` is kept as it read then. Everything measured is in `Year`.
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import psycopg
 
+from rentan.paths import DAGS_DIR
 from rentan.warehouse import EmbeddedWarehouse, connect
 from rentan_dev import deliveries, stack
 from rentan_dev.receiver import Receiver
@@ -42,6 +44,7 @@ from rentan_dev.synth import generate
 RENTAN = str(Path(sys.executable).parent / "rentan")
 DAG_IDS = ("rentan_ingest", "rentan_transform", "rentan_report")
 BUSY_DAG = Path(__file__).parent / "year_dags" / "rentan_busy.py"
+BACKUP_DAG = DAGS_DIR / "rentan_backup.py"
 SEED = 5
 PEOPLE = 1000
 # A small city with a waiting list: deaths free slots and replacements are called.
@@ -157,6 +160,10 @@ class Year:
     def quiet(self) -> bool:
         """No run of the pipeline is queued or running."""
         return all(r["state"] in ("success", "failed") for runs in self.runs().values() for r in runs)
+
+    def backups(self) -> list[str]:
+        """The complete backups the rentan_backup DAG wrote, oldest first."""
+        return sorted(str(p) for p in (self.root / "backups").glob("rentan-*") if (p / "backup.json").is_file())
 
     def reported(self, period: str) -> bool:
         return (self.reports / f"ringkasan_rekonsiliasi_{period}.pdf").exists()
@@ -326,7 +333,7 @@ def prepare(root: Path, metadata_server_url: str) -> Year:
     # outside any pytest temp folder: the server runs as another OS user when started as root
     warehouse = EmbeddedWarehouse(Path(tempfile.mkdtemp(prefix="rentan-year-warehouse-")))
     warehouse.start()
-    dags = stack.pipeline_dags(root / "dags", extra=(BUSY_DAG,))
+    dags = stack.pipeline_dags(root / "dags", extra=(BUSY_DAG, BACKUP_DAG))
     alerts = Receiver().__enter__()
     settings = {
         **SETTINGS,
@@ -335,6 +342,7 @@ def prepare(root: Path, metadata_server_url: str) -> Year:
         "RENTAN_PARAMS_FILE": str(params_file),
         "RENTAN_ALERT_WEBHOOK": f"{alerts.url}/alerts",
         "RENTAN_DBT_DIR": str(root / "dbt"),
+        "RENTAN_BACKUP_DIR": str(root / "backups"),
         "RENTAN_PSEUDONYM_KEY": os.environ.get("RENTAN_PSEUDONYM_KEY") or "rentan-year-pseudonym-key",
     }
     url = warehouse.url(login="rentan_etl_user")
@@ -384,6 +392,14 @@ def play(year: Year, say: Callable[..., None] = lambda *a, **k: None) -> Year:
             "February's good files published",
             lambda: year.published_version() > version and year.quiet() and _last_report_done(year),
         )
+        # the nightly backup, run now (as on-call would from the UI): mid-year, the scheduler running
+        backup_run = year.stack.trigger("rentan_backup")
+        year.wait("the backup", lambda: year.stack.runs("rentan_backup")[-1]["state"] in ("success", "failed"))
+        [result] = [ti for ti in year.stack.task_instances("rentan_backup", backup_run) if ti["task_id"] == "back_up"]
+        step.facts["backup"] = {"run": backup_run, "state": result["state"], "folders": year.backups()}
+        step.facts["calls_at_backup"] = year.query(
+            "select nik, first_call_order, first_run_id from history.replacement_calls order by nik"
+        )
 
     def third(step: Step) -> None:
         step.facts["published_before_fault"] = year.published_version()
@@ -400,7 +416,7 @@ def play(year: Year, say: Callable[..., None] = lambda *a, **k: None) -> Year:
         year.wait("February's report backfilled", lambda: year.reported("2026-02") and year.quiet())
 
     year.step("1. selection and January; a slot busy; a load killed mid-COPY", first, say)
-    year.step("2. February, its payment file rejected", second, say)
+    year.step("2. February, its payment file rejected; the nightly backup", second, say)
     year.step("3. March and February's payments again; the warehouse restarts during the dbt build", third, say)
     return year
 
@@ -437,8 +453,32 @@ class _background(threading.Thread):
         return self._result
 
 
-def reference(year: Year, server_url: str) -> str:
-    """`rentan run` from the year's final landing area on a fresh database: the URL of what it published."""
+def rentan_run(year: Year, url: str, name: str, extra_env: dict | None = None) -> None:
+    """`rentan run` over the year's landing area, as a person would, into the warehouse at `url`."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__DATABASE", "OPENLINEAGE"))},
+        "WAREHOUSE_URL": url,
+        "AIRFLOW_HOME": str(year.root / f"{name}-airflow"),
+        "RENTAN_DBT_DIR": str(year.root / f"{name}-dbt"),
+        "RENTAN_REPORTS": str(year.root / f"{name}-reports"),
+        "RENTAN_LANDING_SETTLE_SECONDS": "0",
+        "RENTAN_PSEUDONYM_KEY": year.stack.env["RENTAN_PSEUDONYM_KEY"],
+        **(extra_env or {}),
+    }
+    done = subprocess.run(
+        [RENTAN, "run", "--landing", str(year.landing), "--params", str(year.params_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"rentan run ({name}) failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
+
+
+def reference(year: Year, server_url: str, lineage_url: str | None = None) -> str:
+    """`rentan run` from the year's final landing area on a fresh database (OpenLineage to `lineage_url`)."""
     import uuid
     from urllib.parse import urlsplit
 
@@ -446,26 +486,25 @@ def reference(year: Year, server_url: str) -> str:
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(f'create database "{name}"')
     url = urlsplit(server_url)._replace(path=f"/{name}").geturl()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__DATABASE")},
-        "WAREHOUSE_URL": url,
-        "AIRFLOW_HOME": str(year.root / "reference-airflow"),
-        "RENTAN_DBT_DIR": str(year.root / "reference-dbt"),
-        "RENTAN_REPORTS": str(year.root / "reference-reports"),
-        "RENTAN_LANDING_SETTLE_SECONDS": "0",
-        "RENTAN_PSEUDONYM_KEY": year.stack.env["RENTAN_PSEUDONYM_KEY"],
-    }
-    done = subprocess.run(
-        [RENTAN, "run", "--landing", str(year.landing), "--params", str(year.params_file)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"rentan run failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
+    lineage = {"OPENLINEAGE_URL": lineage_url, "OPENLINEAGE_NAMESPACE": "rentan"} if lineage_url else {}
+    rentan_run(year, url, "reference", lineage)
     return url
+
+
+def restore_and_carry_on(year: Year, backup: str) -> tuple[EmbeddedWarehouse, str]:
+    """The year's warehouse is lost: restore `backup` onto a new server and let the rest of the year arrive.
+
+    The caller stopped and deleted the year's warehouse. `rentan restore`, then `rentan run` over
+    the landing area: the restored manifest skips what was loaded before the backup.
+    """
+    warehouse = EmbeddedWarehouse(Path(tempfile.mkdtemp(prefix="rentan-year-restored-")))
+    url = warehouse.start()
+    env = {**os.environ, "WAREHOUSE_URL": url, "RENTAN_PSEUDONYM_KEY": year.stack.env["RENTAN_PSEUDONYM_KEY"]}
+    done = subprocess.run([RENTAN, "restore", backup], env=env, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"rentan restore failed: {done.stdout} {done.stderr}")
+    rentan_run(year, url, "restored")
+    return warehouse, done.stdout
 
 
 def main(say: Callable[..., None], root: Path, keep: bool = False) -> int:

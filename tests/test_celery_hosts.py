@@ -1,13 +1,11 @@
-"""Celery across hosts and OpenLineage (issue 21), on one small landing area (the selection and January).
+"""Celery across hosts (issue 21), on one small landing area (the selection and January).
 
-`rentan run` with OPENLINEAGE_URL set publishes the reference and sends its lineage to a local
-receiver: the graph landing file -> raw -> staging -> marts -> dashboard is checked on it.
-Then the same DAGs run on the CeleryExecutor of docker-compose.yml: Debian's redis-server as
+The DAGs run on the CeleryExecutor of docker-compose.yml: Debian's redis-server as
 the broker, Airflow's metadata in PostgreSQL, and two Celery workers, each in a network
 namespace of its own (a host with its own address, joined by a veth pair), reaching the broker,
 the API server and the warehouse over TCP only (their metadata URL leads nowhere). The worker
 running the dbt build is killed (every process of its host); the build is retried on the other
-host and the run publishes exactly what `rentan run` published. Needs root (`ip netns`).
+host and the run publishes exactly what a build of the same files publishes. Needs root (`ip netns`).
 """
 
 from __future__ import annotations
@@ -15,14 +13,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections import deque
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -31,6 +26,7 @@ from rentan.parameters import load_parameters
 from rentan.warehouse import EmbeddedWarehouse, connect
 from rentan_dev import deliveries, hosts, stack, synth
 from rentan_dev.receiver import Receiver
+from tests.helpers_dbt import load_landing, migrated_database, publish_run
 from tests.helpers_production import differences, published_rows
 
 pytestmark = pytest.mark.production
@@ -56,103 +52,20 @@ def city(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reference(city, server_url):
-    """`rentan run` with lineage on: (the URL of what it published, the OpenLineage events it sent)."""
-    root, landing, params = city
-    name = f"t_lineage_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    url = urlsplit(server_url)._replace(path=f"/{name}").geturl()
-    with Receiver() as receiver:
-        done = subprocess.run(
-            [RENTAN, "run", "--landing", str(landing), "--params", str(params)],
-            env={
-                **os.environ,
-                "WAREHOUSE_URL": url,
-                "OPENLINEAGE_URL": receiver.url,  # the one setting that turns lineage on
-                "OPENLINEAGE_NAMESPACE": "rentan",
-                "AIRFLOW_HOME": str(root / "reference-airflow"),
-                "RENTAN_DBT_DIR": str(root / "reference-dbt"),
-                "RENTAN_REPORTS": str(root / "reference-reports"),
-            },
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        events = receiver.wait_for(lambda bodies: bodies, timeout=60, path_prefix="/api/v1/lineage")
-    yield url, events
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{name}" with (force)')
-
-
-# -- lineage -------------------------------------------------------------------------------------
-
-
-def graph(events: list[dict]) -> dict[str, set[str]]:
-    """dataset -> datasets one job run made from it (COMPLETE events), as `namespace/name`."""
-    edges: dict[str, set[str]] = {}
-    for event in events:
-        if event.get("eventType") != "COMPLETE":
-            continue
-        for source in event.get("inputs") or []:
-            for target in event.get("outputs") or []:
-                edges.setdefault(f"{source['namespace']}/{source['name']}", set()).add(
-                    f"{target['namespace']}/{target['name']}"
-                )
-    return edges
-
-
-def path(edges: dict[str, set[str]], start: str, arrive) -> list[str] | None:
-    """The shortest path from `start` to a node for which `arrive(node)` holds (breadth first)."""
-    came_from, todo = {start: None}, deque([start])
-    while todo:
-        node = todo.popleft()
-        if arrive(node):
-            steps = []
-            while node is not None:
-                steps.append(node)
-                node = came_from[node]
-            return steps[::-1]
-        for nxt in sorted(edges.get(node, ())):
-            if nxt not in came_from:
-                came_from[nxt] = node
-                todo.append(nxt)
-    return None
-
-
-def test_lineage_leads_from_a_landing_file_through_raw_staging_and_marts_to_a_dashboard(city, reference):
+    """What a build of the same files publishes, built in this process as the DAGs' tasks build it."""
     _, landing, _ = city
-    url, events = reference
-    database = urlsplit(url).path.strip("/")
-    edges = graph(events)
-    start = f"file/{(landing / 'dtsen' / 'dtsen_20251201.csv').resolve()}"
-    found = path(edges, start, lambda node: node.startswith("superset/"))
-    assert found, f"no path from {start}; nodes: {sorted(edges)[:30]}"
-    names = [node.split("/", 3)[-1] for node in found]
-    layers = [name.split(".")[1] if name.count(".") == 2 else name for name in names]
-    # file -> raw -> staging -> (intermediate ...) -> marts_build -> marts -> the dashboard
-    assert names[1] == f"{database}.raw.dtsen", found
-    assert "staging" in layers and layers.index("staging") < layers.index("marts"), found
-    assert layers[-2] == "marts" and found[-1].startswith("superset/"), found
-    # the dbt models are children of the dbt_build task's run; the load and publish are Airflow tasks' own events
-    jobs = {e["job"]["name"] for e in events}
-    assert {"rentan_ingest.load_file", "rentan_transform.dbt_build", "rentan_transform.publish"} <= jobs
-    dbt_models = [e for e in events if e["job"]["name"].endswith(".build.run")]  # openlineage-dbt's model runs
-    assert dbt_models, sorted(jobs)[:20]
-    assert {e["run"]["facets"]["parent"]["job"]["name"] for e in dbt_models} == {"rentan_transform.dbt_build"}
-
-
-def test_lineage_is_off_unless_its_one_setting_is_given():
-    code = "from rentan.pipeline.lineage import enabled; print(enabled())"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENLINEAGE", "AIRFLOW__OPENLINEAGE"))}
-    off = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    on = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**env, "OPENLINEAGE_URL": "http://127.0.0.1:9"},
-        capture_output=True,
-        text=True,
-    )
-    assert (off.stdout.strip(), on.stdout.strip()) == ("False", "True"), off.stderr + on.stderr
+    with migrated_database(server_url, prefix="t_celery_ref") as url:
+        previous = os.environ.get("WAREHOUSE_URL")
+        os.environ["WAREHOUSE_URL"] = url
+        try:
+            load_landing(url, landing)
+            publish_run("manual__reference", PARAMS)
+        finally:
+            if previous is None:
+                del os.environ["WAREHOUSE_URL"]
+            else:
+                os.environ["WAREHOUSE_URL"] = previous
+        yield url
 
 
 # -- Celery across hosts -------------------------------------------------------------------------
@@ -302,7 +215,7 @@ def test_a_killed_worker_s_task_was_retried_on_the_other_host_and_the_run_publis
     assert retried and retried[0]["try_number"] == len(tries)
 
 
-def test_the_celery_run_published_what_rentan_run_published(celery_run, reference):
-    assert differences(published_rows(celery_run["url"]), published_rows(reference[0])) == []
+def test_the_celery_run_published_what_a_build_of_the_same_files_publishes(celery_run, reference):
+    assert differences(published_rows(celery_run["url"]), published_rows(reference)) == []
     with connect(celery_run["url"]) as conn:
         assert conn.execute("select count(*) from meta.publish_log").fetchone()[0] >= 1
