@@ -133,13 +133,17 @@ def test_a_load_killed_mid_copy_left_nothing_and_its_retry_loaded_the_file_once(
 def test_the_busy_slot_did_not_hold_the_year_back(year):
     first = step(year, 1)
     assert first.facts["busy_still_running"]  # the long task held its slot the whole step
-    assert [r["state"] for r in first.runs["rentan_transform"]] == ["success"]
+    assert {r["state"] for r in first.runs["rentan_transform"]} == {"success"}
+    before, after = first.facts["published"]
+    assert after == before + 1  # one publication: a run started by a later asset event of the ingest was skipped
 
 
 def test_the_rejected_file_failed_its_run_with_its_message_and_an_alert_and_came_back_fixed(year):
     second = step(year, 2)
     assert [r["state"] for r in second.runs["rentan_ingest"]] == ["failed"]
-    assert [r["state"] for r in second.runs["rentan_transform"]] == ["success"]  # the good files went on
+    assert {r["state"] for r in second.runs["rentan_transform"]} == {"success"}  # the good files went on
+    before, after = second.facts["published"]
+    assert after == before + 1
     failed = [a for a in alerts(second, "task_failed") if a["task_id"] == "rejected"]
     assert len(failed) == 1 and "bpjs_iuran_202602.csv" in failed[0]["text"]
     assert "required column 'total_iuran' missing" in failed[0]["text"]

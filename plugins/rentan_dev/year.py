@@ -174,7 +174,9 @@ class Year:
         alerts_before = len(self.alerts.bodies())
         started = time.monotonic()
         step = Step(label)
+        published_before = self.published_version()
         body(step)
+        step.facts["published"] = (published_before, self.published_version())
         step.seconds = round(time.monotonic() - started, 1)
         step.runs = {
             dag_id: [r for r in runs if r["dag_run_id"] not in before[dag_id]] for dag_id, runs in self.runs().items()
@@ -183,7 +185,7 @@ class Year:
         step.status = self.status()
         self.steps.append(step)
         for dag_id, runs in step.runs.items():
-            say(f"  {dag_id}: " + (", ".join(r["state"] for r in runs) or "no run"))
+            say(f"  {dag_id}: " + (", ".join(f"{r['state']} ({_seconds(r)})" for r in runs) or "no run"))
         for alert in step.alerts:
             say(f"  alert: {alert.get('text', alert)}")
         for name, fact in step.facts.items():
@@ -419,6 +421,14 @@ def play(year: Year, say: Callable[..., None] = lambda *a, **k: None) -> Year:
     year.step("2. February, its payment file rejected; the nightly backup", second, say)
     year.step("3. March and February's payments again; the warehouse restarts during the dbt build", third, say)
     return year
+
+
+def _seconds(run: dict) -> str:
+    """A run's time from start to end, as the API reports them."""
+    if not run.get("start_date") or not run.get("end_date"):
+        return "-"
+    start, end = (dt.datetime.fromisoformat(run[k].replace("Z", "+00:00")) for k in ("start_date", "end_date"))
+    return f"{(end - start).total_seconds():.0f}s"
 
 
 def _failed_transform(year: Year, found: list) -> bool:
