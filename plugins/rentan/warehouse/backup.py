@@ -92,11 +92,13 @@ def backup(url: str, out: Path, run_id: str | None = None) -> dict:
         manifest["bytes"] = sum((partial / name).stat().st_size for name in manifest["files"])
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         (partial / MANIFEST).chmod(0o600)
-        out.mkdir(mode=0o700, parents=True, exist_ok=True)
-        out.chmod(0o700)
-        for entry in partial.iterdir():
-            entry.rename(out / entry.name)
-        partial.rmdir()
+        if not out.exists():
+            partial.rename(out)  # appears whole
+        else:  # an empty folder given: the manifest, which makes it a backup, comes last
+            out.chmod(0o700)
+            for entry in sorted(partial.iterdir(), key=lambda e: e.name == MANIFEST):
+                entry.rename(out / entry.name)
+            partial.rmdir()
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
