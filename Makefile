@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
-.PHONY: install system-deps demo test lint airflow bench bi bench-bi lock lock-bi clean
+.PHONY: install system-deps demo test lint airflow year bench bi bench-bi lock lock-bi clean
 
 install: $(VENV)/.installed
 
@@ -17,8 +17,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 # Debian packages the tests drive for real: a browser, the workbook and PDF renderers,
-# PostgreSQL 15 for the server-version test. Installs only what is missing (needs root).
-SYSTEM_PACKAGES := chromium libreoffice-calc-nogui poppler-utils postgresql-15 fonts-dejavu-core
+# PostgreSQL 15 for the server-version test, Redis (the Celery broker) and iproute2 (`ip netns`:
+# the Celery workers' hosts). Installs only what is missing (needs root).
+SYSTEM_PACKAGES := chromium libreoffice-calc-nogui poppler-utils postgresql-15 fonts-dejavu-core redis-server iproute2
 
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -45,6 +46,11 @@ bench: install
 airflow: install
 	$(BIN)/rentan airflow
 
+# A small programme year under Airflow's real scheduler, with its faults, printed step by step
+# (about 10 minutes; --keep leaves Airflow up afterwards: `rentan year --keep`).
+year: install
+	$(BIN)/rentan year
+
 # Superset with the dashboards of bi/superset/ on localhost:8088, in its own .venv-bi
 # (installed from requirements-bi.lock on first use), against the warehouse's BI login.
 bi: install
@@ -66,4 +72,4 @@ lock-bi: install
 
 clean:
 	-$(BIN)/rentan warehouse stop
-	rm -rf .warehouse .airflow .landing .reports .superset dbt_project/target dbt_project/logs
+	rm -rf .warehouse .airflow .landing .reports .superset .year .year-metadata dbt_project/target dbt_project/logs

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, get_current_context, task
+from airflow.sdk.configuration import conf
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from rentan.paths import REPO_ROOT
-from rentan.pipeline.assets import RAW_ASSETS
+from rentan.pipeline.assets import RAW_ASSETS, landing_asset
 from rentan.pipeline.dag_policy import DEFAULT_ARGS, fail_without_retry
+
+LANDING = os.environ.get("RENTAN_LANDING", str(REPO_ROOT / ".landing"))
 
 DOC_MD = """
 ### rentan_ingest
@@ -20,6 +23,9 @@ for each feed that got a new batch (which starts `rentan_transform`). A rejected
 not hold the others back: the good files are loaded and their feeds emitted, then
 `rejected` fails the run naming every file that was not loaded (the run shows as failed
 and alerts); that file is tried again on the next run.
+
+Runs when the triggerer's watcher sees the landing area change (asset `rentan.landing`,
+polled every `RENTAN_LANDING_POLL_SECONDS`, default 30 s), and every hour in case.
 
 **Triage.** A failed `load_file` names the file, line and column in its log and leaves a
 `REJECTED` row in `meta.load_manifest` (`error` column); nothing of that file is in raw.
@@ -32,13 +38,17 @@ area and re-run: loaded files are skipped by checksum, so re-running is always s
 
 @dag(
     dag_id="rentan_ingest",
-    schedule="@hourly",
+    # the watcher notices deliveries; the hourly run catches whatever it could not see
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("0 * * * *", timezone=conf.get("core", "default_timezone")),
+        assets=landing_asset(LANDING),
+    ),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     tags=["rentan", "ingest"],
     doc_md=DOC_MD,
-    params={"landing": Param(os.environ.get("RENTAN_LANDING", str(REPO_ROOT / ".landing")), type="string")},
+    params={"landing": Param(LANDING, type="string")},
 )
 def rentan_ingest():
     @task
@@ -58,7 +68,13 @@ def rentan_ingest():
 
         get_current_context()["landing_file_name"] = landing_file["name"]  # names the mapped task in the UI
         with fail_without_retry(FileRejected):  # a bad file does not get better by retrying
-            return steps.load(landing_file, run_id)
+            result = steps.load(landing_file, run_id)
+        if result.get("status") != "SKIPPED":  # with OPENLINEAGE_URL set: the file -> raw.<feed>
+            from rentan.pipeline import lineage
+            from rentan.warehouse import warehouse_url
+
+            lineage.loaded(landing_file, landing_file["feed"], warehouse_url())
+        return result
 
     # all_done: the good files of a run count even when another file's load failed.
     @task(trigger_rule="all_done")

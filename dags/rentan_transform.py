@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from airflow.sdk import AssetAny, Param, dag, task
+from airflow.sdk.exceptions import AirflowSkipException
 
 from rentan.pipeline.assets import MARTS_ASSET, RAW_ASSETS
 from rentan.pipeline.dag_policy import DEFAULT_ARGS, fail_without_retry
@@ -15,7 +16,8 @@ programme parameters of `plugins/rentan/parameters.yml`, overridden by the run's
 `program_parameters` param. `validate` runs the Great Expectations suites of
 `expectations/suites/` (dedup, quota, budget, control totals, referential) on that build.
 `publish` swaps the build into `ops` and `marts` in one transaction and emits the
-`rentan.marts` asset. Dashboards and officers never see an unvalidated version.
+`rentan.marts` asset. Dashboards and officers never see an unvalidated version. A run
+started by an asset event whose batches an earlier run already published is skipped.
 
 **Triage.** A failed run published nothing: `ops` and `marts` still hold the last good
 version (`rentan status` shows it). The failed task's log names what failed:
@@ -64,11 +66,19 @@ from raw and the build schemas, so re-running is safe.
 )
 def rentan_transform():
     @task
-    def dbt_build(params=None, run_id=None) -> dict:
+    def dbt_build(params=None, run_id=None, ti=None, triggering_asset_events=None) -> dict:
+        from rentan.pipeline import lineage
         from rentan.transform import TransformFailed, steps
 
-        with fail_without_retry(TransformFailed, ValueError):  # same inputs fail the same way
-            return steps.build(run_id, params["program_parameters"], reselect=params["reselect"])
+        with fail_without_retry():
+            version = steps.already_published(triggering_asset_events)
+        if version is not None:  # a later event of an ingest whose batches a run before this one published
+            raise AirflowSkipException(f"the batches of the assets that started this run are in version {version}")
+        try:
+            with fail_without_retry(TransformFailed, ValueError):  # same inputs fail the same way
+                return steps.build(run_id, params["program_parameters"], reselect=params["reselect"])
+        finally:  # with OPENLINEAGE_URL set: the models and tests dbt ran, failed or not
+            lineage.dbt_run(ti)
 
     @task
     def validate(build: dict, params=None, run_id=None) -> dict:
@@ -81,13 +91,16 @@ def rentan_transform():
             )
 
     @task(outlets=[MARTS_ASSET])
-    def publish(validation: dict, params=None, run_id=None, outlet_events=None) -> dict:
+    def publish(validation: dict, params=None, run_id=None, outlet_events=None, ti=None) -> dict:
         from rentan.publish import steps
         from rentan.transform import TransformFailed
 
         with fail_without_retry(TransformFailed):
             published = steps.publish(run_id, seconds=validation["seconds"], reselect=params["reselect"])
         outlet_events[MARTS_ASSET].extra = {"version": published["version"], "run_id": run_id}
+        from rentan.pipeline import lineage
+
+        lineage.publication(ti, published["relations"])  # with OPENLINEAGE_URL: build -> published -> dashboards
         return published
 
     publish(validate(dbt_build()))

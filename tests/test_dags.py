@@ -11,7 +11,7 @@ import pytest
 from rentan.paths import DAGS_DIR
 from rentan.pipeline.dag_policy import OWNER, notify_failure, record_error
 
-EXPECTED_DAGS = {"rentan_ingest", "rentan_transform", "rentan_report"}
+EXPECTED_DAGS = {"rentan_ingest", "rentan_transform", "rentan_report", "rentan_backup"}
 # What a DAG file must not import when it is parsed (the scheduler parses every file every few
 # minutes): the tasks import these when they run.
 HEAVY_MODULES = ("matplotlib", "openpyxl", "great_expectations", "dbt", "pandas", "psycopg")

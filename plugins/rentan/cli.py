@@ -355,6 +355,69 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    """What a new server needs to carry on (rentan.warehouse.backup), into a new folder."""
+    from rentan.warehouse.backup import backup
+    from rentan.warehouse.migrate import migrate
+
+    url = use_warehouse()
+    with connect(url) as conn:
+        migrate(conn)
+    started = time.time()
+    m = backup(url, Path(args.out))
+    published = m["published"]
+    print(
+        f"backed up {m['warehouse']} to {args.out} in {time.time() - started:.1f}s: "
+        + (
+            f"published version {published['version']} (run {published['run_id']})"
+            if published
+            else "nothing published"
+        )
+        + f", {len(m['tables'])} tables, {m['bytes'] / 1e6:.1f} MB"
+    )
+    schemas = m["schemas"]
+    print(
+        f"  kept: {', '.join(schemas['kept'])}; structure only: {', '.join(schemas['structure_only']) or '-'}; "
+        f"left out: {', '.join(schemas['left_out']) or '-'}"
+    )
+    print(
+        f"  not in the backup: the pseudonym key (fingerprint {m['pseudonym_key'] or '-'}): keep it apart, "
+        "`rentan restore` needs it; the landing area, Airflow's run history and written reports are backed up "
+        "apart (docs/deployment.md)"
+    )
+    return 0
+
+
+def cmd_restore(args) -> int:
+    """A backup onto a new warehouse; the key configured here must be the backup's."""
+    from rentan.warehouse.backup import restore
+    from rentan.warehouse.pseudonym import MissingKey, fingerprint, load_key
+
+    try:
+        key = fingerprint(load_key())
+    except MissingKey:
+        key = None
+    url = use_warehouse()
+    started = time.time()
+    m = restore(url, Path(args.source), key)
+    published = m["published"]
+    print(
+        f"restored the backup of {m['warehouse']} made {m['created_at']} onto the warehouse in "
+        f"{time.time() - started:.1f}s: "
+        + (f"published version {published['version']}" if published else "nothing published")
+        + f", {len(m['tables'])} tables, every row count as backed up"
+    )
+    print("  the next transform run is a full build (staging and intermediate are rebuilt from raw)")
+    return 0
+
+
+def cmd_year(args) -> int:
+    """The programme year under Airflow's real scheduler, with its faults (rentan_dev.year)."""
+    from rentan_dev.year import main
+
+    return main(print, Path(args.root).resolve(), keep=args.keep)
+
+
 def cmd_airflow(args) -> int:
     from rentan_dev.local_airflow import serve
 
@@ -499,6 +562,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="last runs, loads, quarantine, validation and publication in one screen")
     status.set_defaults(func=cmd_status)
+
+    backup = sub.add_parser("backup", help="back up what a new warehouse needs to carry on exactly")
+    backup.add_argument("--out", required=True, help="a new folder for the backup")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="restore a backup onto a new, empty warehouse")
+    restore.add_argument("source", help="the folder `rentan backup` wrote")
+    restore.set_defaults(func=cmd_restore)
+
+    year = sub.add_parser("year", help="play a small programme year under Airflow's real scheduler, with faults")
+    year.add_argument("--root", default=str(REPO_ROOT / ".year"), help="its working folder (replaced)")
+    year.add_argument("--keep", action="store_true", help="keep Airflow running afterwards, until Ctrl-C")
+    year.set_defaults(func=cmd_year)
 
     airflow = sub.add_parser("airflow", help="the Airflow UI on localhost, with the project's DAGs")
     airflow.add_argument("--port", type=int, default=8080)

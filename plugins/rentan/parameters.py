@@ -1,9 +1,15 @@
-"""The programme parameters of program-rules.md section 1, from the one parameters file."""
+"""The programme parameters of program-rules.md section 1, from the one parameters file.
+
+A deployment may keep its own overrides in a YAML file named by RENTAN_PARAMS_FILE (the
+same form as `rentan run --params`): every run of that deployment, scheduled ones included,
+reads them on top of parameters.yml, and a run's own overrides on top of those.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 import reprlib
 from pathlib import Path
@@ -12,6 +18,8 @@ from typing import Any
 import yaml
 
 from rentan.paths import PARAMETERS_FILE
+
+PARAMS_FILE_ENV = "RENTAN_PARAMS_FILE"
 
 # The form each parameter must have. Parameters become dbt vars that Jinja writes into
 # SQL, so a value of the wrong form is refused here, before it can reach any query.
@@ -80,10 +88,11 @@ def load_parameters(overrides: dict[str, Any] | Path | str | None = None) -> dic
     overrides = {} if overrides is None else overrides
     if not isinstance(overrides, dict):
         raise ValueError("programme parameters must be a mapping of name: value, e.g. `quota: 9000`")
-    for name, value in overrides.items():
-        if name not in params:
-            raise ValueError(f"unknown programme parameter {_SHORT.repr(name)}; known: {', '.join(params)}")
-        params[name] = value
+    for layer in (deployment_overrides(), overrides):
+        for name, value in layer.items():
+            if name not in params:
+                raise ValueError(f"unknown programme parameter {_SHORT.repr(name)}; known: {', '.join(params)}")
+            params[name] = value
     checked = {name: _checked(name, value) for name, value in params.items()}
     if checked["min_age"] > checked["max_age"]:
         raise ValueError(f"programme parameter min_age={checked['min_age']} is above max_age={checked['max_age']}")
@@ -96,11 +105,35 @@ def load_parameters(overrides: dict[str, Any] | Path | str | None = None) -> dic
 
 
 def read_bounded(path: Path) -> str:
-    """A parameters file's text; OSError naming the limit when it is larger than MAX_FILE_BYTES."""
+    """A parameters file's text; ValueError naming the limit when it is larger than MAX_FILE_BYTES."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ValueError(f"{path} is {size:,} bytes: a parameters file is at most {MAX_FILE_BYTES:,} bytes")
     return path.read_text()
+
+
+def deployment_overrides() -> dict[str, Any]:
+    """The overrides of the file named by RENTAN_PARAMS_FILE ({} when it is not set)."""
+    path = os.environ.get(PARAMS_FILE_ENV)
+    if not path:
+        return {}
+    if not Path(path).is_file():
+        raise ValueError(f"{PARAMS_FILE_ENV} names {path}, which is not a file: point it at the deployment's YAML file")
+    try:
+        overrides = yaml.safe_load(read_bounded(Path(path))) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(f"{PARAMS_FILE_ENV} file {path} is not valid YAML{where}: fix the file") from None
+    if not isinstance(overrides, dict):
+        raise ValueError(f"{PARAMS_FILE_ENV} file {path} must map parameter names to values")
+    return overrides
+
+
+def source() -> str:
+    """Where the deployment's parameters come from, as people read it."""
+    path = os.environ.get(PARAMS_FILE_ENV)
+    return f"parameters.yml and {path}" if path else "parameters.yml"
 
 
 def _checked(name: str, value: Any) -> Any:

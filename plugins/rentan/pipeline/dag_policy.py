@@ -2,7 +2,9 @@
 
 A failed (or to-be-retried) task keeps its one-line error as its XCom `error`
 (`record_error`): `rentan run` and `rentan status` read it from Airflow's metadata
-database. Configuration errors are never retried (`fail_without_retry`).
+database. Configuration errors are never retried (`fail_without_retry`). A retry announces
+itself (`announce_retry`) with what ended the try before it, read from that try's log: a
+try whose process was killed (out of memory, a lost worker) ran no callback of its own.
 
 The policy tests in tests/test_dags.py hold every DAG to this. Alerts go to the log and,
 when RENTAN_ALERT_WEBHOOK is set, to that URL as a JSON POST (Slack/Mattermost/Teams
@@ -26,6 +28,11 @@ log = logging.getLogger(__name__)
 
 OWNER = "data-engineering"
 ALERT_WEBHOOK_ENV = "RENTAN_ALERT_WEBHOOK"
+# The first retry's delay in seconds (each next one doubles, up to MAX_RETRY_DELAY): an
+# operational setting of the deployment, read when the DAG files are parsed.
+RETRY_DELAY_ENV = "RENTAN_RETRY_DELAY_SECONDS"
+DEFAULT_RETRY_DELAY_SECONDS = 60
+MAX_RETRY_DELAY = timedelta(minutes=15)
 ALERT_TIMEOUT_SECONDS = 5
 MAX_ERROR_CHARS = 1000
 ERROR_XCOM = "error"
@@ -117,14 +124,78 @@ def notify_failure(context) -> None:
     post_alert(message)
 
 
+def previous_try_error(ti) -> str | None:
+    """The last error line of the previous try's log (where Airflow's UI reads it), or None.
+
+    The log is JSON lines; the supervisor writes there why a task process ended without
+    reporting (`Process terminated by signal ...`), the task runner the exception of a try
+    that raised. Logs on another worker's disk (no shared log volume) are not found.
+    """
+    try:
+        import jinja2
+        from airflow.configuration import conf
+
+        template = conf.get("logging", "log_filename_template")
+        name = jinja2.Template(template).render(ti=ti, try_number=ti.try_number - 1)
+        path = os.path.join(conf.get("logging", "base_log_folder"), name)
+        with open(path, encoding="utf-8", errors="replace") as log_file:
+            lines = log_file.read().splitlines()
+    except (OSError, ValueError, ImportError, AttributeError) as err:
+        log.info("no log of the previous try to read: %s", err)
+        return None
+    for line in reversed(lines):
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and event.get("level") in ("error", "critical"):
+            text = str(event.get("event", ""))
+            if text.startswith("rentan: task ") and "): " in text:  # notify_failure's line: its message
+                text = text.split("): ", 1)[1]
+            signal_name = f" ({event['signal_name']})" if event.get("signal_name") else ""
+            return error_line(f"{text}{signal_name}")
+    return None
+
+
+def announce_retry(context) -> None:
+    """On a retry: log and post that the try before did not finish, and why (its log's last error)."""
+    ti = context.get("task_instance") or context.get("ti")
+    try_number = getattr(ti, "try_number", None) or 1
+    if try_number < 2:
+        return
+    error = previous_try_error(ti) or "its log has no error line (see the log of that try)"
+    label = getattr(ti, "map_index", -1)
+    what = f"{ti.dag_id}.{ti.task_id}" + (f"[{label}]" if label is not None and label >= 0 else "")
+    message = {
+        "text": f"rentan: task {what} is on try {try_number} (run {ti.run_id}): try {try_number - 1} did not finish: "
+        f"{error}",
+        "kind": "task_retried",
+        "dag_id": ti.dag_id,
+        "task_id": ti.task_id,
+        "run_id": ti.run_id,
+        "try_number": try_number,
+        "map_index": getattr(ti, "map_index", None),
+        "error": error,
+        "triage": "a retry: nothing to do unless it keeps happening (memory, a worker host); see the try's log",
+    }
+    log.warning("%s", message["text"])
+    post_alert(message)
+
+
+def retry_delay() -> timedelta:
+    """The first retry's delay: $RENTAN_RETRY_DELAY_SECONDS, else a minute."""
+    return timedelta(seconds=float(os.environ.get(RETRY_DELAY_ENV) or DEFAULT_RETRY_DELAY_SECONDS))
+
+
 DEFAULT_ARGS = {
     "owner": OWNER,
     "retries": 2,
-    "retry_delay": timedelta(minutes=1),
+    "retry_delay": retry_delay(),
     "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=15),
+    "max_retry_delay": MAX_RETRY_DELAY,
     "on_failure_callback": notify_failure,
     "on_retry_callback": record_error,
+    "on_execute_callback": announce_retry,
 }
 
 

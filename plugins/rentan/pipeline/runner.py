@@ -290,10 +290,13 @@ def _task_logs_where_airflow_reads_them() -> Iterator[None]:
     from airflow.sdk.log import init_log_file
     from airflow.utils.helpers import log_filename_template_renderer
 
+    from rentan.pipeline.lineage import fresh_collector
+
     render = log_filename_template_renderer()
     run_in_process = supervisor.run_task_in_process
 
     def run_task_in_process(ti, task, client=None):
+        fresh_collector()  # lineage a task reports is its own, as in a process of its own
         with init_log_file(render(ti=ti)).open("ab") as log_file, _router.to(log_file):
             return run_in_process(ti, task, client)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from rentan.ingest.contracts import CONTRACTS
+from rentan.warehouse.backup import backup_lines
 
 DAG_IDS = ("rentan_ingest", "rentan_transform", "rentan_report")
 ERROR_XCOM_KEY = "error"  # a failed task's one-line message (rentan.pipeline.runner writes it)
@@ -46,6 +47,8 @@ class DagRunStatus:
     task_states: dict[str, str] = field(default_factory=dict)  # task_id -> state (mapped: the worst)
     failed_in_a_row: int = 0  # failed runs since the last success, this one included
     last_success_at: dt.datetime | None = None
+    # the last run is not a failure but one since the last success is: that run and its failed tasks
+    earlier_failure: tuple[str, list[FailedTask]] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,6 @@ def airflow_runs(airflow_home: str, dag_ids: tuple[str, ...] = DAG_IDS) -> Airfl
 
 def _last_run(session, dag_id: str) -> DagRunStatus | None:
     from airflow.models.dagrun import DagRun
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.models.xcom import XComModel
     from sqlalchemy import func, select
 
     last = session.scalars(select(DagRun).where(DagRun.dag_id == dag_id).order_by(DagRun.id.desc()).limit(1)).first()
@@ -97,16 +98,45 @@ def _last_run(session, dag_id: str) -> DagRunStatus | None:
         .select_from(DagRun)
         .where(DagRun.dag_id == dag_id, DagRun.state == "failed", DagRun.id > (success.id if success else 0))
     )
+    failed, not_run, task_states = _tasks(session, dag_id, last.run_id)
+    earlier_failure = None
+    if str(last.state) != "failed" and failed_in_a_row:
+        run = session.scalars(
+            select(DagRun).where(DagRun.dag_id == dag_id, DagRun.state == "failed").order_by(DagRun.id.desc()).limit(1)
+        ).first()
+        earlier_failure = (run.run_id, _tasks(session, dag_id, run.run_id)[0])
+    return DagRunStatus(
+        dag_id=dag_id,
+        run_id=last.run_id,
+        state=str(last.state),
+        run_type=str(last.run_type),
+        started_at=last.start_date or last.queued_at,
+        ended_at=last.end_date,
+        failed=failed,
+        not_run=not_run,
+        task_states=task_states,
+        failed_in_a_row=failed_in_a_row or 0,
+        last_success_at=(success.end_date or success.start_date) if success else None,
+        earlier_failure=earlier_failure,
+    )
+
+
+def _tasks(session, dag_id: str, run_id: str) -> tuple[list[FailedTask], list[str], dict[str, str]]:
+    """A run's failed tasks with their messages, the tasks an upstream failure kept from running, every state."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.xcom import XComModel
+    from sqlalchemy import select
+
     instances = session.scalars(
         select(TaskInstance)
-        .where(TaskInstance.dag_id == dag_id, TaskInstance.run_id == last.run_id)
+        .where(TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id)
         .order_by(TaskInstance.start_date, TaskInstance.task_id, TaskInstance.map_index)
     ).all()
     errors = {
         (row.task_id, row.map_index): XComModel.deserialize_value(row)
         for row in session.scalars(
             select(XComModel).where(
-                XComModel.dag_id == dag_id, XComModel.run_id == last.run_id, XComModel.key == ERROR_XCOM_KEY
+                XComModel.dag_id == dag_id, XComModel.run_id == run_id, XComModel.key == ERROR_XCOM_KEY
             )
         )
     }
@@ -120,19 +150,7 @@ def _last_run(session, dag_id: str) -> DagRunStatus | None:
             not_run.append(ti.task_id)
         if task_states.get(ti.task_id) != "failed":
             task_states[ti.task_id] = state
-    return DagRunStatus(
-        dag_id=dag_id,
-        run_id=last.run_id,
-        state=str(last.state),
-        run_type=str(last.run_type),
-        started_at=last.start_date or last.queued_at,
-        ended_at=last.end_date,
-        failed=failed,
-        not_run=not_run,
-        task_states=task_states,
-        failed_in_a_row=failed_in_a_row or 0,
-        last_success_at=(success.end_date or success.start_date) if success else None,
-    )
+    return failed, not_run, task_states
 
 
 def dag_run_lines(airflow: AirflowRuns) -> list[str]:
@@ -153,6 +171,10 @@ def dag_run_lines(airflow: AirflowRuns) -> list[str]:
             lines.append(f"    ... and {len(run.failed) - 5} more failed task(s)")
         if run.not_run:
             lines.append(f"    not run (an upstream task failed): {', '.join(run.not_run)}")
+        if run.earlier_failure:
+            run_id, failed = run.earlier_failure
+            lines.append(f"    the last failed run, {run_id}:")
+            lines.extend(f"      failed: {task.task}: {task.message}" for task in failed[:5])
         if run.state != "success":
             since = f"last success {_when(run.last_success_at)}" if run.last_success_at else "never succeeded"
             lines.append(f"    {run.failed_in_a_row} failed run(s) in a row; {since}")
@@ -176,6 +198,7 @@ def status_lines(conn: psycopg.Connection, airflow: AirflowRuns | None) -> list[
         *published_lines(conn),
         *last_build_lines(conn, transform),
         *lookup_lines(conn),
+        *backup_lines(conn),
     ]
 
 
@@ -357,16 +380,16 @@ def lookup_lines(conn: psycopg.Connection) -> list[str]:
 
 
 def _parameters(params: dict) -> str:
-    """The build's programme parameters, as the ones that differ from parameters.yml."""
-    from rentan.parameters import load_parameters
+    """The build's parameters, as those differing from the deployment's (parameters.yml, RENTAN_PARAMS_FILE)."""
+    from rentan.parameters import load_parameters, source
 
     defaults = load_parameters()
     changed = [
-        f"{name}={value} (parameters.yml: {defaults.get(name)})"
+        f"{name}={value} ({source()}: {defaults.get(name)})"
         for name, value in sorted(params.items())
         if defaults.get(name) != value
     ]
-    return ", ".join(changed) if changed else "as in parameters.yml"
+    return ", ".join(changed) if changed else f"as in {source()}"
 
 
 def _files(conn: psycopg.Connection, batches: dict) -> str:

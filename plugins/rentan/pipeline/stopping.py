@@ -47,8 +47,11 @@ def die_with_parent() -> None:
     """
     if not sys.platform.startswith("linux"):
         return
+    parent = os.getppid()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def with_session_options(env: dict[str, str]) -> dict[str, str]:

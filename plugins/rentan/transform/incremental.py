@@ -106,3 +106,21 @@ def forget(conn: psycopg.Connection) -> None:
 def remember(conn: psycopg.Connection, run_id: str, inputs: dict) -> None:
     """The build of `run_id` succeeded on `inputs`."""
     conn.execute("insert into meta.build_state (run_id, inputs) values (%s, %s)", (run_id, Jsonb(inputs)))
+
+
+def published_with(conn: psycopg.Connection, batch_ids: list[int]) -> int | None:
+    """The published version already built from every one of `batch_ids`, or None.
+
+    The ingest DAG emits one asset event per feed, a few seconds apart, and each may start a
+    transform run: the first builds every batch loaded by then, and a run started by a later
+    event of the same ingest finds its batches already published (rentan_transform skips it).
+    """
+    if not batch_ids:
+        return None
+    row = conn.execute(
+        """select version, inputs -> 'batches' from meta.publish_log order by version desc limit 1"""
+    ).fetchone()
+    if row is None or not row[1]:
+        return None
+    published = {batch for batches in row[1].values() for batch in batches}
+    return row[0] if set(batch_ids) <= published else None

@@ -87,6 +87,20 @@ def cohort_refusal(url: str, run_id: str, reselect: str | None, inputs: dict) ->
         return "; ".join(f"{r.suite}.{r.check}: {r.details['error']}" for r in refused) or None
 
 
+def already_published(triggering_asset_events) -> int | None:
+    """The published version holding every batch of the asset events that started the run (None: build)."""
+    batch_ids = [
+        batch
+        for events in (triggering_asset_events or {}).values()
+        for event in events
+        for batch in ((event.extra or {}).get("batch_ids") or [])
+    ]
+    if not batch_ids:
+        return None
+    with connect(warehouse_url()) as conn:
+        return incremental.published_with(conn, batch_ids)
+
+
 def record_dbt_results(conn, run_id: str, run) -> None:
     with conn.cursor() as cur:
         cur.executemany(

@@ -93,8 +93,14 @@ class ConfigurationError(WarehouseError):
 class EmbeddedWarehouse:
     """A PostgreSQL server whose data lives under `home`, started and stopped with pg_ctl."""
 
-    def __init__(self, home: Path = DEFAULT_HOME):
+    def __init__(
+        self, home: Path = DEFAULT_HOME, listen: tuple[str, ...] = ("127.0.0.1",), clients: tuple[str, ...] = ()
+    ):
+        """`listen`: the addresses it listens on (127.0.0.1 first); `clients`: networks (CIDR) besides
+        127.0.0.1 whose password logins it accepts, e.g. worker hosts (rentan_dev.hosts)."""
         self.home = Path(home).resolve()
+        self.listen = listen
+        self.clients = clients
         self.pgdata = self.home / "pgdata"
         self.password_file = self.home / "password"
         self.port_file = self.home / "port"
@@ -111,7 +117,8 @@ class EmbeddedWarehouse:
             port = self._choose_port()
             self.socket_dir.mkdir(mode=0o777, exist_ok=True)
             self.socket_dir.chmod(0o777)
-            options = f"-h 127.0.0.1 -p {port} -k {self.socket_dir}"
+            self._allow_clients()
+            options = f"-h {','.join(self.listen)} -p {port} -k {self.socket_dir}"
             self._pg(
                 "pg_ctl",
                 "-D",
@@ -133,6 +140,11 @@ class EmbeddedWarehouse:
     def stop(self) -> None:
         if self.is_running():
             self._pg("pg_ctl", "-D", str(self.pgdata), "-w", "-m", "fast", "stop")
+
+    def restart(self) -> None:
+        """Stop (ending every session) and start again at the same address and port."""
+        log = str(self.pgdata / "server.log")  # restart keeps the options, not the log file
+        self._pg("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "-l", log, "restart")
 
     def is_running(self) -> bool:
         pid_file = self.pgdata / "postmaster.pid"
@@ -189,6 +201,15 @@ class EmbeddedWarehouse:
         with (self.pgdata / "postgresql.auto.conf").open("a") as conf:
             for name, value in SERVER_SETTINGS.items():
                 conf.write(f"{name} = '{value}'\n")
+
+    def _allow_clients(self) -> None:
+        """Password (scram) logins from `clients`, once each in pg_hba.conf."""
+        hba = self.pgdata / "pg_hba.conf"
+        text = hba.read_text()
+        lines = [f"host all all {network} scram-sha-256" for network in self.clients]
+        missing = [line for line in lines if line not in text.splitlines()]
+        if missing:
+            hba.write_text(text.rstrip("\n") + "\n" + "\n".join(missing) + "\n")
 
     def _choose_port(self) -> int:
         if self.port_file.exists():
