@@ -55,7 +55,15 @@ def backed_up(fresh_url, tmp_path):
                        'LOADED', now())"""
         )
         conn.execute(
-            "insert into history.replacement_calls (nik, first_call_order, first_run_id) values (%s, 1, 'r1')",
+            """insert into history.eras (era, kind, reason, published_version, run_id)
+               values (1, 'SELECTION', 'the first selection', 1, 'r1')"""
+        )
+        conn.execute(
+            """insert into history.calls (era, call_order, nik, waitlist_rank, priority_rank, slot_key, slot_source,
+                                          replaces_nik, freed_month, freed_rank, slot_start_month, slot_cost_idr,
+                                          published_version, run_id)
+               values (1, 1, %s, 1, 51, 'EXIT:3275014101900099', 'EXIT', '3275014101900099', '2026-01-01', 1,
+                       '2026-02-01', 184800, 1, 'r1')""",
             ("3275014101900001",),
         )
         conn.execute(
@@ -73,7 +81,7 @@ def test_a_backup_names_the_key_it_needs_and_never_holds_it(backed_up):
     manifest = json.loads((out / "backup.json").read_text())
     assert manifest["pseudonym_key"] == fingerprint(KEY) and f"fingerprint {fingerprint(KEY)}" in said
     assert manifest["published"]["version"] == 1 and "published version 1" in said
-    assert manifest["tables"]["history.replacement_calls"] == 1 and manifest["tables"]["meta.load_manifest"] == 1
+    assert manifest["tables"]["history.calls"] == 1 and manifest["tables"]["meta.load_manifest"] == 1
     assert "secret.pseudonym_key" not in manifest["tables"]
     assert {"history", "audit", "meta", "raw", "ops", "marts"} <= set(manifest["schemas"]["kept"])
     assert {"staging", "intermediate", "secret"} <= set(manifest["schemas"]["structure_only"])
@@ -94,9 +102,13 @@ def test_a_restore_onto_a_new_database_brings_every_row_back(backed_up, empty_da
     assert done.returncode == 0, done.stdout + done.stderr
     assert "published version 1" in done.stdout and "full build" in done.stdout
     with connect(empty_database) as conn:
-        assert conn.execute("select nik, first_run_id from history.replacement_calls").fetchall() == [
-            ("3275014101900001", "r1")
+        assert conn.execute("select nik, slot_key, run_id from history.calls").fetchall() == [
+            ("3275014101900001", "EXIT:3275014101900099", "r1")
         ]
+        # the ledger stays append-only: the restored tables keep the owner's revoked rights
+        assert conn.execute(
+            "select has_table_privilege('rentan_etl', 'history.calls', 'update, delete, truncate')"
+        ).fetchone() == (False,)
         assert conn.execute("select count(*) from secret.pseudonym_key").fetchone() == (
             0,
         )  # the next build installs it

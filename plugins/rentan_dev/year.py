@@ -400,7 +400,7 @@ def play(year: Year, say: Callable[..., None] = lambda *a, **k: None) -> Year:
         [result] = [ti for ti in year.stack.task_instances("rentan_backup", backup_run) if ti["task_id"] == "back_up"]
         step.facts["backup"] = {"run": backup_run, "state": result["state"], "folders": year.backups()}
         step.facts["calls_at_backup"] = year.query(
-            "select nik, first_call_order, first_run_id from history.replacement_calls order by nik"
+            "select era, call_order, nik, slot_key, run_id from history.calls order by era, call_order"
         )
 
     def third(step: Step) -> None:
@@ -463,8 +463,8 @@ class _background(threading.Thread):
         return self._result
 
 
-def rentan_run(year: Year, url: str, name: str, extra_env: dict | None = None) -> None:
-    """`rentan run` over the year's landing area, as a person would, into the warehouse at `url`."""
+def rentan_run(year: Year, url: str, name: str, extra_env: dict | None = None, landing: Path | None = None) -> None:
+    """`rentan run` over the year's landing area (or `landing`), as a person would, into the warehouse at `url`."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__DATABASE", "OPENLINEAGE"))},
         "WAREHOUSE_URL": url,
@@ -476,7 +476,7 @@ def rentan_run(year: Year, url: str, name: str, extra_env: dict | None = None) -
         **(extra_env or {}),
     }
     done = subprocess.run(
-        [RENTAN, "run", "--landing", str(year.landing), "--params", str(year.params_file)],
+        [RENTAN, "run", "--landing", str(landing or year.landing), "--params", str(year.params_file)],
         env=env,
         capture_output=True,
         text=True,
@@ -487,8 +487,32 @@ def rentan_run(year: Year, url: str, name: str, extra_env: dict | None = None) -
         raise RuntimeError(f"rentan run ({name}) failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
 
 
+def publications(year: Year) -> list[list[str]]:
+    """Per version the year published, oldest first: the landing files it was the first to publish."""
+    rows = year.query(
+        """select log.version, manifest.file_name
+           from meta.publish_log as log
+           cross join lateral jsonb_each(log.inputs -> 'batches') as feed (name, batch_ids)
+           join meta.load_manifest as manifest
+             on manifest.feed = feed.name and feed.batch_ids @> to_jsonb(manifest.batch_id)
+           order by log.version, manifest.batch_id"""
+    )
+    published: list[list[str]] = []
+    seen: set[str] = set()
+    for version in sorted({v for v, _ in rows}):
+        new = [name for v, name in rows if v == version and name not in seen]
+        seen.update(new)
+        published.append(new)
+    return published
+
+
 def reference(year: Year, server_url: str, lineage_url: str | None = None) -> str:
-    """`rentan run` from the year's final landing area on a fresh database (OpenLineage to `lineage_url`)."""
+    """`rentan run` on a fresh database, once per version the year published, each time with the files that
+    version was the first to publish added to its landing area (OpenLineage to `lineage_url`).
+
+    Decisions stand once published (program-rules.md section 5), so the reference is the same deliveries
+    in the same order, not one run over the final landing area.
+    """
     import uuid
     from urllib.parse import urlsplit
 
@@ -497,7 +521,12 @@ def reference(year: Year, server_url: str, lineage_url: str | None = None) -> st
         admin.execute(f'create database "{name}"')
     url = urlsplit(server_url)._replace(path=f"/{name}").geturl()
     lineage = {"OPENLINEAGE_URL": lineage_url, "OPENLINEAGE_NAMESPACE": "rentan"} if lineage_url else {}
-    rentan_run(year, url, "reference", lineage)
+    landing = year.root / "reference-landing"
+    for files in publications(year):
+        for file_name in files:
+            (landing / file_name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(year.landing / file_name, landing / file_name)
+        rentan_run(year, url, "reference", lineage, landing)
     return url
 
 
