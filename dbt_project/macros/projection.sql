@@ -12,8 +12,8 @@
     committed_months: the months of slots held after the basis that the projection does not count:
     those of participants not active in the basis month (not registered yet, or their slot starts
     later); before any payment data, every held month not enrolled yet. The headroom left for
-    replacement calls is budget - projection - premium x committed_months (docs/decisions.md,
-    "The decision ledger").
+    replacement calls is budget - projection - premium x committed_months
+    (docs/decisions/budget-and-capacity.md, "Headroom, without circularity").
 #}
 {% macro projected_months(held, calendar, basis) -%}
     case

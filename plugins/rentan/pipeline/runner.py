@@ -268,7 +268,7 @@ def _without_deadline_alerts(dag) -> Iterator[None]:
 
     Airflow 3.3.2's dag.test() cannot finish a run of a DAG with a deadline alert: its in-memory
     scheduler DAG keeps the alerts as encoded dicts instead of the ids the stored DAG has,
-    and DagRun.update_state looks those up by id when the run succeeds (docs/decisions.md).
+    and DagRun.update_state looks those up by id when the run succeeds (docs/decisions/operations-and-stopping.md).
     The stored DAG, which the scheduler runs, keeps its alerts.
     """
     alerts = dag.deadline

@@ -1,4 +1,4 @@
-"""The decision ledger (migration V022, docs/decisions.md "The decision ledger"): what a published
+"""The decision ledger (migration V022, docs/decisions/enrollment-and-replacements.md): what a published
 version decided is appended, in the publish's transaction, to the schema `history`.
 
 A build reads the ledger's latest era (the stg_history__* models) and decides only what is new:

@@ -115,7 +115,7 @@ def check_build_is_of(conn, run_id: str) -> None:
 
 
 def _check_validated(conn, run_id: str, declared_checks: Iterable[str]) -> None:
-    """No fail-level check failed, and every declared check ran (docs/decisions.md, "Every declared check runs").
+    """No fail-level check failed, and every declared check ran (docs/decisions/checks-and-validation.md).
 
     A check ran when the run recorded its result: passed, failed, or skipped for a reason the
     code that skipped it recorded (`details.note`: nothing published to compare with yet, unit

@@ -1,4 +1,4 @@
-"""The selected cohort is a decision, not a recomputation (docs/decisions.md).
+"""The selected cohort is a decision, not a recomputation (docs/decisions/selection-and-eligibility.md).
 
 Before anyone selected is enrolled or called, every build selects afresh from the data. Once
 the published version has an enrolled participant, or the decision ledger a call, a build
