@@ -254,7 +254,7 @@ def test_lineage_leads_from_a_landing_file_through_raw_staging_and_marts_to_a_da
     url, events = reference
     database = urlsplit(url).path.strip("/")
     edges = graph(events)
-    start = f"file/{(year.landing / 'dtsen' / 'dtsen_20251201.csv').resolve()}"
+    start = f"file/{(programme.reference_landing(year) / 'dtsen' / 'dtsen_20251201.csv').resolve()}"
     found = path(edges, start, lambda node: node.startswith("superset/"))
     assert found, f"no path from {start}; nodes: {sorted(edges)[:30]}"
     names = [node.split("/", 3)[-1] for node in found]

@@ -506,6 +506,11 @@ def publications(year: Year) -> list[list[str]]:
     return published
 
 
+def reference_landing(year: Year) -> Path:
+    """The landing area the reference runs read: the year's files, added publication by publication."""
+    return year.root / "reference-landing"
+
+
 def reference(year: Year, server_url: str, lineage_url: str | None = None) -> str:
     """`rentan run` on a fresh database, once per version the year published, each time with the files that
     version was the first to publish added to its landing area (OpenLineage to `lineage_url`).
@@ -521,7 +526,7 @@ def reference(year: Year, server_url: str, lineage_url: str | None = None) -> st
         admin.execute(f'create database "{name}"')
     url = urlsplit(server_url)._replace(path=f"/{name}").geturl()
     lineage = {"OPENLINEAGE_URL": lineage_url, "OPENLINEAGE_NAMESPACE": "rentan"} if lineage_url else {}
-    landing = year.root / "reference-landing"
+    landing = reference_landing(year)
     for files in publications(year):
         for file_name in files:
             (landing / file_name).parent.mkdir(parents=True, exist_ok=True)
