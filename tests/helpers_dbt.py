@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -52,6 +53,20 @@ def copy_database(server_url: str, url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(server_url, autocommit=True) as admin:
             admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def warehouse_env(url: str) -> Iterator[str]:
+    """WAREHOUSE_URL set to `url` for the block (the pipeline's steps read it), then as it was."""
+    previous = os.environ.get("WAREHOUSE_URL")
+    os.environ["WAREHOUSE_URL"] = url
+    try:
+        yield url
+    finally:
+        if previous is None:
+            del os.environ["WAREHOUSE_URL"]
+        else:
+            os.environ["WAREHOUSE_URL"] = previous
 
 
 def load_landing(url: str, landing: Path) -> list[dict]:

@@ -26,7 +26,7 @@ from rentan.parameters import load_parameters
 from rentan.warehouse import EmbeddedWarehouse, connect
 from rentan_dev import deliveries, hosts, stack, synth
 from rentan_dev.receiver import Receiver
-from tests.helpers_dbt import load_landing, migrated_database, publish_run
+from tests.helpers_dbt import load_landing, migrated_database, publish_run, warehouse_env
 from tests.helpers_production import differences, published_rows
 
 pytestmark = pytest.mark.production
@@ -55,16 +55,9 @@ def reference(city, server_url):
     """What a build of the same files publishes, built in this process as the DAGs' tasks build it."""
     _, landing, _ = city
     with migrated_database(server_url, prefix="t_celery_ref") as url:
-        previous = os.environ.get("WAREHOUSE_URL")
-        os.environ["WAREHOUSE_URL"] = url
-        try:
+        with warehouse_env(url):
             load_landing(url, landing)
             publish_run("manual__reference", PARAMS)
-        finally:
-            if previous is None:
-                del os.environ["WAREHOUSE_URL"]
-            else:
-                os.environ["WAREHOUSE_URL"] = previous
         yield url
 
 

@@ -3,8 +3,9 @@
 Airflow's api-server, scheduler, dag-processor and triggerer run with the LocalExecutor (two
 slots) and their metadata in PostgreSQL; a fresh warehouse of its own; a landing area the
 providers fill while the scheduler runs (rentan_dev.year has the script and its faults).
-Nothing calls `rentan run` until the end, where it builds the reference from the same landing
-area, with OpenLineage on: the lineage graph is checked on its events. Last, the year's
+OpenLineage is on (OPENLINEAGE_URL, the alerts' receiver): the lineage graph is checked on the
+year's own events. At the end the same deliveries are built again, in the same order, on a fresh
+database: the year must have published the same. Last, the year's
 warehouse is destroyed, the backup the nightly DAG made after February is restored onto a new
 server, and the rest of the year arrives there: it must publish what the year published.
 Marker `production`: CI runs it (plain `pytest`); `-m "not production"` leaves it out.
@@ -23,8 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from rentan_dev import year as programme
-from rentan_dev.receiver import Receiver
-from tests.helpers_dbt import query
+from tests.helpers_dbt import load_landing, migrated_database, publish_run, query, warehouse_env
 from tests.helpers_production import differences, published_rows
 
 # The year takes 7-15 minutes (more on a machine shared with other suites): longer than the suite's item timeout.
@@ -45,11 +45,19 @@ def year(server_url, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reference(year, server_url):
-    """`rentan run` from the year's landing area on a fresh database, lineage on: (its URL, the events)."""
-    with Receiver() as receiver:
-        url = programme.reference(year, server_url, lineage_url=receiver.url)
-        events = receiver.wait_for(lambda bodies: bodies, timeout=60, path_prefix="/api/v1/lineage")
-    return url, events
+    """The year's deliveries built again on a fresh database, as `rentan run`'s transform builds them, once
+    per version the year published, each time with the files that version first published: a call stands
+    once published, so the order of deliveries is part of the input."""
+    landing = year.root / "reference-landing"
+    with migrated_database(server_url, prefix="t_year_ref") as url:
+        with warehouse_env(url):
+            for number, files in enumerate(programme.publications(year), start=1):
+                for name in files:
+                    (landing / name).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(year.landing / name, landing / name)
+                load_landing(url, landing)
+                publish_run(f"manual__reference_{number}", programme.PARAMS)
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -200,10 +208,10 @@ def test_status_told_the_truth_after_every_step(year):
 
 
 def test_the_published_marts_equal_what_rentan_run_builds_from_the_same_landing_area(year, reference):
-    assert differences(published_rows(year.warehouse_url), published_rows(reference[0])) == []
+    assert differences(published_rows(year.warehouse_url), published_rows(reference)) == []
     calls = "select era, call_order, nik, slot_key, slot_start_month from history.calls order by era, call_order"
     assert year.query(calls)  # the year called replacements
-    assert year.query(calls) == query(reference[0], calls)
+    assert year.query(calls) == query(reference, calls)
 
 
 def test_arrival_to_published_is_measured_for_every_file(year):
@@ -215,7 +223,7 @@ def test_arrival_to_published_is_measured_for_every_file(year):
     (out / "arrival_to_published.json").write_text(json.dumps(seconds, indent=2, sort_keys=True))
 
 
-# -- lineage: the reference run's OpenLineage events -----------------------------------------------
+# -- lineage: the year's OpenLineage events -----------------------------------------------
 
 
 def graph(events: list[dict]) -> dict[str, set[str]]:
@@ -250,11 +258,11 @@ def path(edges: dict[str, set[str]], start: str, arrive) -> list[str] | None:
     return None
 
 
-def test_lineage_leads_from_a_landing_file_through_raw_staging_and_marts_to_a_dashboard(year, reference):
-    url, events = reference
-    database = urlsplit(url).path.strip("/")
+def test_lineage_leads_from_a_landing_file_through_raw_staging_and_marts_to_a_dashboard(year):
+    events = year.alerts.bodies("/api/v1/lineage")
+    database = urlsplit(year.warehouse_url).path.strip("/")
     edges = graph(events)
-    start = f"file/{(programme.reference_landing(year) / 'dtsen' / 'dtsen_20251201.csv').resolve()}"
+    start = f"file/{(year.landing / 'dtsen' / 'dtsen_20251201.csv').resolve()}"
     found = path(edges, start, lambda node: node.startswith("superset/"))
     assert found, f"no path from {start}; nodes: {sorted(edges)[:30]}"
     names = [node.split("/", 3)[-1] for node in found]

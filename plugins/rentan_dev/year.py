@@ -59,6 +59,7 @@ SIDECAR = {
 KILLED_FEED = "dukcapil"  # the first load of this feed in the year is killed mid-COPY
 REJECTED_FILE = "bpjs_iuran/bpjs_iuran_202602.csv"  # first delivered without this column:
 REJECTED_COLUMN = "total_iuran"
+ALERTS_PATH = "/alerts"  # the webhook's path on the receiver; OpenLineage posts under /api/v1/lineage
 # The deployment's settings that make a year fit in minutes (production: the defaults).
 SETTINGS = {
     "RENTAN_LANDING_POLL_SECONDS": "3",
@@ -171,7 +172,7 @@ class Year:
     def step(self, label: str, body: Callable[[Step], None], say: Callable[..., None]) -> Step:
         say(f"\n== {label}", flush=True)
         before = {dag_id: {r["dag_run_id"] for r in runs} for dag_id, runs in self.runs().items()}
-        alerts_before = len(self.alerts.bodies())
+        alerts_before = len(self.alerts.bodies(ALERTS_PATH))
         started = time.monotonic()
         step = Step(label)
         published_before = self.published_version()
@@ -181,7 +182,7 @@ class Year:
         step.runs = {
             dag_id: [r for r in runs if r["dag_run_id"] not in before[dag_id]] for dag_id, runs in self.runs().items()
         }
-        step.alerts = self.alerts.bodies()[alerts_before:]
+        step.alerts = self.alerts.bodies(ALERTS_PATH)[alerts_before:]
         step.status = self.status()
         self.steps.append(step)
         for dag_id, runs in step.runs.items():
@@ -342,7 +343,9 @@ def prepare(root: Path, metadata_server_url: str) -> Year:
         "RENTAN_LANDING": str(landing),
         "RENTAN_REPORTS": str(reports),
         "RENTAN_PARAMS_FILE": str(params_file),
-        "RENTAN_ALERT_WEBHOOK": f"{alerts.url}/alerts",
+        "RENTAN_ALERT_WEBHOOK": f"{alerts.url}{ALERTS_PATH}",
+        "OPENLINEAGE_URL": alerts.url,  # the catalogue's receiver: events arrive under /api/v1/lineage
+        "OPENLINEAGE_NAMESPACE": "rentan",
         "RENTAN_DBT_DIR": str(root / "dbt"),
         "RENTAN_BACKUP_DIR": str(root / "backups"),
         "RENTAN_PSEUDONYM_KEY": os.environ.get("RENTAN_PSEUDONYM_KEY") or "rentan-year-pseudonym-key",
@@ -463,8 +466,8 @@ class _background(threading.Thread):
         return self._result
 
 
-def rentan_run(year: Year, url: str, name: str, extra_env: dict | None = None, landing: Path | None = None) -> None:
-    """`rentan run` over the year's landing area (or `landing`), as a person would, into the warehouse at `url`."""
+def rentan_run(year: Year, url: str, name: str) -> None:
+    """`rentan run` over the year's landing area, as a person would, into the warehouse at `url`."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__DATABASE", "OPENLINEAGE"))},
         "WAREHOUSE_URL": url,
@@ -473,10 +476,9 @@ def rentan_run(year: Year, url: str, name: str, extra_env: dict | None = None, l
         "RENTAN_REPORTS": str(year.root / f"{name}-reports"),
         "RENTAN_LANDING_SETTLE_SECONDS": "0",
         "RENTAN_PSEUDONYM_KEY": year.stack.env["RENTAN_PSEUDONYM_KEY"],
-        **(extra_env or {}),
     }
     done = subprocess.run(
-        [RENTAN, "run", "--landing", str(landing or year.landing), "--params", str(year.params_file)],
+        [RENTAN, "run", "--landing", str(year.landing), "--params", str(year.params_file)],
         env=env,
         capture_output=True,
         text=True,
@@ -504,35 +506,6 @@ def publications(year: Year) -> list[list[str]]:
         seen.update(new)
         published.append(new)
     return published
-
-
-def reference_landing(year: Year) -> Path:
-    """The landing area the reference runs read: the year's files, added publication by publication."""
-    return year.root / "reference-landing"
-
-
-def reference(year: Year, server_url: str, lineage_url: str | None = None) -> str:
-    """`rentan run` on a fresh database, once per version the year published, each time with the files that
-    version was the first to publish added to its landing area (OpenLineage to `lineage_url`).
-
-    Decisions stand once published (program-rules.md section 5), so the reference is the same deliveries
-    in the same order, not one run over the final landing area.
-    """
-    import uuid
-    from urllib.parse import urlsplit
-
-    name = f"year_reference_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    url = urlsplit(server_url)._replace(path=f"/{name}").geturl()
-    lineage = {"OPENLINEAGE_URL": lineage_url, "OPENLINEAGE_NAMESPACE": "rentan"} if lineage_url else {}
-    landing = reference_landing(year)
-    for files in publications(year):
-        for file_name in files:
-            (landing / file_name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(year.landing / file_name, landing / file_name)
-        rentan_run(year, url, "reference", lineage, landing)
-    return url
 
 
 def restore_and_carry_on(year: Year, backup: str) -> tuple[EmbeddedWarehouse, str]:
