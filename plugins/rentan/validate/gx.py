@@ -177,9 +177,8 @@ def _context(docs_dir: Path):
 def _expectation(check: Check, values: dict[str, str]):
     import great_expectations.expectations as gxe
 
-    meta = {"suite": check.suite, "check": check.name, "severity": check.severity}
     common = {
-        "meta": {**meta, "sentence": check.sentence} if check.sentence else meta,
+        "meta": {"suite": check.suite, "check": check.name, "severity": check.severity},
         "severity": SEVERITIES[check.severity],
         "description": check.description or None,
     }
@@ -196,8 +195,6 @@ def _check_result(r) -> CheckResult:
     details: dict[str, Any] = {"expectation": config.type}
     if config.description:
         details["description"] = config.description
-    if not r.success and config.meta.get("sentence"):  # what the failure says, from the suite's YAML
-        details["sentence"] = config.meta["sentence"]
     error = _exception_message(r.exception_info)
     if error:
         details["error"] = error

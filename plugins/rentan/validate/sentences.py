@@ -2,14 +2,14 @@
 
 A warning reaches an engineer's console as `payments for months outside the coverage
 window: 2,176 lines, Rp36.6 M`, not as a dbt test id. Each sentence lives beside its check:
-a dbt test's `config.meta.sentence`, a GX check's `sentence:` in its suite's YAML. Either is
-`name` (short and readable), `template` (str.format over the query's columns; {x_rp} is
-column x_idr as rupiah) and `query`, one SQL query over the relations the run built ({ops}
-and {marts}: the published schemas once it is published, else the build schemas). The
-check's result carries its sentence (details.sentence, recorded in audit.validation_results),
-so a later `rentan status` prints it without the build's files. tests/test_explain.py checks
-every warn-level check has one. A check without one, or whose numbers cannot be read, falls
-back to validate.describe.
+a GX check's `sentence:` in its suite's YAML, a dbt test's `config.meta.sentence` (copied
+into its result's details.sentence when it fails, so a later `rentan status` prints it
+without the build's manifest). Either is `name` (short and readable), `template`
+(str.format over the query's columns; {x_rp} is column x_idr as rupiah) and `query`, one
+SQL query over the relations the run built ({ops} and {marts}: the published schemas once
+it is published, else the build schemas). tests/test_explain.py checks every warn-level
+check has one. A check without one, or whose numbers cannot be read, falls back to
+validate.describe.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def sentence(conn: psycopg.Connection, result, run_id: str | None = None) -> str
     """`name: the sentence with its numbers` for a check that has one; validate.describe's text otherwise."""
     from rentan.validate.results import describe
 
-    entry = (result.details or {}).get("sentence")
+    entry = (result.details or {}).get("sentence") or _suite_sentence(result)
     if not entry:
         return describe(result, limit=120)
     try:
@@ -34,6 +34,17 @@ def sentence(conn: psycopg.Connection, result, run_id: str | None = None) -> str
         return f"{entry['name']} ({describe(result, limit=80)})"
     values = {**row, **{name[:-4] + "_rp": rupiah(v) for name, v in row.items() if name.endswith("_idr")}}
     return entry["template"].format(**{k: "-" if v is None else v for k, v in values.items()})
+
+
+def _suite_sentence(result) -> dict | None:
+    """A GX check's sentence, from its suite's YAML (None for a check of another suite)."""
+    from rentan.validate.suites import load_suites
+
+    for batch in load_suites().get(result.suite, ()):
+        for check in batch.checks:
+            if check.name == result.check:
+                return check.sentence
+    return None
 
 
 def _schemas(conn: psycopg.Connection, run_id: str | None) -> dict[str, str]:
