@@ -80,10 +80,7 @@ def test_a_budget_cut_below_the_slot_holders_fails_the_run_naming_check_and_mont
     url, _ = first_run
     events_before = marts_events()
     with connect(url) as conn:
-        paid = conn.execute(
-            """select sum(case when jenis_transaksi = 'RESTITUSI' then -total_iuran_idr else total_iuran_idr end)
-               from staging.stg_bpjs__payments"""
-        ).fetchone()[0]
+        paid = conn.execute("select sum(signed_iuran_idr) from staging.stg_bpjs__payments").fetchone()[0]
     budget = int(paid) - 1  # less than was paid already: the capacity it buys cannot hold the participants
     with reader_logins(url) as logins, psycopg.connect(logins["rentan_bi"], autocommit=True) as bi:
         before = bi.execute("select budget_idr, capacity from marts.program_capacity").fetchone()

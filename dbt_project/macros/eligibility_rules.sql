@@ -11,7 +11,7 @@
     failing codes sorted in byte order.
     Used by int_eligibility_reasons (selection) and int_eligibility_latest (the waiting list, latest).
 #}
-{% macro eligibility_rules(facts='facts', deceased_on_or_before=none) -%}
+{% macro eligibility_rules(facts, deceased_on_or_before=none) -%}
     {#- The failing codes in byte order: the order of the codes is known when the SQL is
         compiled, so each row builds its array without sorting (a sort per row of 2.6 M). -#}
     {%- set reason_columns = {

@@ -1,14 +1,14 @@
 {#- A vocabulary text with its {parameter} placeholders replaced by this version's
-    parameters (from int_program_parameters, joined as `parameters`; bi_min_group_size is
-    read where the BI marts read it, macro bi_min_group_size). -#}
-{% macro fill_parameters(text) -%}
+    parameters (`parameters`: the caller's name for int_program_parameters; bi_min_group_size
+    is read where the BI marts read it, macro bi_min_group_size). -#}
+{% macro fill_parameters(text, parameters) -%}
     {%- set names = [
         'min_age', 'max_age', 'max_desil', 'payment_due_day', 'unpaid_flag_months',
         'bpjs_lapse_months', 'kode_kota', 'program_payer_code',
     ] -%}
     {%- set ns = namespace(expr=text) -%}
     {%- for name in names -%}
-        {%- set ns.expr = "replace(" ~ ns.expr ~ ", '{" ~ name ~ "}', cast(parameters." ~ name ~ " as text))" -%}
+        {%- set ns.expr = "replace(" ~ ns.expr ~ ", '{" ~ name ~ "}', cast(" ~ parameters ~ "." ~ name ~ " as text))" -%}
     {%- endfor -%}
     replace({{ ns.expr }}, '{bi_min_group_size}', cast({{ bi_min_group_size() }} as text))
 {%- endmacro %}

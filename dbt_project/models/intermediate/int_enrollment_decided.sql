@@ -70,17 +70,9 @@ people as (
 
 ),
 
-programme_kpj as (
-
-    select * from memberships
-
-    where kpj_order = 1
-
-),
-
 enrolled as (
 
-    {{ enrollment_facts('people', 'programme_kpj', 'residents', 'wilayah') }}
+    {{ enrollment_facts('people', 'memberships', 'residents', 'wilayah') }}
 
 ),
 

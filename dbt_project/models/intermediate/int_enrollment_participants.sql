@@ -63,17 +63,9 @@ people as (
 
 ),
 
-programme_kpj as (
-
-    select * from memberships
-
-    where kpj_order = 1
-
-),
-
 called_now as (
 
-    {{ enrollment_facts('people', 'programme_kpj', 'residents', 'wilayah') }}
+    {{ enrollment_facts('people', 'memberships', 'residents', 'wilayah') }}
 
 ),
 

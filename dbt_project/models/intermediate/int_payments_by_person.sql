@@ -1,6 +1,6 @@
--- BPJS payment lines summed per (period, NIK) as section 7 reads them: a RESTITUSI (refund)
--- line counts negative, payment_lines counts the PEMBAYARAN lines only and the last paid
--- date is the latest PEMBAYARAN tgl_bayar. A line without jenis_transaksi is a payment.
+-- BPJS payment lines summed per (period, NIK) as section 7 reads them: paid_idr nets refunds
+-- (a line's sign is staging's, signed_iuran_idr), payment_lines counts the payment lines only
+-- and the last paid date is the latest payment's tgl_bayar.
 with
 
 payments as (
@@ -9,28 +9,12 @@ payments as (
 
 ),
 
-signed as (
-
-    select
-        period,
-        nik,
-        kpj,
-        nama,
-        kode_iuran,
-        tgl_bayar,
-        total_iuran_idr,
-        coalesce(jenis_transaksi = 'RESTITUSI', false) as is_refund
-
-    from payments
-
-),
-
 by_person as (
 
     select
         period,
         nik,
-        cast(sum(case when is_refund then -total_iuran_idr else total_iuran_idr end) as bigint) as paid_idr,
+        cast(sum(signed_iuran_idr) as bigint) as paid_idr,
         cast(count(*) filter (where not is_refund) as integer) as payment_lines,
         cast(count(*) filter (where is_refund) as integer) as refund_lines,
         cast(coalesce(sum(total_iuran_idr) filter (where not is_refund), 0) as bigint) as paid_gross_idr,
@@ -40,7 +24,7 @@ by_person as (
         string_agg(kode_iuran, ',' order by kode_iuran) as kode_iuran_list,
         min(nama) as nama_on_payment
 
-    from signed
+    from payments
 
     group by period, nik
 

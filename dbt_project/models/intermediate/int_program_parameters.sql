@@ -81,8 +81,11 @@ cohort as (
         *,
         -- How many of the first ranks are selected: the capacity, until participants are
         -- enrolled; then the published cohort's size whatever the capacity does (a raise
-        -- becomes slots for the waiting list).
-        {{ frozen_cohort_size if frozen_cohort_size is not none else 'capacity' }} as cohort_size
+        -- becomes slots for the waiting list). Cast: a frozen size is an integer literal, and the
+        -- published ranks and counts keep one type whichever it is (their contracts say bigint).
+        cast(
+            {{ frozen_cohort_size if frozen_cohort_size is not none else 'capacity' }} as bigint
+        ) as cohort_size
 
     from capacity
 

@@ -22,9 +22,9 @@ final as (
         vocabulary.domain,
         vocabulary.code,
         vocabulary.sort_order,
-        {{ fill_parameters('vocabulary.label') }} as label,  -- noqa: RF04
-        {{ fill_parameters('vocabulary.meaning') }} as meaning,
-        {{ fill_parameters('vocabulary.action') }} as action  -- noqa: RF04
+        {{ fill_parameters('vocabulary.label', 'parameters') }} as label,  -- noqa: RF04
+        {{ fill_parameters('vocabulary.meaning', 'parameters') }} as meaning,
+        {{ fill_parameters('vocabulary.action', 'parameters') }} as action  -- noqa: RF04
 
     from vocabulary
     cross join parameters

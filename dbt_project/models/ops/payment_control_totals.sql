@@ -28,10 +28,8 @@ staged as (
         batch_id,
         cast(count(*) as bigint) as staged_lines,
         cast(sum(total_iuran_idr) as bigint) as staged_total_idr,
-        cast(count(*) filter (where jenis_transaksi = 'RESTITUSI') as bigint) as refund_lines,
-        cast(sum(
-            case when jenis_transaksi = 'RESTITUSI' then -total_iuran_idr else total_iuran_idr end
-        ) as bigint) as net_paid_idr
+        cast(count(*) filter (where is_refund) as bigint) as refund_lines,
+        cast(sum(signed_iuran_idr) as bigint) as net_paid_idr
 
     from payments
 

@@ -40,6 +40,29 @@ renamed as (
 
     from source
 
+),
+
+refunds as (
+
+    -- A line without jenis_transaksi is a payment.
+    select
+        *,
+        coalesce(jenis_transaksi = 'RESTITUSI', false) as is_refund
+
+    from renamed
+
+),
+
+signed as (
+
+    -- The one home of a line's sign (program-rules.md section 7): a refund counts negative.
+    -- Every reader that nets payments and refunds sums signed_iuran_idr.
+    select
+        *,
+        case when is_refund then -total_iuran_idr else total_iuran_idr end as signed_iuran_idr
+
+    from refunds
+
 )
 
-select * from renamed
+select * from signed

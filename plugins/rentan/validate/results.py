@@ -81,10 +81,13 @@ def dbt_test_results(run, manifest_path: Path, unit_tests: bool = True) -> list[
     for node in run.results:
         if node["resource_type"] not in ("test", "unit_test"):
             continue
-        configured = str((declared.get(node["unique_id"], {}).get("config") or {}).get("severity") or "error").lower()
+        config = declared.get(node["unique_id"], {}).get("config") or {}
+        configured = str(config.get("severity") or "error").lower()
         severity = "warn" if node["status"] == "warn" else DBT_SEVERITIES.get(configured, "fail")
         success = {"pass": True, "skipped": None}.get(node["status"], False)
         details = {"status": node["status"], "message": node["message"]} if node["message"] else {}
+        if success is False and (config.get("meta") or {}).get("sentence"):  # what it says, from the test's yml
+            details["sentence"] = config["meta"]["sentence"]
         results.append(CheckResult(DBT_SUITE, node["unique_id"], severity, success, details=details))
     if not unit_tests:
         ran = {node["unique_id"] for node in run.results}

@@ -32,6 +32,7 @@ DBT_SEVERITIES = {"error": "fail", "warn": "warn"}
 DBT_SUITE = "dbt"
 DBT_TEST_TYPES = ("test", "unit_test")  # manifest resource types recorded as checks of suite `dbt`
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+SENTENCE_KEYS = {"name", "template", "query"}  # a check's sentence (rentan.validate.sentences)
 
 
 class SuiteError(ValueError):
@@ -47,6 +48,7 @@ class Check:
     expect: str | None = None  # a GX expectation class, with `kwargs`
     kwargs: dict = field(default_factory=dict)
     unexpected_rows: str | None = None  # or SQL returning the failing rows of {batch}
+    sentence: dict | None = None  # what a failure says, with its numbers (rentan.validate.sentences)
 
     @property
     def label(self) -> str:
@@ -91,6 +93,8 @@ def _batch(suite: str, spec: dict, path: Path, relations: set[str]) -> Batch:
             raise SuiteError(f"{where}: give exactly one of `expect` and `unexpected_rows`")
         if c.get("unexpected_rows") and "{batch}" not in c["unexpected_rows"]:
             raise SuiteError(f"{where}: unexpected_rows must select from {{batch}}")
+        if "sentence" in c and set(c["sentence"] or ()) != SENTENCE_KEYS:
+            raise SuiteError(f"{where}: a sentence has exactly {', '.join(sorted(SENTENCE_KEYS))}")
         checks.append(
             Check(
                 suite,
@@ -100,6 +104,7 @@ def _batch(suite: str, spec: dict, path: Path, relations: set[str]) -> Batch:
                 c.get("expect"),
                 c.get("with") or {},
                 c.get("unexpected_rows"),
+                c.get("sentence"),
             )
         )
     return Batch(
