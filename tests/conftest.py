@@ -24,6 +24,7 @@ os.environ.setdefault("RENTAN_PSEUDONYM_KEY", "rentan-test-pseudonym-key")
 # Landing files are written by the tests themselves: no need to wait for them to settle.
 os.environ.setdefault("RENTAN_LANDING_SETTLE_SECONDS", "0")
 
+from rentan.ingest.contracts import RAW_TABLES  # noqa: E402
 from rentan.warehouse import EmbeddedWarehouse, connect  # noqa: E402
 from rentan.warehouse.migrate import migrate  # noqa: E402
 
@@ -55,7 +56,7 @@ def fresh_url(server_url) -> str:
         admin.execute(f'create database "{name}"')
     url = _with_database(server_url, name)
     with psycopg.connect(url, autocommit=True) as conn:
-        migrate(conn)
+        migrate(conn, RAW_TABLES)
     yield url
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(f'drop database "{name}" with (force)')

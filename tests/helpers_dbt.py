@@ -13,6 +13,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from rentan.ingest.contracts import RAW_TABLES
 from rentan.ingest.landing import scan, split_new_and_loaded
 from rentan.ingest.loader import load_file
 from rentan.publish import steps as publish_step
@@ -31,7 +32,7 @@ def migrated_database(server_url: str, prefix: str = "t_dbt") -> Iterator[str]:
     url = urlsplit(server_url)._replace(path=f"/{name}").geturl()
     try:
         with psycopg.connect(url, autocommit=True) as conn:  # as the superuser: migrate grants to the roles
-            migrate(conn)
+            migrate(conn, RAW_TABLES)
         yield url
     finally:
         with psycopg.connect(server_url, autocommit=True) as admin:

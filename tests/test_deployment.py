@@ -386,6 +386,7 @@ def test_the_login_script_refuses_missing_or_placeholder_passwords(scratch_serve
 
 
 def test_a_new_warehouse_gets_logins_that_migrate_and_read_only_their_schemas(scratch_server):
+    from rentan.ingest.contracts import RAW_TABLES
     from rentan.warehouse import connect
     from rentan.warehouse.migrate import migrate
 
@@ -398,7 +399,7 @@ def test_a_new_warehouse_gets_logins_that_migrate_and_read_only_their_schemas(sc
 
     # airflow-init: the migrations, applied by the ETL login (not the superuser)
     with connect(login_url(scratch_server, "rentan_etl_user", PASSWORDS["RENTAN_ETL_PASSWORD"])) as etl:
-        assert "V005__pipeline_health" in migrate(etl)
+        assert "V005__pipeline_health" in migrate(etl, RAW_TABLES)
         owner = etl.execute("select viewowner from pg_views where viewname = 'pipeline_health'").fetchone()
         assert owner == ("rentan_etl",)
     with psycopg.connect(

@@ -31,12 +31,12 @@ from rentan.parameters import load_parameters
 from rentan.pipeline.assets import RAW_ASSETS
 from rentan.pipeline.runner import run_dag
 from rentan.publish import steps as publish_step
-from rentan.transform import TransformFailed
 from rentan.transform import steps as transform_step
 from rentan.validate import gx
 from rentan.validate import steps as validate_step
 from rentan.validate.data_docs import DATA_DOCS_ENV
-from rentan.validate.results import CheckResult
+from rentan.wap.checks import CheckResult
+from rentan.wap.failures import TransformFailed
 from rentan.warehouse import ConfigurationError, connect, locks, warehouse_url
 from tests.factories import DTSEN_HEADER, DTSEN_ROW, write
 from tests.helpers_dbt import load_landing, migrated_database, publish_run

@@ -20,13 +20,14 @@ from psycopg import sql
 from rentan.parameters import load_parameters
 from rentan.pipeline.status import status_lines
 from rentan.publish import steps as publish_step
-from rentan.transform import TransformFailed, cohort
 from rentan.transform import steps as transform_step
 from rentan.validate import gx
 from rentan.validate import steps as validate_step
-from rentan.validate import suites as validate
 from rentan.validate.data_docs import DATA_DOCS_ENV, data_docs_dir
 from rentan.validate.results import validation_summary
+from rentan.wap import cohort
+from rentan.wap import suites as validate
+from rentan.wap.failures import TransformFailed
 from rentan.warehouse import connect
 from tests.helpers_dbt import load_landing, migrated_database, publish_run
 

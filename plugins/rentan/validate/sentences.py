@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import dict_row
 
-from rentan.publish.swap import build_schemas
+from rentan.wap.builds import build_schemas
+from rentan.wap.checks import describe
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,6 @@ def key(result) -> str:
 
 def sentence(conn: psycopg.Connection, result, run_id: str | None = None) -> str:
     """`name: the sentence with its numbers` for a catalogued check; validate.describe's text otherwise."""
-    from rentan.validate.results import describe
-
     entry = SENTENCES.get(key(result))
     if entry is None:
         return describe(result, limit=120)

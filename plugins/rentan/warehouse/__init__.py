@@ -31,6 +31,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from rentan.paths import REPO_ROOT
+from rentan.stopping import SESSION_OPTIONS
 
 WAREHOUSE_ENV = "WAREHOUSE_URL"
 AIRFLOW_CONN_ID = "rentan_warehouse"
@@ -238,7 +239,7 @@ class EmbeddedWarehouse:
 
         passwords = json.loads(self.logins_file.read_text()) if self.logins_file.exists() else {}
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            migrate(conn)
+            migrate(conn, raw_tables={})  # the group roles; the raw tables come with the first run's migrate
             for login, group in LOGINS.items():
                 password = passwords.setdefault(login, secrets.token_urlsafe(18))
                 exists = conn.execute("select 1 from pg_roles where rolname = %s", (login,)).fetchone()
@@ -362,9 +363,6 @@ def one_line(err: BaseException) -> str:
     return redact(text)
 
 
-from rentan.pipeline.stopping import SESSION_OPTIONS  # noqa: E402 - no cycle: stopping imports nothing of rentan
-
-
 def open_connection(url: str, **kwargs) -> psycopg.Connection:
     """psycopg.connect, tried CONNECT_ATTEMPTS times while the server does not answer; errors in one sentence.
 
@@ -372,7 +370,7 @@ def open_connection(url: str, **kwargs) -> psycopg.Connection:
     login or database is wrong (never retried) or the server is older than MIN_SERVER_VERSION.
     """
     kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
-    # The server cancels a query whose client died (a killed run) within seconds: see rentan.pipeline.stopping.
+    # The server cancels a query whose client died (a killed run) within seconds: see rentan.stopping.
     kwargs.setdefault("options", SESSION_OPTIONS)
     for attempt in range(1, CONNECT_ATTEMPTS + 1):
         try:
