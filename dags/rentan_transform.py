@@ -87,9 +87,7 @@ def rentan_transform():
         from rentan.wap.failures import TransformFailed
 
         with fail_without_retry(TransformFailed, ValueError):
-            return steps.validate(
-                run_id, params["program_parameters"], seconds=build["seconds"], reselect=params["reselect"]
-            )
+            return steps.validate(run_id, build["params"], seconds=build["seconds"], reselect=params["reselect"])
 
     @task(outlets=[MARTS_ASSET])
     def publish(validation: dict, params=None, run_id=None, outlet_events=None, ti=None) -> dict:

@@ -76,7 +76,7 @@ def query_one(url: str, sql: str, params: tuple = ()) -> dict:
 def publish_run(run_id: str, overrides: dict | None = None, reselect: str | None = None) -> dict:
     """Build, validate and publish as the transform DAG does, on the database of WAREHOUSE_URL."""
     built = transform_step.build(run_id, overrides or {}, unit_tests=False, reselect=reselect)
-    validate_step.validate(run_id, overrides or {}, reselect=reselect)
+    validate_step.validate(run_id, built["params"], reselect=reselect)
     return {**built, **publish_step.publish(run_id, reselect=reselect)}
 
 

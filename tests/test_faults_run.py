@@ -103,7 +103,7 @@ def test_a_header_only_snapshot_blocks_publish_naming_feed_file_and_numbers_and_
         ).fetchone()[0]
         eligible = conn.execute("select eligible_count from marts.program_capacity").fetchone()[0]
     with pytest.raises(TransformFailed) as failed:
-        validate_step.validate("second", {})
+        validate_step.validate("second", load_parameters())
     message = str(failed.value)
     assert "volume.snapshot_not_shrunk" in message and "volume.counts_not_shrunk" in message
     assert (

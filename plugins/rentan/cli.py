@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 import time
@@ -98,6 +99,8 @@ def cmd_check(args) -> int:
 
 
 PIPELINE = ("rentan_ingest", "rentan_transform", "rentan_report")  # in the order their assets chain them
+# The --params overrides as the supervisor read and checked them (preflight), handed to the worker as JSON.
+OVERRIDES_ENV = "RENTAN_RUN_OVERRIDES"
 
 
 def cmd_run(args) -> int:
@@ -111,12 +114,18 @@ def cmd_run(args) -> int:
     url = use_warehouse()
     if os.environ.get(stopping.RUN_WORKER_ENV):
         return _run_pipeline(args, url)
-    if preflight(url, args.landing, args.params, strict=False).problems:
+    checked = preflight(url, args.landing, args.params, strict=False)
+    if checked.problems:
         return 2  # a configuration error: nothing has run
     argv = [sys.executable, "-m", "rentan.cli", "run", "--landing", str(args.landing)]
-    argv += ["--params", str(args.params)] if args.params else []
     argv += ["--reselect", args.reselect] if args.reselect else []
-    env = stopping.with_session_options({**os.environ, stopping.RUN_WORKER_ENV: "1", WAREHOUSE_ENV: url})
+    env = {
+        **os.environ,
+        stopping.RUN_WORKER_ENV: "1",
+        WAREHOUSE_ENV: url,
+        OVERRIDES_ENV: json.dumps(checked.overrides, default=str),
+    }
+    env = stopping.with_session_options(env)
     version_before = _published_version(url)
     started = dt.datetime.now(dt.UTC)
     try:
@@ -161,11 +170,10 @@ def _record_stop(url: str, stop, started: dt.datetime, version_before: int | Non
 def _run_pipeline(args, url: str) -> int:
     """The worker of `rentan run`: the three DAGs through Airflow in this process."""
     from rentan import stopping
-    from rentan.parameters import read_bounded
     from rentan.pipeline import runner
     from rentan.warehouse.migrate import migrate
 
-    overrides = yaml.safe_load(read_bounded(Path(args.params))) or {} if args.params else {}
+    overrides = json.loads(os.environ.get(OVERRIDES_ENV) or "{}")
     with connect(url) as conn:
         migrate(conn, RAW_TABLES)  # the warehouse's migrations, once per run: tasks do not migrate
     runner.start()  # Airflow in this process: its home, logging, metadata database (migrated if behind)

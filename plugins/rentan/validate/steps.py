@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import time
 
-from rentan.parameters import load_parameters
 from rentan.paths import DBT_MANIFEST
 from rentan.validate import gx
 from rentan.validate import results as check_results
@@ -22,12 +21,13 @@ from rentan.warehouse.locks import stage_lock
 log = logging.getLogger(__name__)
 
 
-def validate(run_id: str, overrides: dict | None, seconds: dict | None = None, reselect: str | None = None) -> dict:
+def validate(run_id: str, params: dict, seconds: dict | None = None, reselect: str | None = None) -> dict:
     """Run the GX suites and the cohort checks on the run's build, record every result, fail naming the failures.
 
-    `seconds` are the earlier steps' durations, passed on to publish for meta.run_log (rentan bench).
+    `params` are the build's, as it resolved them (its result's `params`): the build is checked against
+    the parameters it was built with. `seconds` are the earlier steps' durations, passed on to publish
+    for meta.run_log (rentan bench).
     """
-    params = load_parameters(overrides)
     url = warehouse_url()
     started = time.monotonic()
     with stage_lock(url, "transform", run_id):
