@@ -17,7 +17,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1] / "plugins" / "rentan"
 
 LAYERS = (
     ("paths",),
-    ("text", "stopping", "parameters"),
+    ("text", "identifiers", "stopping", "parameters"),
     ("warehouse",),
     ("ingest",),
     ("wap",),
