@@ -77,3 +77,17 @@ def landing(tmp_path) -> Path:
     for feed in CONTRACTS:
         (tmp_path / "landing" / feed).mkdir(parents=True)
     return tmp_path / "landing"
+
+
+# Fixtures that start a PostgreSQL server: the session's (server_url, which every warehouse fixture
+# builds on), a scratch one (test_deployment) and a PostgreSQL 15 one (test_faults_run, test_preflight).
+WAREHOUSE_FIXTURES = {"server_url", "scratch_server", "postgres_15"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark `warehouse` every test that needs a PostgreSQL server (a fixture of WAREHOUSE_FIXTURES,
+    directly or through another; the browser and LibreOffice tests all use one). `make test-fast` runs
+    the tests that are neither `warehouse` nor `slow` (seconds without a server: marked by hand)."""
+    for item in items:
+        if WAREHOUSE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.warehouse)

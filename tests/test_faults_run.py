@@ -317,6 +317,7 @@ def rentan(*args: str, url: str) -> subprocess.CompletedProcess:
         (["run", "--landing", tempfile.gettempdir()], ": start the server, or point WAREHOUSE_URL at one that runs"),
     ],
 )
+@pytest.mark.slow
 def test_an_unreachable_warehouse_is_one_line_and_a_non_zero_status(command, advice):
     url = f"postgresql://rentan:secret@127.0.0.1:{free_port()}/rentan"
     done = rentan(*command, url=url)

@@ -661,6 +661,7 @@ def test_report_dag_writes_the_month_through_airflow(warehouse, streak_period, t
     assert stored.deadline and all(isinstance(alert_id, str) for alert_id in stored.deadline)
 
 
+@pytest.mark.slow
 def test_airflow_dag_test_still_cannot_finish_a_run_with_a_deadline_alert():
     """Why runner.run_dag runs a CLI run without the deadline alert (docs/decisions.md): Airflow
     3.3.2's dag.test() fails on success (apache/airflow#73428). When this test fails, Airflow
