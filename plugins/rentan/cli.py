@@ -22,15 +22,9 @@ import yaml
 from rentan.ingest.contracts import RAW_TABLES
 from rentan.paths import REPO_ROOT
 from rentan.text import neutralise
-from rentan.warehouse import (
-    LOGINS,
-    WAREHOUSE_ENV,
-    EmbeddedWarehouse,
-    WarehouseError,
-    connect,
-    one_line,
-    warehouse_url,
-)
+from rentan.warehouse import WAREHOUSE_ENV, connect, one_line, warehouse_url
+from rentan.warehouse.embedded import LOGINS, EmbeddedWarehouse
+from rentan.warehouse.errors import WarehouseError
 from rentan.warehouse.locks import StageBusy
 
 DEFAULT_LANDING = REPO_ROOT / ".landing"

@@ -15,7 +15,8 @@ from pathlib import Path
 from rentan.ingest import landing as landing_files
 from rentan.ingest.contracts import CONTRACTS
 from rentan.parameters import load_parameters, read_overrides
-from rentan.warehouse import ConfigurationError, WarehouseError, describe, open_connection, pseudonym
+from rentan.warehouse import describe, open_connection, pseudonym
+from rentan.warehouse.errors import ConfigurationError, WarehouseError
 
 
 @dataclass

