@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
-.PHONY: install system-deps demo test lint airflow year bench bi bench-bi lock lock-bi clean
+.PHONY: install system-deps demo test test-fast lint airflow year bench bi bench-bi lock lock-bi clean
 
 install: $(VENV)/.installed
 
@@ -33,6 +33,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The tests that need no warehouse, browser or LibreOffice (under a minute; tests/conftest.py marks the others).
+test-fast: install
+	$(BIN)/python -m pytest -m "not warehouse and not slow and not production"
 
 # sqlfluff's dbt templater connects to the warehouse: the env line points it at one.
 lint: install

@@ -68,7 +68,8 @@ def rentan_transform():
     @task
     def dbt_build(params=None, run_id=None, ti=None, triggering_asset_events=None) -> dict:
         from rentan.pipeline import lineage
-        from rentan.transform import TransformFailed, steps
+        from rentan.transform import steps
+        from rentan.wap.failures import TransformFailed
 
         with fail_without_retry():
             version = steps.already_published(triggering_asset_events)
@@ -82,18 +83,16 @@ def rentan_transform():
 
     @task
     def validate(build: dict, params=None, run_id=None) -> dict:
-        from rentan.transform import TransformFailed
         from rentan.validate import steps
+        from rentan.wap.failures import TransformFailed
 
         with fail_without_retry(TransformFailed, ValueError):
-            return steps.validate(
-                run_id, params["program_parameters"], seconds=build["seconds"], reselect=params["reselect"]
-            )
+            return steps.validate(run_id, build["params"], seconds=build["seconds"], reselect=params["reselect"])
 
     @task(outlets=[MARTS_ASSET])
     def publish(validation: dict, params=None, run_id=None, outlet_events=None, ti=None) -> dict:
         from rentan.publish import steps
-        from rentan.transform import TransformFailed
+        from rentan.wap.failures import TransformFailed
 
         with fail_without_retry(TransformFailed):
             published = steps.publish(run_id, seconds=validation["seconds"], reselect=params["reselect"])

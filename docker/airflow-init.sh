@@ -22,10 +22,11 @@ fi
 
 echo "airflow-init: applying the warehouse migrations as the ETL login"
 python - <<'PY'
+from rentan.ingest.contracts import RAW_TABLES
 from rentan.warehouse.migrate import migrate
 from rentan.warehouse import connect
 
 with connect() as conn:
-    print("airflow-init: applied", migrate(conn) or "nothing new")
+    print("airflow-init: applied", migrate(conn, RAW_TABLES) or "nothing new")
 PY
 echo "airflow-init: done"

@@ -24,7 +24,9 @@ os.environ.setdefault("RENTAN_PSEUDONYM_KEY", "rentan-test-pseudonym-key")
 # Landing files are written by the tests themselves: no need to wait for them to settle.
 os.environ.setdefault("RENTAN_LANDING_SETTLE_SECONDS", "0")
 
-from rentan.warehouse import EmbeddedWarehouse, connect  # noqa: E402
+from rentan.ingest.contracts import RAW_TABLES  # noqa: E402
+from rentan.warehouse import connect  # noqa: E402
+from rentan.warehouse.embedded import EmbeddedWarehouse  # noqa: E402
 from rentan.warehouse.migrate import migrate  # noqa: E402
 
 
@@ -55,7 +57,7 @@ def fresh_url(server_url) -> str:
         admin.execute(f'create database "{name}"')
     url = _with_database(server_url, name)
     with psycopg.connect(url, autocommit=True) as conn:
-        migrate(conn)
+        migrate(conn, RAW_TABLES)
     yield url
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(f'drop database "{name}" with (force)')
@@ -76,3 +78,17 @@ def landing(tmp_path) -> Path:
     for feed in CONTRACTS:
         (tmp_path / "landing" / feed).mkdir(parents=True)
     return tmp_path / "landing"
+
+
+# Fixtures that start a PostgreSQL server: the session's (server_url, which every warehouse fixture
+# builds on), a scratch one (test_deployment) and a PostgreSQL 15 one (test_faults_run, test_preflight).
+WAREHOUSE_FIXTURES = {"server_url", "scratch_server", "postgres_15"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark `warehouse` every test that needs a PostgreSQL server (a fixture of WAREHOUSE_FIXTURES,
+    directly or through another; the browser and LibreOffice tests all use one). `make test-fast` runs
+    the tests that are neither `warehouse` nor `slow` (seconds without a server: marked by hand)."""
+    for item in items:
+        if WAREHOUSE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.warehouse)

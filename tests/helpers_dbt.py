@@ -14,6 +14,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from rentan.ingest.contracts import RAW_TABLES
 from rentan.ingest.landing import scan, split_new_and_loaded
 from rentan.ingest.loader import load_file
 from rentan.publish import steps as publish_step
@@ -32,7 +33,7 @@ def migrated_database(server_url: str, prefix: str = "t_dbt") -> Iterator[str]:
     url = urlsplit(server_url)._replace(path=f"/{name}").geturl()
     try:
         with psycopg.connect(url, autocommit=True) as conn:  # as the superuser: migrate grants to the roles
-            migrate(conn)
+            migrate(conn, RAW_TABLES)
         yield url
     finally:
         with psycopg.connect(server_url, autocommit=True) as admin:
@@ -90,7 +91,7 @@ def query_one(url: str, sql: str, params: tuple = ()) -> dict:
 def publish_run(run_id: str, overrides: dict | None = None, reselect: str | None = None) -> dict:
     """Build, validate and publish as the transform DAG does, on the database of WAREHOUSE_URL."""
     built = transform_step.build(run_id, overrides or {}, unit_tests=False, reselect=reselect)
-    validate_step.validate(run_id, overrides or {}, reselect=reselect)
+    validate_step.validate(run_id, built["params"], reselect=reselect)
     return {**built, **publish_step.publish(run_id, reselect=reselect)}
 
 

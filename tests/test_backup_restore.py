@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
+from rentan.ingest.contracts import RAW_TABLES
 from rentan.warehouse import connect
 from rentan.warehouse.backup import BackupError, restore
 from rentan.warehouse.pseudonym import fingerprint, install_key
@@ -124,9 +125,9 @@ def test_a_restore_refuses_a_warehouse_with_a_history_another_key_or_a_damaged_b
     url, out, _ = backed_up
     key = fingerprint(KEY)
     with pytest.raises(BackupError, match="is not empty"):
-        restore(url, out, key)
+        restore(url, out, key, RAW_TABLES)
     with pytest.raises(BackupError, match=f"pseudonym key of fingerprint {key} and the configured one is 0+"):
-        restore(empty_database, out, "0" * 12)
+        restore(empty_database, out, "0" * 12, RAW_TABLES)
     refused = cli(["restore", str(out)], empty_database, RENTAN_PSEUDONYM_KEY="another key")
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "RENTAN_PSEUDONYM_KEY" in refused.stderr
     damaged = tmp_path / "damaged"
@@ -134,8 +135,8 @@ def test_a_restore_refuses_a_warehouse_with_a_history_another_key_or_a_damaged_b
     victim = next(p for p in sorted((damaged / "dump").iterdir()) if p.suffix == ".gz")
     victim.write_bytes(victim.read_bytes()[:-10])
     with pytest.raises(BackupError, match=f"damaged: dump/{victim.name}"):
-        restore(empty_database, damaged, key)
+        restore(empty_database, damaged, key, RAW_TABLES)
     with pytest.raises(BackupError, match="not a rentan backup"):
-        restore(empty_database, tmp_path, key)
+        restore(empty_database, tmp_path, key, RAW_TABLES)
     with psycopg.connect(empty_database) as conn:  # the refused restores changed nothing
         assert conn.execute("select count(*) from pg_namespace where nspname = 'history'").fetchone() == (0,)

@@ -180,12 +180,13 @@ def test_rentan_bi_starts_the_embedded_warehouse_when_none_is_configured(monkeyp
     # Only the CLI may start the embedded server (warehouse_url(start=True)); `rentan bi` is the
     # CLI, and once asked without start it refused with "no warehouse is configured".
     import rentan.warehouse as warehouse
+    from rentan.warehouse import embedded
 
     for name in ("WAREHOUSE_URL", bi.BI_URL_ENV, "AIRFLOW_CONN_RENTAN_WAREHOUSE"):
         monkeypatch.delenv(name, raising=False)
     asked = []
     monkeypatch.setattr(warehouse, "warehouse_url", lambda start=False: asked.append(start) or "postgresql://")
-    monkeypatch.setattr(warehouse.EmbeddedWarehouse, "url", lambda self, login=None: f"postgresql://{login}@h/r")
+    monkeypatch.setattr(embedded.EmbeddedWarehouse, "url", lambda self, login=None: f"postgresql://{login}@h/r")
     assert bi.bi_url() == "postgresql://rentan_bi_user@h/r"
     assert asked == [True]
 

@@ -23,7 +23,8 @@ import psycopg
 import pytest
 
 from rentan.parameters import load_parameters
-from rentan.warehouse import EmbeddedWarehouse, connect
+from rentan.warehouse import connect
+from rentan.warehouse.embedded import EmbeddedWarehouse
 from rentan_dev import deliveries, hosts, stack, synth
 from rentan_dev.receiver import Receiver
 from tests.helpers_dbt import load_landing, migrated_database, publish_run, warehouse_env

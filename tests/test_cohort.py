@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from rentan.parameters import load_parameters
-from rentan.transform import TransformFailed
 from rentan.validate.data_docs import DATA_DOCS_ENV
+from rentan.wap.failures import TransformFailed
 from tests.helpers_dbt import load_landing, migrated_database, publish_run, query
 
 synth = pytest.importorskip("rentan_dev.synth")

@@ -29,6 +29,7 @@ def test_dagbag_imports_without_errors(dagbag):
     assert EXPECTED_DAGS <= set(dagbag.dag_ids)
 
 
+@pytest.mark.slow
 def test_each_dag_file_parses_in_under_a_second_without_importing_heavy_modules():
     """As the dag-processor parses a file: in a fresh interpreter that has Airflow's own modules
     loaded (it pre-imports them), never the project's; Airflow's own per-file parse time."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rentan.validate import gx
-from rentan.validate.suites import Batch, Check
+from rentan.wap.suites import Batch, Check
 
 ASSET = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)=\"([^\"]+)\"", re.I)
 STYLESHEET_OR_SCRIPT = re.compile(r"\.(css|js)(\?.*)?$")

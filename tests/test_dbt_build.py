@@ -12,6 +12,7 @@ import json
 import pytest
 
 from rentan.parameters import load_parameters
+from rentan.paths import DBT_MANIFEST, DBT_TARGET_DIR
 from rentan.reports.exports import export_registration
 from rentan.transform import dbt_runner
 from rentan.warehouse import connect
@@ -287,8 +288,8 @@ def test_docs_describe_every_model_seed_and_column(warehouse, params):
     url, _ = warehouse
     run = dbt_runner.run_dbt(["docs", "generate"], url, params)
     assert run.success, run.summary()
-    manifest = json.loads((dbt_runner.TARGET_DIR / "manifest.json").read_text())
-    catalog = json.loads((dbt_runner.TARGET_DIR / "catalog.json").read_text())
+    manifest = json.loads(DBT_MANIFEST.read_text())
+    catalog = json.loads((DBT_TARGET_DIR / "catalog.json").read_text())
     undocumented = []
     for unique_id, node in manifest["nodes"].items():
         if node["resource_type"] not in ("model", "seed"):

@@ -117,6 +117,7 @@ def parsed(tmp_path_factory):
 NO_DATABASE = "postgresql://nobody@localhost/none"
 
 
+@pytest.mark.slow
 def test_only_staging_models_read_sources(parsed):
     """A source is read in one place, its staging model; every other model refs staging.
 
@@ -134,6 +135,7 @@ def test_only_staging_models_read_sources(parsed):
     assert any(d.startswith("source.") for n in nodes for d in n["depends_on"]["nodes"])
 
 
+@pytest.mark.slow
 def test_a_run_switch_keeps_the_partial_parse(parsed):
     """An incremental run after a full one (carry_over, cohort_size change) re-parses a few files, not the project.
 

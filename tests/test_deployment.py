@@ -153,7 +153,7 @@ def test_airflow_is_configured_for_celery_with_shared_secrets(services):
 
 
 def test_the_pipeline_settings_reach_every_airflow_service(services):
-    from rentan.warehouse import LOGINS
+    from rentan.warehouse.embedded import LOGINS
 
     for name in AIRFLOW_SERVICES | {"airflow-init"}:
         env = env_of(services[name])
@@ -224,7 +224,7 @@ def test_docker_compose_accepts_the_file_with_the_example_env():
 
 
 def test_superset_is_an_opt_in_profile_that_reads_the_warehouse_as_the_bi_login(services):
-    from rentan.warehouse import LOGINS
+    from rentan.warehouse.embedded import LOGINS
 
     superset = services["superset"]
     assert superset["profiles"] == ["bi"]  # `docker compose up` without --profile bi leaves it off
@@ -337,7 +337,7 @@ PASSWORDS = {
 @pytest.fixture(scope="module")
 def scratch_server(tmp_path_factory):
     """A new PostgreSQL cluster with database rentan and nothing else: a new warehouse container."""
-    from rentan.warehouse import EmbeddedWarehouse
+    from rentan.warehouse.embedded import EmbeddedWarehouse
 
     class BareServer(EmbeddedWarehouse):
         def _ensure_logins(self) -> None:  # the init scripts under test make them
@@ -351,10 +351,10 @@ def scratch_server(tmp_path_factory):
 
 def run_init_script(server, script: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     """As the postgres image does: psql -v ON_ERROR_STOP=1 as the superuser on POSTGRES_DB."""
-    from rentan.warehouse import _bin_dir
+    from rentan.warehouse.embedded import bin_dir
 
     psql = [
-        str(_bin_dir() / "psql"),
+        str(bin_dir() / "psql"),
         "-v",
         "ON_ERROR_STOP=1",
         "--no-psqlrc",
@@ -386,6 +386,7 @@ def test_the_login_script_refuses_missing_or_placeholder_passwords(scratch_serve
 
 
 def test_a_new_warehouse_gets_logins_that_migrate_and_read_only_their_schemas(scratch_server):
+    from rentan.ingest.contracts import RAW_TABLES
     from rentan.warehouse import connect
     from rentan.warehouse.migrate import migrate
 
@@ -398,7 +399,7 @@ def test_a_new_warehouse_gets_logins_that_migrate_and_read_only_their_schemas(sc
 
     # airflow-init: the migrations, applied by the ETL login (not the superuser)
     with connect(login_url(scratch_server, "rentan_etl_user", PASSWORDS["RENTAN_ETL_PASSWORD"])) as etl:
-        assert "V005__pipeline_health" in migrate(etl)
+        assert "V005__pipeline_health" in migrate(etl, RAW_TABLES)
         owner = etl.execute("select viewowner from pg_views where viewname = 'pipeline_health'").fetchone()
         assert owner == ("rentan_etl",)
     with psycopg.connect(

@@ -24,9 +24,10 @@ from rentan.parameters import load_parameters
 from rentan.paths import REPO_ROOT
 from rentan.pipeline.status import status_lines
 from rentan.transform import dbt_runner
-from rentan.validate import results as check_results
 from rentan.validate import sentences as check_sentences
-from rentan.validate.suites import load_suites
+from rentan.validate.results import validation_summary
+from rentan.wap import checks as check_results
+from rentan.wap.suites import load_suites
 from rentan.warehouse import connect
 from tests.helpers_dbt import load_landing, make_login, migrated_database, query, query_one
 
@@ -484,7 +485,7 @@ def test_warnings_print_as_sentences_with_their_numbers(built, capsys):
     ]
     with connect(url) as conn:
         check_results.record_results(conn, "explain_run", results)
-        print("\n".join(check_results.validation_summary(conn, "explain_run")[1]))
+        print("\n".join(validation_summary(conn, "explain_run")[1]))
         print(*status_lines(conn, None), sep="\n")
     out = capsys.readouterr().out
     sentence = "payments for months outside the coverage window: 2 lines, Rp33,600 (2025-12)"

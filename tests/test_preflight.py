@@ -60,6 +60,7 @@ def test_a_good_configuration_passes_the_check(run, fresh_url, landing):
     assert nothing_ran(run, fresh_url)
 
 
+@pytest.mark.slow
 def test_an_unreachable_warehouse(run, landing):
     port = free_port()
     done = run("run", "--landing", str(landing), url=f"postgresql://rentan:secret@127.0.0.1:{port}/rentan")
@@ -122,6 +123,7 @@ def test_invalid_programme_parameters(run, fresh_url, landing, tmp_path):
     assert nothing_ran(run, fresh_url)
 
 
+@pytest.mark.slow
 def test_every_problem_is_one_line_in_one_go(run, tmp_path):
     port = free_port()
     params = tmp_path / "params.yml"

@@ -10,6 +10,8 @@ import psycopg
 import pytest
 
 from rentan.publish import swap as publish
+from rentan.wap import builds
+from rentan.wap.failures import PublishRefused
 from rentan.warehouse import connect
 from tests.test_validation import reader_logins
 
@@ -18,8 +20,8 @@ ROWS = 500
 
 def stage(conn, run_id: str, tag: int) -> None:
     """A small build in ops_build / marts_build, every relation tagged with `tag`, marked as run_id's."""
-    publish.reset_build(conn)
-    publish.mark_build(conn, run_id)
+    builds.reset_build(conn)
+    builds.mark_build(conn, run_id)
     conn.execute(
         f"create table ops_build.eligibility as select g::text as nik, {tag} as tag "
         f"from generate_series(1, {ROWS}) as g"
@@ -70,18 +72,18 @@ def test_publish_refuses_an_unvalidated_failed_or_foreign_build_and_changes_noth
     publish.publish(conn, "r1", declared_checks=[])
     stage(conn, "r2", 2)
     declared = ["budget.cumulative_paid_within_budget", "budget.projected_year_end_within_budget"]
-    with pytest.raises(publish.PublishRefused, match="no result for 2 declared check"):
+    with pytest.raises(PublishRefused, match="no result for 2 declared check"):
         publish.publish(conn, "r2", declared_checks=declared)
     conn.execute("""insert into audit.validation_results (run_id, suite, check_name, severity, success)
                     values ('r2', 'budget', 'cumulative_paid_within_budget', 'fail', false),
                            ('r2', 'budget', 'projected_year_end_within_budget', 'warn', false)""")
-    with pytest.raises(publish.PublishRefused, match=r"fail-level checks: budget.cumulative_paid_within_budget$"):
+    with pytest.raises(PublishRefused, match=r"fail-level checks: budget.cumulative_paid_within_budget$"):
         publish.publish(conn, "r2", declared_checks=declared)
-    with pytest.raises(publish.PublishRefused, match="built by run 'r2', not 'r3'"):
+    with pytest.raises(PublishRefused, match="built by run 'r2', not 'r3'"):
         publish.publish(conn, "r3", declared_checks=[])
     conn.execute("delete from audit.validation_results where run_id = 'r2'")
     conn.execute("create view marts_build.leaky as select * from meta.load_manifest")
-    with pytest.raises(publish.PublishRefused, match="marts_build.leaky reads meta.load_manifest"):
+    with pytest.raises(PublishRefused, match="marts_build.leaky reads meta.load_manifest"):
         publish.publish(conn, "r2", declared_checks=[])
     assert conn.execute("select tag from marts.program_capacity").fetchone() == (1,)
     assert conn.execute("select count(*) from meta.publish_log").fetchone() == (1,)
@@ -110,7 +112,7 @@ def test_publish_refuses_a_build_where_a_declared_check_did_not_run(conn):
         "dbt.test.rentan.not_null_eligibility_nik.0123456789",
         "referential.selected_and_called_are_participants",
     ]
-    with pytest.raises(publish.PublishRefused) as refused:
+    with pytest.raises(PublishRefused) as refused:
         publish.publish(conn, "r1", declared_checks=ran + not_run)
     assert str(refused.value) == (
         "run r1 has no result for 2 declared check(s): dbt.test.rentan.not_null_eligibility_nik.0123456789, "

@@ -41,7 +41,7 @@ from rentan.reports.formatting import (
     mask_nik,
     mask_raw_line,
     month_id,
-    rupiah,
+    rupiah_for_readers,
     rupiah_format,
 )
 from rentan.reports.signatories import SignatoryConfigError, load_signatories
@@ -410,17 +410,17 @@ def test_pdf_has_the_figures_reconciliation_and_signatures(warehouse, streak_per
         "projected_year_end_idr",
         "headroom_idr",
     ):
-        assert rupiah(summary[amount]) in text, amount
+        assert rupiah_for_readers(summary[amount]) in text, amount
     control = query_one(
         url, """select * from ops.payment_control_totals where to_char(period, 'YYYY-MM') = %s""", (streak_period,)
     )
     refunds = (control["staged_total_idr"] - control["net_paid_idr"]) // 2
     for words in (
-        rupiah(control["file_total_idr"]),
-        rupiah(control["quarantined_total_idr"]),
-        rupiah(control["loaded_total_idr"]),
-        rupiah(refunds),
-        rupiah(control["net_paid_idr"]),
+        rupiah_for_readers(control["file_total_idr"]),
+        rupiah_for_readers(control["quarantined_total_idr"]),
+        rupiah_for_readers(control["loaded_total_idr"]),
+        rupiah_for_readers(refunds),
+        rupiah_for_readers(control["net_paid_idr"]),
         "Iuran dibayar neto = pembayaran - restitusi",
         "Dibayar dikurangi seharusnya: negatif berarti kurang dibayar",
         "Realisasi anggaran",
@@ -462,13 +462,14 @@ def test_rendered_report_reads_in_indonesian_and_shows_the_marts_totals(warehous
         (streak_period,),
     )
     for amount in ("expected", "paid", "difference"):  # the SUM formulas, computed by LibreOffice
-        assert rupiah(totals[amount]) in workbook_text, amount
-        assert rupiah(totals[amount]) in rendered["text"]["pdf"], amount
+        assert rupiah_for_readers(totals[amount]) in workbook_text, amount
+        assert rupiah_for_readers(totals[amount]) in rendered["text"]["pdf"], amount
     control = query_one(
         url, "select * from ops.payment_control_totals where to_char(period, 'YYYY-MM') = %s", (streak_period,)
     )
     assert re.search(
-        rf"Iuran dibayar neto = pembayaran - restitusi\s+{re.escape(rupiah(control['net_paid_idr']))}", workbook_text
+        rf"Iuran dibayar neto = pembayaran - restitusi\s+{re.escape(rupiah_for_readers(control['net_paid_idr']))}",
+        workbook_text,
     )
     assert re.search(r"Baris seimbang \(file = dimuat \+ dikarantina\)\s+Ya", workbook_text)
     assert "TIDAK" not in workbook_text.replace("TIDAK SEIMBANG", "")
@@ -591,7 +592,7 @@ def test_period_summary_lines_show_the_month(warehouse, streak_period):
     paid = query(
         url, "select paid_idr from marts.budget_monthly where to_char(period, 'YYYY-MM') = %s", (streak_period,)
     )[0][0]
-    assert "Sesuai" in out and "Belum dibayar" in out and rupiah(paid) in out and "headroom" not in out
+    assert "Sesuai" in out and "Belum dibayar" in out and rupiah_for_readers(paid) in out and "headroom" not in out
 
 
 def test_period_for_run(warehouse):
@@ -660,6 +661,7 @@ def test_report_dag_writes_the_month_through_airflow(warehouse, streak_period, t
     assert stored.deadline and all(isinstance(alert_id, str) for alert_id in stored.deadline)
 
 
+@pytest.mark.slow
 def test_airflow_dag_test_still_cannot_finish_a_run_with_a_deadline_alert():
     """Why runner.run_dag runs a CLI run without the deadline alert (docs/decisions/operations-and-stopping.md): Airflow
     3.3.2's dag.test() fails on success (apache/airflow#73428). When this test fails, Airflow
@@ -864,7 +866,7 @@ def test_may_report_is_as_of_may(warehouse, signatories, tmp_path):
     ):
         assert re.search(rf"{re.escape(label)}\s+{value:,}\n".replace(",", "."), text), label
     # One headroom: section 7 repeats section 5's.
-    assert text.count(rupiah(budget["headroom_idr"])) >= 2
+    assert text.count(rupiah_for_readers(budget["headroom_idr"])) >= 2
     published = query(url, "select max(published_at) from meta.publish_log")[0][0]
     later = {month_id(dt.date(2026, m, 1)) for m in range(6, 13)} - {month_id(published.date().replace(day=1))}
     assert not [m for m in later if m in text], "a later month in May's PDF"

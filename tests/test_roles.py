@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from rentan.ingest.contracts import RAW_TABLES
 from rentan.warehouse import connect
 from rentan.warehouse import migrate as migrations
 
@@ -91,7 +92,7 @@ def test_upgrading_takes_back_the_old_table_grants(server_url, tmp_path, monkeyp
     try:
         with connect(url) as conn:
             monkeypatch.setattr(migrations, "MIGRATIONS_DIR", before)
-            migrations.migrate(conn)
+            migrations.migrate(conn, RAW_TABLES)
             conn.execute("create schema ops_build")  # a failed build's leftovers
             tables = [*SCHEMAS, "secret", "ops_build"]
             for schema in tables:
@@ -102,7 +103,7 @@ def test_upgrading_takes_back_the_old_table_grants(server_url, tmp_path, monkeyp
                 )
             conn.execute("analyze")
             monkeypatch.undo()
-            assert "V013__least_privilege" in migrations.migrate(conn)
+            assert "V013__least_privilege" in migrations.migrate(conn, RAW_TABLES)
             granted = conn.execute(
                 """select n.nspname, r.rolname from pg_class as c join pg_namespace as n on c.relnamespace = n.oid
                    cross join pg_roles as r

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from types import SimpleNamespace
 
+import pytest
+
 from rentan.pipeline import dag_policy
 from rentan.pipeline.landing_watch import LandingTrigger
 from rentan_dev.receiver import Receiver
@@ -75,6 +77,7 @@ def test_a_retry_posts_why_the_try_before_ended_from_its_log(tmp_path, monkeypat
     assert "rentan_ingest.load_file[3] is on try 2" in alert["text"]
 
 
+@pytest.mark.slow
 def test_lineage_is_off_unless_its_one_setting_is_given():
     code = "from rentan.pipeline.lineage import enabled; print(enabled())"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENLINEAGE", "AIRFLOW__OPENLINEAGE"))}

@@ -811,6 +811,7 @@ MEASURE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_memory_stays_bounded(tmp_path):
     """Streaming: 150,000 people add about 17 MB on top of the imports (about 80 MB, mostly Faker).
     Merely holding the DTSEN and Dukcapil rows of 150,000 people as lists adds about 260 MB."""

@@ -20,13 +20,14 @@ from psycopg import sql
 from rentan.parameters import load_parameters
 from rentan.pipeline.status import status_lines
 from rentan.publish import steps as publish_step
-from rentan.transform import TransformFailed, cohort
 from rentan.transform import steps as transform_step
 from rentan.validate import gx
 from rentan.validate import steps as validate_step
-from rentan.validate import suites as validate
 from rentan.validate.data_docs import DATA_DOCS_ENV, data_docs_dir
 from rentan.validate.results import validation_summary
+from rentan.wap import cohort
+from rentan.wap import suites as validate
+from rentan.wap.failures import TransformFailed
 from rentan.warehouse import connect
 from tests.helpers_dbt import load_landing, migrated_database, publish_run
 
@@ -114,7 +115,7 @@ def assert_run_fails_on(warehouse, check: str, named: str | None = None) -> None
     """Validation fails naming `check` (and `named`, e.g. a month); publish is refused; readers see the old version."""
     url, logins, seen = warehouse
     with pytest.raises(TransformFailed, match=re.escape(check)):
-        validate_step.validate(CANDIDATE, {})
+        validate_step.validate(CANDIDATE, load_parameters())
     with connect(url) as conn:
         success, details = conn.execute(
             """select success, details from audit.validation_results
@@ -274,7 +275,7 @@ def test_a_model_that_breaks_its_contract_fails_with_the_query_error(warehouse):
 def test_a_warning_is_reported_but_does_not_block(warehouse):
     url, _, _ = warehouse
     with tampered(url, "marts_build.budget_monthly", "update {t} set projected_year_end_idr = budget_idr + 1"):
-        outcome = validate_step.validate(CANDIDATE, {})
+        outcome = validate_step.validate(CANDIDATE, load_parameters())
     assert "budget.projected_year_end_within_budget" in outcome["warned"]
 
 
@@ -283,7 +284,7 @@ def test_a_warning_is_reported_but_does_not_block(warehouse):
 
 def test_a_build_where_a_declared_dbt_test_has_no_result_is_not_published(warehouse):
     url, logins, seen = warehouse
-    validate_step.validate(CANDIDATE, {})
+    validate_step.validate(CANDIDATE, load_parameters())
     aside = (
         "update audit.validation_results set check_name = {} where run_id = %s and suite = 'dbt' and check_name like {}"
     )
@@ -308,7 +309,7 @@ def test_a_build_where_a_declared_dbt_test_has_no_result_is_not_published(wareho
 
 def test_the_candidate_publishes_once_every_fail_level_check_passes(warehouse):
     url, logins, seen = warehouse
-    validate_step.validate(CANDIDATE, {})
+    validate_step.validate(CANDIDATE, load_parameters())
     published = publish_step.publish(CANDIDATE)
     assert published["version"] == 2
     assert {"ops.eligibility", "ops.enrollment", "marts.program_capacity"} <= set(published["relations"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 import time
@@ -18,17 +19,12 @@ from pathlib import Path
 import psycopg
 import yaml
 
+from rentan.ingest.contracts import RAW_TABLES
 from rentan.paths import REPO_ROOT
 from rentan.text import neutralise
-from rentan.warehouse import (
-    LOGINS,
-    WAREHOUSE_ENV,
-    EmbeddedWarehouse,
-    WarehouseError,
-    connect,
-    one_line,
-    warehouse_url,
-)
+from rentan.warehouse import WAREHOUSE_ENV, connect, one_line, warehouse_url
+from rentan.warehouse.embedded import LOGINS, EmbeddedWarehouse
+from rentan.warehouse.errors import WarehouseError
 from rentan.warehouse.locks import StageBusy
 
 DEFAULT_LANDING = REPO_ROOT / ".landing"
@@ -97,25 +93,33 @@ def cmd_check(args) -> int:
 
 
 PIPELINE = ("rentan_ingest", "rentan_transform", "rentan_report")  # in the order their assets chain them
+# The --params overrides as the supervisor read and checked them (preflight), handed to the worker as JSON.
+OVERRIDES_ENV = "RENTAN_RUN_OVERRIDES"
 
 
 def cmd_run(args) -> int:
     """Ingest, transform, report: the three DAGs through Airflow; 1 if a task failed, 130/143 if stopped.
 
     This process checks the configuration, then supervises a worker process that runs the DAGs
-    (rentan.pipeline.stopping): a signal stops the worker and everything it started at once.
+    (rentan.stopping): a signal stops the worker and everything it started at once.
     """
-    from rentan.pipeline import stopping
+    from rentan import stopping
 
     url = use_warehouse()
     if os.environ.get(stopping.RUN_WORKER_ENV):
         return _run_pipeline(args, url)
-    if preflight(url, args.landing, args.params, strict=False).problems:
+    checked = preflight(url, args.landing, args.params, strict=False)
+    if checked.problems:
         return 2  # a configuration error: nothing has run
     argv = [sys.executable, "-m", "rentan.cli", "run", "--landing", str(args.landing)]
-    argv += ["--params", str(args.params)] if args.params else []
     argv += ["--reselect", args.reselect] if args.reselect else []
-    env = stopping.with_session_options({**os.environ, stopping.RUN_WORKER_ENV: "1", WAREHOUSE_ENV: url})
+    env = {
+        **os.environ,
+        stopping.RUN_WORKER_ENV: "1",
+        WAREHOUSE_ENV: url,
+        OVERRIDES_ENV: json.dumps(checked.overrides, default=str),
+    }
+    env = stopping.with_session_options(env)
     version_before = _published_version(url)
     started = dt.datetime.now(dt.UTC)
     try:
@@ -159,13 +163,13 @@ def _record_stop(url: str, stop, started: dt.datetime, version_before: int | Non
 
 def _run_pipeline(args, url: str) -> int:
     """The worker of `rentan run`: the three DAGs through Airflow in this process."""
-    from rentan.parameters import read_bounded
-    from rentan.pipeline import runner, stopping
+    from rentan import stopping
+    from rentan.pipeline import runner
     from rentan.warehouse.migrate import migrate
 
-    overrides = yaml.safe_load(read_bounded(Path(args.params))) or {} if args.params else {}
+    overrides = json.loads(os.environ.get(OVERRIDES_ENV) or "{}")
     with connect(url) as conn:
-        migrate(conn)  # the warehouse's migrations, once per run: tasks do not migrate
+        migrate(conn, RAW_TABLES)  # the warehouse's migrations, once per run: tasks do not migrate
     runner.start()  # Airflow in this process: its home, logging, metadata database (migrated if behind)
     with stopping.live_run(runner.airflow_home()) as alone:
         if alone:  # no other run is live here: a run still "running" belongs to a process that was killed
@@ -307,7 +311,7 @@ def cmd_purge(args) -> int:
         raise ValueError(f"--before {args.before!r} is not a date: give YYYY-MM-DD, e.g. --before 2025-07-01") from None
     use_warehouse()
     with connect() as conn:
-        migrate(conn)
+        migrate(conn, RAW_TABLES)
         result = purge(conn, before, load_parameters(), dry_run=args.dry_run)
     verb = "would purge" if args.dry_run else "purged"
     print(
@@ -349,7 +353,7 @@ def cmd_status(args) -> int:
 
     url = use_warehouse()
     with connect() as conn:
-        migrate(conn)
+        migrate(conn, RAW_TABLES)
         lines = status.status_lines(conn, status.airflow_runs(airflow_env(url)["AIRFLOW_HOME"]))
     print(*lines, sep="\n")
     return 0
@@ -362,7 +366,7 @@ def cmd_backup(args) -> int:
 
     url = use_warehouse()
     with connect(url) as conn:
-        migrate(conn)
+        migrate(conn, RAW_TABLES)
     started = time.time()
     m = backup(url, Path(args.out))
     published = m["published"]
@@ -399,7 +403,7 @@ def cmd_restore(args) -> int:
         key = None
     url = use_warehouse()
     started = time.time()
-    m = restore(url, Path(args.source), key)
+    m = restore(url, Path(args.source), key, RAW_TABLES)
     published = m["published"]
     print(
         f"restored the backup of {m['warehouse']} made {m['created_at']} onto the warehouse in "

@@ -84,7 +84,7 @@ def load_parameters(overrides: dict[str, Any] | Path | str | None = None) -> dic
     """
     params = yaml.safe_load(PARAMETERS_FILE.read_text())
     if isinstance(overrides, (str, Path)):
-        overrides = yaml.safe_load(read_bounded(Path(overrides))) or {}
+        overrides = read_overrides(Path(overrides), "--params")
     overrides = {} if overrides is None else overrides
     if not isinstance(overrides, dict):
         raise ValueError("programme parameters must be a mapping of name: value, e.g. `quota: 9000`")
@@ -112,6 +112,30 @@ def read_bounded(path: Path) -> str:
     return path.read_text()
 
 
+def read_overrides(path: Path, label: str) -> dict[str, Any]:
+    """The overrides in a YAML file (`--params`, RENTAN_PARAMS_FILE): the one reader of such a file.
+
+    Not checked here (load_parameters checks them). ValueError in one sentence naming `label` and the file.
+    """
+    try:
+        text = read_bounded(path)
+    except OSError as err:
+        raise ValueError(f"cannot read {label} {path}: {err.strerror}") from None
+    except ValueError as err:  # too big to be a parameters file
+        raise ValueError(f"{label} {err}") from None
+    try:
+        overrides = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(f"{label} {path} is not valid YAML{where}: fix the file") from None
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, dict):
+        raise ValueError(f"{label} {path} must map parameter names to values, e.g. `quota: 9000`")
+    return overrides
+
+
 def deployment_overrides() -> dict[str, Any]:
     """The overrides of the file named by RENTAN_PARAMS_FILE ({} when it is not set)."""
     path = os.environ.get(PARAMS_FILE_ENV)
@@ -119,15 +143,7 @@ def deployment_overrides() -> dict[str, Any]:
         return {}
     if not Path(path).is_file():
         raise ValueError(f"{PARAMS_FILE_ENV} names {path}, which is not a file: point it at the deployment's YAML file")
-    try:
-        overrides = yaml.safe_load(read_bounded(Path(path))) or {}
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ValueError(f"{PARAMS_FILE_ENV} file {path} is not valid YAML{where}: fix the file") from None
-    if not isinstance(overrides, dict):
-        raise ValueError(f"{PARAMS_FILE_ENV} file {path} must map parameter names to values")
-    return overrides
+    return read_overrides(Path(path), f"{PARAMS_FILE_ENV} file")
 
 
 def source() -> str:

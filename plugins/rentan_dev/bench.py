@@ -23,7 +23,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from rentan.warehouse import EmbeddedWarehouse, connect
+from rentan.warehouse import connect
+from rentan.warehouse.embedded import EmbeddedWarehouse
 from rentan_dev.synth import generate
 
 PANDAS_SAMPLE_ROWS = 50_000

@@ -225,7 +225,8 @@ def bi_url() -> str:
         return os.environ[BI_URL_ENV]
     if os.environ.get("WAREHOUSE_URL"):
         raise BIError(f"WAREHOUSE_URL is set: set {BI_URL_ENV} to that server's {BI_LOGIN} URL as well")
-    from rentan.warehouse import EmbeddedWarehouse, warehouse_url
+    from rentan.warehouse import warehouse_url
+    from rentan.warehouse.embedded import EmbeddedWarehouse
 
     warehouse_url(start=True)  # the CLI may start the embedded server
     return EmbeddedWarehouse().url(login=BI_LOGIN)

@@ -36,7 +36,8 @@ from pathlib import Path
 import psycopg
 
 from rentan.paths import DAGS_DIR
-from rentan.warehouse import EmbeddedWarehouse, connect
+from rentan.warehouse import connect
+from rentan.warehouse.embedded import EmbeddedWarehouse
 from rentan_dev import deliveries, stack
 from rentan_dev.receiver import Receiver
 from rentan_dev.synth import generate
@@ -526,7 +527,7 @@ def restore_and_carry_on(year: Year, backup: str) -> tuple[EmbeddedWarehouse, st
 
 def main(say: Callable[..., None], root: Path, keep: bool = False) -> int:
     """`rentan year`: play the year in `root`, printing each step, its runs, alerts and status."""
-    from rentan.warehouse import EmbeddedWarehouse as Default
+    from rentan.warehouse.embedded import EmbeddedWarehouse as Default
 
     if root.exists():
         shutil.rmtree(root)

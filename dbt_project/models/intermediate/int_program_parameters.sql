@@ -2,7 +2,7 @@
 -- derived premium and capacity figures of section 2 computed once. Every model that
 -- needs a parameter joins to this row; only this model reads the parameter vars, and the
 -- `cohort_size` run switch (macro run_switch): the size of the published cohort a build
--- must keep once participants are enrolled (rentan.transform.cohort), empty when the
+-- must keep once participants are enrolled (rentan.wap.cohort), empty when the
 -- build selects afresh.
 {%- set frozen_cohort_size = run_switch('cohort_size') %}
 with

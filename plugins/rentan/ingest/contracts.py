@@ -201,3 +201,8 @@ CONTRACTS: dict[str, Contract] = {
         ),
     )
 }
+
+# The raw tables ingest loads into, declared to the warehouse's migrations (rentan.warehouse.raw_tables).
+RAW_TABLES: dict[str, tuple[str, ...]] = {
+    feed: tuple(column.name for column in contract.columns) for feed, contract in CONTRACTS.items()
+}

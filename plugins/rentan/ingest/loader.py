@@ -25,12 +25,13 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from rentan import stopping
 from rentan.ingest import screen
 from rentan.ingest.contracts import CONTRACTS, DECILES, KIND_CHECKS, Contract
 from rentan.ingest.landing import CHUNK_BYTES, LandingFile
 from rentan.ingest.screen import Screened
 from rentan.parameters import load_parameters
-from rentan.pipeline import stopping
+from rentan.warehouse.raw_tables import partition_name
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +109,6 @@ def _outside_programme_year(contract: Contract, snapshot, label: str) -> list[st
         f"{label}: period {snapshot:%Y-%m} is outside the programme year {year}: loaded, and held back "
         "(it is never the reports' latest month); check the file's name and periode"
     ]
-
-
-def partition_name(feed: str, batch_id: int) -> sql.Identifier:
-    return sql.Identifier("raw", f"{feed}_b{batch_id}")
 
 
 def _fill(template: str, contract: Contract, file_period: str | None) -> sql.Composable:

@@ -211,7 +211,7 @@ def not_retried() -> tuple[type[BaseException], ...]:
     """
     import psycopg
 
-    from rentan.warehouse import WarehouseError
+    from rentan.warehouse.errors import WarehouseError
     from rentan.warehouse.locks import StageBusy
     from rentan.warehouse.pseudonym import MissingKey
 

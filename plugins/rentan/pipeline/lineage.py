@@ -68,19 +68,18 @@ def dbt_run(ti) -> int:
     """`dbt_build`: the models and tests of the build just run (its artifacts), under the task's run."""
     if not enabled():
         return 0
-    from rentan.paths import DBT_PROJECT_DIR
-    from rentan.transform.dbt_runner import TARGET_DIR
+    from rentan.paths import DBT_PROJECT_DIR, DBT_TARGET_DIR
     from rentan.warehouse import warehouse_url
 
-    return dbt_build(ti, warehouse_url(), TARGET_DIR, DBT_PROJECT_DIR)
+    return dbt_build(ti, warehouse_url(), DBT_TARGET_DIR, DBT_PROJECT_DIR)
 
 
 def publication(ti, relations: list[str]) -> int:
     """`publish`: each built relation -> its published name (in the task's event), then the dashboards."""
     if not enabled():
         return 0
-    from rentan.publish.swap import build_schemas
-    from rentan.transform.dbt_runner import TARGET_DIR
+    from rentan.paths import DBT_MANIFEST
+    from rentan.wap.builds import build_schemas
     from rentan.warehouse import warehouse_url
 
     url = warehouse_url()
@@ -90,7 +89,7 @@ def publication(ti, relations: list[str]) -> int:
         schema, name = relation.split(".", 1)
         collector.add_input_asset(context=_CONTEXT, uri=table_uri(url, builds[schema], name))
         collector.add_output_asset(context=_CONTEXT, uri=table_uri(url, schema, name))
-    return dashboards(ti, url, TARGET_DIR / "manifest.json")
+    return dashboards(ti, url, DBT_MANIFEST)
 
 
 def dbt_build(ti, url: str, target_dir: Path, project_dir: Path) -> int:

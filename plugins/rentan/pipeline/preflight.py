@@ -12,12 +12,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from rentan.ingest import landing as landing_files
 from rentan.ingest.contracts import CONTRACTS
-from rentan.parameters import load_parameters, read_bounded
-from rentan.warehouse import ConfigurationError, WarehouseError, describe, open_connection, pseudonym
+from rentan.parameters import load_parameters, read_overrides
+from rentan.warehouse import describe, open_connection, pseudonym
+from rentan.warehouse.errors import ConfigurationError, WarehouseError
 
 
 @dataclass
@@ -25,6 +24,7 @@ class Preflight:
     problems: list[str] = field(default_factory=list)  # one actionable sentence each
     warnings: list[str] = field(default_factory=list)  # what a run goes on despite (a file it will reject)
     checked: list[str] = field(default_factory=list)  # what was found in order, for `rentan check`
+    overrides: dict = field(default_factory=dict)  # the --params file's, read once: what the run passes on
 
     @property
     def ok(self) -> bool:
@@ -53,7 +53,7 @@ def check(
         lambda: _warehouse(warehouse_url),
         _pseudonym_key,
         *([lambda: _landing(Path(landing))] if landing is not None else []),
-        lambda: _parameters(params_file),
+        lambda: _parameters(params_file, result),
     ):
         try:
             result.checked.append(step())
@@ -117,27 +117,16 @@ def _landing(landing: Path) -> str:
     return f"landing {landing}"
 
 
-def _parameters(params_file: str | Path | None) -> str:
-    if params_file is None:
-        overrides = {}
-    else:
-        try:
-            overrides = yaml.safe_load(read_bounded(Path(params_file)))
-        except OSError as err:
-            raise _Problem(f"cannot read --params {params_file}: {err.strerror}") from None
-        except ValueError as err:  # too big to be a parameters file
-            raise _Problem(f"--params {err}") from None
-        except yaml.YAMLError as err:
-            where = getattr(err, "problem_mark", None)
-            at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-            raise _Problem(f"--params {params_file} is not valid YAML{at}: fix the file") from None
-        if overrides is None:
-            overrides = {}
-        if not isinstance(overrides, dict):
-            raise _Problem(f"--params {params_file} must be a mapping of parameter: value, e.g. `quota: 9000`")
+def _parameters(params_file: str | Path | None, result: Preflight) -> str:
+    """The --params file read and checked, its overrides kept in `result` for the run (read once)."""
+    try:
+        overrides = {} if params_file is None else read_overrides(Path(params_file), "--params")
+    except ValueError as err:
+        raise _Problem(str(err)) from None
     try:
         load_parameters(overrides)
     except ValueError as err:
         source = f"--params {params_file}" if params_file is not None else "parameters.yml"
         raise _Problem(f"{source}: {err}") from None
+    result.overrides = overrides
     return f"parameters.yml{f' with --params {params_file}' if params_file is not None else ''}"

@@ -192,9 +192,15 @@ def run_dag(dag_id: str, conf: dict, warehouse_url: str) -> DagRunOutcome:
     start()
     dag = load_dag(dag_id)
     started = time.monotonic()
-    with _warehouse(warehouse_url), _without_deadline_alerts(dag), _task_logs_where_airflow_reads_them():
+    with _warehouse(warehouse_url), _without_deadline_alerts(dag), _task_logs_where_airflow_reads_them() as routed:
         dag_run = dag.test(run_conf=conf)
-    return outcome(dag_id, dag_run.run_id, seconds=time.monotonic() - started)
+    result = outcome(dag_id, dag_run.run_id, seconds=time.monotonic() - started)
+    if not routed and any(t.state in ("success", "failed") for t in result.tasks):
+        raise RuntimeError(
+            "this Airflow's dag.test() ran tasks without supervisor.run_task_in_process, so their logs are not "
+            "where Airflow's UI reads them: rentan.pipeline.runner needs updating for this Airflow version"
+        )
+    return result
 
 
 def outcome(dag_id: str, run_id: str, seconds: float = 0.0) -> DagRunOutcome:
@@ -280,11 +286,16 @@ def _without_deadline_alerts(dag) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _task_logs_where_airflow_reads_them() -> Iterator[None]:
+def _task_logs_where_airflow_reads_them() -> Iterator[list[str]]:
     """Each task's log lines into `<home>/logs/<log_filename_template>`, as a worker writes them.
 
     dag.test() runs every task through supervisor.run_task_in_process, with the process's
     logging; wrapping it sends that logging to the task's own file for the task's duration.
+    Airflow offers no public hook around a task run in process: dag.test(use_executor=True)
+    sends tasks to an executor whose workers reach an Execution API server over HTTP, which
+    `rentan run` does not run, and a task's own callbacks start after, and end before, lines
+    of its log. Yields the task ids routed: run_dag refuses loudly when an Airflow upgrade
+    stops calling this function, instead of losing the task logs silently.
     """
     from airflow.sdk.execution_time import supervisor
     from airflow.sdk.log import init_log_file
@@ -294,15 +305,17 @@ def _task_logs_where_airflow_reads_them() -> Iterator[None]:
 
     render = log_filename_template_renderer()
     run_in_process = supervisor.run_task_in_process
+    routed: list[str] = []
 
     def run_task_in_process(ti, task, client=None):
+        routed.append(ti.task_id)
         fresh_collector()  # lineage a task reports is its own, as in a process of its own
         with init_log_file(render(ti=ti)).open("ab") as log_file, _router.to(log_file):
             return run_in_process(ti, task, client)
 
     supervisor.run_task_in_process = run_task_in_process
     try:
-        yield
+        yield routed
     finally:
         supervisor.run_task_in_process = run_in_process
 

@@ -351,8 +351,8 @@ def validation_lines(conn: psycopg.Connection, run_id: str, label: str) -> list[
 
 def warning_lines(conn: psycopg.Connection, run_id: str) -> list[str]:
     """The run's warn-level checks that did not pass, each as a readable sentence with its numbers."""
-    from rentan.validate.results import CheckResult
     from rentan.validate.sentences import sentence
+    from rentan.wap.checks import CheckResult
 
     rows = conn.execute(
         """select suite, check_name, severity, success, observed_value, unexpected_count, details

@@ -8,10 +8,13 @@ import json
 import logging
 import time
 
+from rentan.paths import DBT_MANIFEST
 from rentan.publish import ledger
 from rentan.publish import swap as publisher
-from rentan.transform import TransformFailed, cohort, dbt_runner
-from rentan.validate.suites import declared_checks
+from rentan.wap import cohort
+from rentan.wap.builds import build_schemas
+from rentan.wap.failures import PublishRefused, TransformFailed
+from rentan.wap.suites import declared_checks
 from rentan.warehouse import connect, warehouse_url
 from rentan.warehouse.locks import stage_lock
 
@@ -24,7 +27,7 @@ def publish(run_id: str, seconds: dict | None = None, reselect: str | None = Non
     (rentan.publish.ledger), in the same transaction."""
     started = time.monotonic()
     url = warehouse_url()
-    manifest = dbt_runner.TARGET_DIR / "manifest.json"
+    manifest = DBT_MANIFEST
     if not manifest.exists():
         raise TransformFailed(
             f"not published: the build's dbt manifest {manifest} is missing, so its tests are unknown"
@@ -33,7 +36,7 @@ def publish(run_id: str, seconds: dict | None = None, reselect: str | None = Non
     with stage_lock(url, "publish", run_id), connect(url) as conn:
         try:
             with conn.transaction():
-                change = cohort.compare(conn, publisher.build_schemas()["ops"])
+                change = cohort.compare(conn, build_schemas()["ops"])
                 fresh = cohort.frozen_size(conn, reselect) is None
                 published = publisher.publish(conn, run_id, declared)
                 decision = cohort.record(conn, run_id, change, reselect)
@@ -46,7 +49,7 @@ def publish(run_id: str, seconds: dict | None = None, reselect: str | None = Non
                     cohort_decision_id=decision,
                     reselect=reselect,
                 )
-        except publisher.PublishRefused as refused:
+        except PublishRefused as refused:
             raise TransformFailed(f"not published: {refused}") from None
         conn.execute(
             """insert into meta.run_log (run_id, dag_id, summary) values (%s, 'rentan_transform', %s)

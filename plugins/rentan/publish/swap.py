@@ -25,12 +25,12 @@ from collections.abc import Iterable
 import psycopg
 from psycopg import sql
 
+from rentan.wap.builds import BUILD_SUFFIX, PUBLISHED, build_schemas, carried_over_views, check_build_is_of
+from rentan.wap.failures import PublishRefused
 from rentan.warehouse import one_line
 
 log = logging.getLogger(__name__)
 
-PUBLISHED = ("ops", "marts")
-BUILD_SUFFIX = "_build"
 PREVIOUS_SUFFIX = "_prev"
 PUBLISH_LOCK = 2_775_002  # one publish at a time (any constant, the same in every process)
 # A reader holding the old relations (a long dashboard query, a session left idle in an open
@@ -44,30 +44,8 @@ MISSING_SHOWN = 10  # declared checks without a result named in the refusal; the
 DEFAULT_ACL_OBJECTS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types"}
 
 
-class PublishRefused(RuntimeError):
-    """The build may not be published; the message says why."""
-
-
 class PublishBusy(RuntimeError):
     """Readers held the published relations for longer than LOCK_WAIT_SECONDS: a retry may succeed."""
-
-
-def build_schemas() -> dict[str, str]:
-    """ops -> ops_build, marts -> marts_build: what dbt's build_schema_suffix var builds into."""
-    return {schema: schema + BUILD_SUFFIX for schema in PUBLISHED}
-
-
-def reset_build(conn: psycopg.Connection) -> None:
-    """Drop what an earlier (failed) run left in the build schemas, so a build starts clean."""
-    for build in build_schemas().values():
-        conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(build)))
-
-
-def mark_build(conn: psycopg.Connection, run_id: str) -> None:
-    """Label the build schemas with the run that built them: only that run's validation may publish them."""
-    for build in build_schemas().values():
-        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(build)))
-        conn.execute(sql.SQL("comment on schema {} is {}").format(sql.Identifier(build), sql.Literal(run_id)))
 
 
 def publish(conn: psycopg.Connection, run_id: str, declared_checks: Iterable[str]) -> dict:
@@ -80,7 +58,7 @@ def publish(conn: psycopg.Connection, run_id: str, declared_checks: Iterable[str
         conn.execute("select pg_advisory_xact_lock(%s)", (PUBLISH_LOCK,))
         check_build_is_of(conn, run_id)
         _check_validated(conn, run_id, declared_checks)
-        carried_over = _check_no_outside_views(conn)
+        carried_over = carried_over_views(conn)
         relations = _relations(conn)
         _lock_published(conn)
         for build, published, name in carried_over:
@@ -98,20 +76,6 @@ def publish(conn: psycopg.Connection, run_id: str, declared_checks: Iterable[str
         "relations": relations,
         "carried_over": [f"{published}.{name}" for _, published, name in carried_over],
     }
-
-
-def check_build_is_of(conn, run_id: str) -> None:
-    """The build schemas exist and were built by `run_id` (mark_build): nobody audits or publishes another's."""
-    for schema, build in build_schemas().items():
-        if not conn.execute("select 1 from pg_namespace where nspname = %s", (schema,)).fetchone():
-            raise PublishRefused(f"schema {schema} is missing: its grants come from it (see migrations V001, V013)")
-        row = conn.execute(
-            "select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = %s", (build,)
-        ).fetchone()
-        if row is None:
-            raise PublishRefused(f"there is no {build} schema: run the build first")
-        if row[0] != run_id:
-            raise PublishRefused(f"{build} was built by run {row[0]!r}, not {run_id!r}: build again")
 
 
 def _check_validated(conn, run_id: str, declared_checks: Iterable[str]) -> None:
@@ -140,47 +104,6 @@ def _check_validated(conn, run_id: str, declared_checks: Iterable[str]) -> None:
             f"run {run_id} has no result for {len(missing)} declared check(s): {shown}: "
             "validate the build again (a check that did not run proves nothing)"
         )
-
-
-def _check_no_outside_views(conn) -> list[tuple[str, str, str]]:
-    """A build view may read other build relations (they move with it), never staging or intermediate.
-
-    The one exception is a carry-over of an incremental build (the dbt macro carry_over_unselected):
-    ops_build.x reading exactly ops.x. Those are returned as (build schema, published schema, name).
-    """
-    rows = conn.execute(
-        """select distinct view_ns.nspname, view.relname, used_ns.nspname, used.relname
-           from pg_depend as dep
-           join pg_rewrite as rule on dep.classid = 'pg_rewrite'::regclass and dep.objid = rule.oid
-           join pg_class as view on rule.ev_class = view.oid
-           join pg_namespace as view_ns on view.relnamespace = view_ns.oid
-           join pg_class as used on dep.refclassid = 'pg_class'::regclass and dep.refobjid = used.oid
-           join pg_namespace as used_ns on used.relnamespace = used_ns.oid
-           where view_ns.nspname = any(%s) and used.oid <> view.oid and not used_ns.nspname = any(%s)
-             and used_ns.nspname not in ('pg_catalog', 'information_schema')
-           order by 1, 2, 3, 4""",
-        (list(build_schemas().values()), list(build_schemas().values())),
-    ).fetchall()
-    published_of = {build: schema for schema, build in build_schemas().items()}
-    carried_over, outside = [], []
-    for view_ns, view, used_ns, used in rows:
-        if used == view and used_ns == published_of[view_ns]:
-            carried_over.append((view_ns, used_ns, view))
-        else:
-            outside.append(f"{view_ns}.{view} reads {used_ns}.{used}")
-    if outside:
-        raise PublishRefused(
-            f"views would break when what they read is rebuilt: {', '.join(outside)}; materialize them as tables"
-        )
-    return carried_over
-
-
-def carried_over(conn) -> tuple[tuple[str, ...], str | None]:
-    """The published names of the build's carried-over relations, and the published run they come from."""
-    relations = tuple(f"{published}.{name}" for _, published, name in _check_no_outside_views(conn))
-    if not relations:
-        return (), None
-    return relations, conn.execute("select run_id from meta.publish_log order by version desc limit 1").fetchone()[0]
 
 
 def _keep_published(conn, build: str, published: str, name: str) -> None:

@@ -12,7 +12,7 @@ import psycopg
 
 from rentan.paths import REPO_ROOT
 from rentan.reports import data as report_data
-from rentan.reports.formatting import BEKASI_TIME, month_id, number, parse_period, period_text, rupiah
+from rentan.reports.formatting import BEKASI_TIME, month_id, number, parse_period, period_text, rupiah_for_readers
 from rentan.reports.pdf import write_pdf
 from rentan.reports.signatories import SIGNATORIES_ENV, Signatories, load_signatories
 from rentan.reports.workbook import write_workbook
@@ -208,16 +208,19 @@ def period_summary_lines(conn: psycopg.Connection, period: str) -> list[str]:
     lines.append(f"  {'kategori':<28}{'orang':>8}{'seharusnya':>18}{'dibayar':>18}{'selisih':>16}")
     for label, _, persons, expected, paid, difference in categories:
         lines.append(
-            f"  {label:<28}{number(persons):>8}{rupiah(expected):>18}{rupiah(paid):>18}{rupiah(difference):>16}"
+            f"  {label:<28}{number(persons):>8}{rupiah_for_readers(expected):>18}"
+            f"{rupiah_for_readers(paid):>18}{rupiah_for_readers(difference):>16}"
         )
     totals = [sum(row[i] for row in categories) for i in range(2, 6)]
     lines.append(
-        f"  {'jumlah':<28}{number(totals[0]):>8}{rupiah(totals[1]):>18}{rupiah(totals[2]):>18}{rupiah(totals[3]):>16}"
+        f"  {'jumlah':<28}{number(totals[0]):>8}{rupiah_for_readers(totals[1]):>18}"
+        f"{rupiah_for_readers(totals[2]):>18}{rupiah_for_readers(totals[3]):>16}"
     )
     if budget:
         active, expected, paid, cumulative, remaining, projected, headroom = budget
         lines.append(
-            f"  peserta aktif {number(active)}; terpakai s.d. bulan ini {rupiah(cumulative)}, "
-            f"sisa {rupiah(remaining)}; proyeksi akhir tahun {rupiah(projected)}, ruang anggaran {rupiah(headroom)}"
+            f"  peserta aktif {number(active)}; terpakai s.d. bulan ini {rupiah_for_readers(cumulative)}, "
+            f"sisa {rupiah_for_readers(remaining)}; proyeksi akhir tahun {rupiah_for_readers(projected)}, "
+            f"ruang anggaran {rupiah_for_readers(headroom)}"
         )
     return lines

@@ -25,9 +25,12 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from rentan.identifiers import normalize_id
 from rentan.reports import vocabulary
-from rentan.reports.formatting import BEKASI_TIME, date_id, month_id, number, rupiah
-from rentan.warehouse import EmbeddedWarehouse, WarehouseError, airflow_connection_url, warehouse_url
+from rentan.reports.formatting import BEKASI_TIME, date_id, month_id, number, rupiah_for_readers
+from rentan.warehouse import airflow_connection_url, warehouse_url
+from rentan.warehouse.embedded import EmbeddedWarehouse
+from rentan.warehouse.errors import WarehouseError
 
 OFFICER_URL_ENV = "RENTAN_OFFICER_URL"
 OFFICER_LOGIN = "rentan_officer_user"
@@ -48,7 +51,6 @@ RELATIONS = (
 )
 # Columns that name another person: never part of a story (a third person's personal data).
 THIRD_PERSON_COLUMNS = ("replaces_nik", "slot_key")  # slot_key EXIT:<nik> names the participant who left
-_SEPARATORS = re.compile(r"[\s\u00a0']")
 
 
 class UnknownNik(LookupError):
@@ -56,8 +58,8 @@ class UnknownNik(LookupError):
 
 
 def normalize_nik(text: str) -> str:
-    """The NIK as the loader normalises it (spaces and a leading apostrophe dropped); 16 digits or ValueError."""
-    nik = _SEPARATORS.sub("", text or "")
+    """The NIK as the loader normalises it (rentan.identifiers.normalize_id); 16 digits or ValueError."""
+    nik = normalize_id(text) or ""
     if not re.fullmatch(r"[0-9]{16}", nik):
         raise ValueError(f"NIK tidak valid: {text!r}. NIK terdiri dari 16 angka (contoh: 3275014101900001).")
     return nik
@@ -541,8 +543,9 @@ def _months(months: list[dict], words) -> list[str]:
     ]
     for m in months:
         lines.append(
-            f"  {_month(m['period']):<16}{rupiah(m['expected_idr']):>12}{rupiah(m['paid_idr']):>12}"
-            f"{rupiah(m['difference_idr']):>12}  {words.label('reconciliation_category', m['category'])}"
+            f"  {_month(m['period']):<16}{rupiah_for_readers(m['expected_idr']):>12}"
+            f"{rupiah_for_readers(m['paid_idr']):>12}"
+            f"{rupiah_for_readers(m['difference_idr']):>12}  {words.label('reconciliation_category', m['category'])}"
         )
     return lines
 

@@ -62,8 +62,9 @@ def date_id(day: dt.date | None) -> str:
     return "-" if day is None else f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
 
 
-def rupiah(amount: int | None) -> str:
-    """Rp with Indonesian thousand dots: Rp1.234.567, -Rp16.800."""
+def rupiah_for_readers(amount: int | None) -> str:
+    """Rp with Indonesian thousand dots, for the report's and `rentan explain`'s readers: Rp1.234.567,
+    -Rp16.800 (an engineer's console gets the size at a glance instead: validate.sentences)."""
     if amount is None:
         return "-"
     return f"-Rp{number(-amount)}" if amount < 0 else f"Rp{number(amount)}"

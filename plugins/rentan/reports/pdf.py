@@ -33,7 +33,7 @@ from rentan.reports.formatting import (
     month_id,
     nip_text,
     number,
-    rupiah,
+    rupiah_for_readers,
 )
 from rentan.reports.signatories import Signatories
 from rentan.reports.workbook import TITLE
@@ -279,11 +279,19 @@ def month_figures(doc: Document, data: ReportData) -> None:
         doc,
         [
             ("Peserta aktif", number(b["active_participants"]), "orang"),
-            ("Iuran seharusnya", rupiah(b["expected_idr"]), f"peserta aktif x {rupiah(b['monthly_premium_idr'])}"),
-            ("Iuran dibayar (neto)", rupiah(b["paid_idr"]), "pembayaran dikurangi restitusi (lihat bagian 2)"),
+            (
+                "Iuran seharusnya",
+                rupiah_for_readers(b["expected_idr"]),
+                f"peserta aktif x {rupiah_for_readers(b['monthly_premium_idr'])}",
+            ),
+            (
+                "Iuran dibayar (neto)",
+                rupiah_for_readers(b["paid_idr"]),
+                "pembayaran dikurangi restitusi (lihat bagian 2)",
+            ),
             (
                 "Selisih (dibayar - seharusnya)",
-                rupiah(b["difference_idr"]),
+                rupiah_for_readers(b["difference_idr"]),
                 "negatif: kurang dibayar; positif: lebih dibayar",
             ),
             ("Orang dalam daftar pengecualian", number(len(data.exceptions)), "semua kategori selain Sesuai"),
@@ -325,7 +333,7 @@ def file_to_net_paid(doc: Document, data: ReportData) -> None:
     ]
     doc.table(
         [
-            [Cell(sign, weight=w), Cell(label, weight=w), Cell(rupiah(value), "right", weight=w)]
+            [Cell(sign, weight=w), Cell(label, weight=w), Cell(rupiah_for_readers(value), "right", weight=w)]
             for sign, label, value, w in steps
         ],
         widths=[0.12, 4.6, 1.3],
@@ -354,9 +362,9 @@ def category_table(doc: Document, data: ReportData) -> None:
                 Cell(text, "right")
                 for text in (
                     number(c["persons"]),
-                    rupiah(c["expected_idr"]),
-                    rupiah(c["paid_idr"]),
-                    rupiah(c["difference_idr"]),
+                    rupiah_for_readers(c["expected_idr"]),
+                    rupiah_for_readers(c["paid_idr"]),
+                    rupiah_for_readers(c["difference_idr"]),
                 )
             ),
         ]
@@ -364,7 +372,7 @@ def category_table(doc: Document, data: ReportData) -> None:
     ]
     totals = [sum(c[key] for c in data.categories) for key in ("persons", "expected_idr", "paid_idr", "difference_idr")]
     total = [Cell("Jumlah", weight="bold")] + [
-        Cell(text, "right", "bold") for text in (number(totals[0]), *map(rupiah, totals[1:]))
+        Cell(text, "right", "bold") for text in (number(totals[0]), *map(rupiah_for_readers, totals[1:]))
     ]
     widths = column_widths([header, *body, total], RIGHT - LEFT)
     doc.table([header, *body], widths)
@@ -385,7 +393,7 @@ def follow_up(doc: Document, data: ReportData) -> None:
     words = data.vocabulary
     items = [
         f"{words.label('reconciliation_category', c['category'])}: {number(c['persons'])} orang, selisih "
-        f"{rupiah(c['difference_idr'])}. {words.action('reconciliation_category', c['category'])}"
+        f"{rupiah_for_readers(c['difference_idr'])}. {words.action('reconciliation_category', c['category'])}"
         for c in data.categories
         if c["category"] != "MATCHED" and c["persons"]
     ]
@@ -415,24 +423,28 @@ def year_figures(doc: Document, data: ReportData) -> None:
     figures(
         doc,
         [
-            ("Anggaran (APBD)", rupiah(b["budget_idr"]), ""),
+            ("Anggaran (APBD)", rupiah_for_readers(b["budget_idr"]), ""),
             (
                 f"Terpakai s.d. {month_id(data.period)}",
-                rupiah(b["cumulative_paid_idr"]),
+                rupiah_for_readers(b["cumulative_paid_idr"]),
                 "jumlah iuran dibayar neto sejak Januari",
             ),
-            ("Sisa anggaran", rupiah(b["budget_remaining_idr"]), "anggaran - terpakai"),
+            ("Sisa anggaran", rupiah_for_readers(b["budget_remaining_idr"]), "anggaran - terpakai"),
             (
                 "Proyeksi belanja akhir tahun",
-                rupiah(b["projected_year_end_idr"]),
+                rupiah_for_readers(b["projected_year_end_idr"]),
                 f"terpakai + peserta aktif {month_id(data.period)} x iuran x {b['months_after']} bulan sesudahnya",
             ),
             (
                 words.label("term", "RUANG_ANGGARAN"),
-                rupiah(b["headroom_idr"]),
+                rupiah_for_readers(b["headroom_idr"]),
                 "anggaran - proyeksi belanja akhir tahun",
             ),
-            ("Kuota", f"{number(b['quota'])} orang", f"iuran per tahun {rupiah(b['annual_premium_idr'])} per orang"),
+            (
+                "Kuota",
+                f"{number(b['quota'])} orang",
+                f"iuran per tahun {rupiah_for_readers(b['annual_premium_idr'])} per orang",
+            ),
             (
                 "Kapasitas",
                 f"{number(b['capacity'])} orang",
@@ -471,7 +483,7 @@ def realisation_chart(doc: Document, data: ReportData) -> None:
         ax.text(
             0.99,
             0.97,
-            f"Anggaran {rupiah(budget['budget_idr'])} berada jauh di atas skala grafik",
+            f"Anggaran {rupiah_for_readers(budget['budget_idr'])} berada jauh di atas skala grafik",
             transform=ax.transAxes,
             ha="right",
             va="top",
@@ -524,7 +536,7 @@ def replacements(doc: Document, data: ReportData) -> None:
     if not data.replacements:
         return
     doc.heading(f"7. Penggantian peserta yang keluar, per {month_id(data.period)}")
-    shown = {"rupiah": rupiah, "count": number, "text": str}
+    shown = {"rupiah": rupiah_for_readers, "count": number, "text": str}
     doc.table(
         [[Cell(label, size=8), Cell(shown[unit](value), "right", size=8)] for label, value, unit in data.replacements]
     )

@@ -1,9 +1,5 @@
 """Transform: `dbt build` of the eligibility, enrollment and budget models into the build schemas.
 
 The first of the transform DAG's three stages (write, audit, publish): rentan.transform.steps
-builds, rentan.validate checks the build, rentan.publish swaps it in.
+builds, rentan.validate checks the build, rentan.publish swaps it in (what they share: rentan.wap).
 """
-
-
-class TransformFailed(RuntimeError):
-    """A transform-DAG step failed; the message names the failing models, tests or checks."""

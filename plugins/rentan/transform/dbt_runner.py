@@ -41,15 +41,10 @@ from typing import Any
 
 from psycopg.conninfo import conninfo_to_dict
 
-from rentan.paths import DBT_PROJECT_DIR
-from rentan.pipeline import stopping
+from rentan import stopping
+from rentan.paths import DBT_LOG_DIR, DBT_PROJECT_DIR, DBT_TARGET_DIR
 from rentan.warehouse.migrate import ETL_ROLE
 
-# RENTAN_DBT_DIR moves both elsewhere: processes that build at the same time (test workers)
-# must not share dbt's target directory.
-_DBT_DIR = Path(os.environ["RENTAN_DBT_DIR"]) if os.environ.get("RENTAN_DBT_DIR") else None
-TARGET_DIR = _DBT_DIR / "target" if _DBT_DIR else DBT_PROJECT_DIR / "target"
-LOG_DIR = _DBT_DIR / "logs" if _DBT_DIR else DBT_PROJECT_DIR / "logs"
 LOG_TAIL_LINES = 60
 # The `dbt` console script, run by this interpreter wherever dbt is installed.
 DBT_COMMAND = (sys.executable, "-c", "from dbt.cli.main import cli; cli()")
@@ -126,7 +121,7 @@ def run_dbt(
     those in RUN_SWITCHES reach dbt in the environment (macro run_switch), the rest as vars.
     `target_path` defaults to dbt_project/target; give concurrent runs their own.
     """
-    target = Path(target_path or TARGET_DIR)
+    target = Path(target_path or DBT_TARGET_DIR)
     run_results = target / "run_results.json"
     run_results.unlink(missing_ok=True)  # never report a previous run's results
     extra = dict(extra_vars or {})
@@ -142,7 +137,7 @@ def run_dbt(
         "--target-path",
         str(target),
         "--log-path",
-        str(LOG_DIR),
+        str(DBT_LOG_DIR),
         "--vars",
         json.dumps(variables, sort_keys=True, default=str),
         "--no-use-colors",

@@ -45,7 +45,7 @@ def current_inputs(
 ) -> dict:
     """What this run's build would read: per feed its LOADED batch ids, the ledger's size, and the rest.
 
-    A `--reselect` build reads no ledger (rentan.transform.cohort): it, and the build after it, are full.
+    A `--reselect` build reads no ledger (rentan.wap.cohort): it, and the build after it, are full.
     """
     batches = dict(
         conn.execute(

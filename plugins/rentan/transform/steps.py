@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 
 from rentan.parameters import load_parameters
-from rentan.publish import swap as publisher
-from rentan.transform import TransformFailed, cohort, dbt_runner, incremental
-from rentan.validate import results as check_results
+from rentan.paths import DBT_MANIFEST
+from rentan.transform import dbt_runner, incremental
+from rentan.wap import builds, cohort
+from rentan.wap import checks as check_results
+from rentan.wap.failures import TransformFailed
 from rentan.warehouse import connect, warehouse_url
 from rentan.warehouse.locks import stage_lock
 from rentan.warehouse.pseudonym import fingerprint, load_key
@@ -24,14 +26,14 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
     Only what depends on the feeds that changed since the published build is rebuilt, when
     nothing else changed (rentan.transform.incremental); otherwise everything. Once anyone is enrolled or
     called the build keeps the published cohort's size and continues the decision ledger, unless `reselect`
-    says why not (rentan.transform.cohort).
+    says why not (rentan.wap.cohort).
     """
     params = load_parameters(overrides)
     url = warehouse_url()
     # No file lands half-way through the build, and one build at a time (locks.py).
     with stage_lock(url, "ingest", run_id), stage_lock(url, "transform", run_id):
         with connect(url) as conn:
-            publisher.reset_build(conn)
+            builds.reset_build(conn)
             cohort_size = cohort.frozen_size(conn, reselect)
             inputs = incremental.current_inputs(
                 conn, params, fingerprint(load_key()), reselect=bool(reselect), ledger_fresh=cohort_size is None
@@ -45,20 +47,20 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
             select=select,
             unit_tests=unit_tests,
             extra_vars={
-                "build_schema_suffix": publisher.BUILD_SUFFIX,
+                "build_schema_suffix": builds.BUILD_SUFFIX,
                 "carry_over": bool(select),
                 "cohort_size": cohort_size,
                 # The decision ledger is continued once the cohort is decided; else a new era starts.
                 "ledger_fresh": cohort_size is None,
             },
         )
-        tests = check_results.dbt_test_results(run, dbt_runner.TARGET_DIR / "manifest.json", unit_tests=unit_tests)
+        tests = check_results.dbt_test_results(run, DBT_MANIFEST, unit_tests=unit_tests)
         with connect(url) as conn:
             with conn.transaction():
                 record_dbt_results(conn, run_id, run)
             check_results.record_results(conn, run_id, tests)
             if run.success:
-                publisher.mark_build(conn, run_id)
+                builds.mark_build(conn, run_id)
                 incremental.remember(conn, run_id, inputs)
     for node in run.results:
         log.info("%-8s %7.2fs  %s %s", node["status"], node["seconds"] or 0, node["unique_id"], node["message"] or "")
@@ -76,7 +78,7 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
 def cohort_refusal(url: str, run_id: str, reselect: str | None, inputs: dict) -> str | None:
     """Why a failed build failed when it changed the decided cohort: that first, as validation would say it
     (a changed cohort breaks the ledger's own tests, whose names would not tell the engineer why)."""
-    schemas = publisher.build_schemas()
+    schemas = builds.build_schemas()
     with connect(url) as conn:
         if conn.execute("select to_regclass(%s)", (f"{schemas['ops']}.eligibility",)).fetchone()[0] is None:
             return None

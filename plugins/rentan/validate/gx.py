@@ -23,8 +23,9 @@ from typing import Any
 from psycopg.conninfo import conninfo_to_dict
 
 from rentan.validate.data_docs import data_docs_dir, make_offline
-from rentan.validate.results import SAMPLE_ROWS, CheckResult
-from rentan.validate.suites import SEVERITIES, Batch, Check, load_suites, render, sql_literal
+from rentan.validate.results import SAMPLE_ROWS
+from rentan.wap.checks import CheckResult
+from rentan.wap.suites import SEVERITIES, Batch, Check, load_suites, render, sql_literal
 from rentan.warehouse import open_connection
 
 log = logging.getLogger(__name__)

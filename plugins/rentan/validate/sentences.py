@@ -17,13 +17,13 @@ from __future__ import annotations
 import psycopg
 from psycopg.rows import dict_row
 
-from rentan.publish.swap import build_schemas
+from rentan.wap.builds import build_schemas
+from rentan.wap.checks import describe
+from rentan.wap.suites import load_suites
 
 
 def sentence(conn: psycopg.Connection, result, run_id: str | None = None) -> str:
     """`name: the sentence with its numbers` for a check that has one; validate.describe's text otherwise."""
-    from rentan.validate.results import describe
-
     entry = (result.details or {}).get("sentence") or _suite_sentence(result)
     if not entry:
         return describe(result, limit=120)
@@ -32,14 +32,12 @@ def sentence(conn: psycopg.Connection, result, run_id: str | None = None) -> str
             row = cur.execute(entry["query"].format(**_schemas(conn, run_id))).fetchone()
     except psycopg.Error:
         return f"{entry['name']} ({describe(result, limit=80)})"
-    values = {**row, **{name[:-4] + "_rp": rupiah(v) for name, v in row.items() if name.endswith("_idr")}}
+    values = {**row, **{name[:-4] + "_rp": rupiah_for_engineers(v) for name, v in row.items() if name.endswith("_idr")}}
     return entry["template"].format(**{k: "-" if v is None else v for k, v in values.items()})
 
 
 def _suite_sentence(result) -> dict | None:
     """A GX check's sentence, from its suite's YAML (None for a check of another suite)."""
-    from rentan.validate.suites import load_suites
-
     for batch in load_suites().get(result.suite, ()):
         for check in batch.checks:
             if check.name == result.check:
@@ -59,7 +57,7 @@ def _schemas(conn: psycopg.Connection, run_id: str | None) -> dict[str, str]:
     return {schema: schema for schema in builds}
 
 
-def rupiah(amount: int | None) -> str:
+def rupiah_for_engineers(amount: int | None) -> str:
     """Rp36.6 M, Rp2.0 bn, Rp16,800: the size of an amount at a glance."""
     amount = int(amount or 0)
     sign, value = ("-" if amount < 0 else ""), abs(amount)

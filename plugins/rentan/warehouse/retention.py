@@ -14,7 +14,7 @@ import json
 import psycopg
 from psycopg import sql
 
-from rentan.ingest.loader import partition_name
+from rentan.warehouse.raw_tables import partition_name
 
 IN_USE_SQL = """
 with loaded as (

@@ -9,8 +9,8 @@ A batch names the dbt models (or seeds) it reads (`needs: [ops.enrollment]`) and
 compares the build with what is published, the published relations (`compares_with:
 [marts.program_capacity]`). Every name must be a model or seed of dbt_project: a mistyped one
 fails the load, naming the file and the name, before any check runs (a check that silently
-never runs is worse than none). Running the checks is rentan.validate.gx; their results
-rentan.validate.results.
+never runs is worse than none). Running the checks is rentan.validate.gx; their results are
+rentan.wap.checks.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def suite_names() -> list[str]:
 def declared_checks(manifest_path: Path) -> list[str]:
     """`suite.check` of every GX check of the suites and every dbt test of the build's manifest.
 
-    The cohort checks (rentan.transform.cohort) are declared by their own module.
+    The cohort checks (rentan.wap.cohort) are declared by their own module.
     """
     gx = [check.label for batches in load_suites().values() for batch in batches for check in batch.checks]
     return gx + [f"{DBT_SUITE}.{unique_id}" for unique_id in manifest_tests(manifest_path)]

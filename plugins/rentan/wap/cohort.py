@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from rentan.validate.results import CheckResult
+from rentan.wap.checks import CheckResult
 
 SUITE = "cohort"
 CHECKS = ("cohort_unchanged",)  # declared: publish wants a result of each
