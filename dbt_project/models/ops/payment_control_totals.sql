@@ -29,6 +29,7 @@ staged as (
         cast(count(*) as bigint) as staged_lines,
         cast(sum(total_iuran_idr) as bigint) as staged_total_idr,
         cast(count(*) filter (where is_refund) as bigint) as refund_lines,
+        cast(coalesce(sum(total_iuran_idr) filter (where is_refund), 0) as bigint) as refunded_idr,
         cast(sum(signed_iuran_idr) as bigint) as net_paid_idr
 
     from payments
@@ -83,6 +84,7 @@ final as (
 
         ---------- paid, net of refunds (marts.budget_monthly paid_idr)
         coalesce(staged.refund_lines, 0) as refund_lines,
+        coalesce(staged.refunded_idr, 0) as refunded_idr,
         coalesce(staged.net_paid_idr, 0) as net_paid_idr
 
     from files

@@ -149,12 +149,12 @@ class ReportData:
         """From the month's payment file total to the net paid, step by step (refunds in between).
 
         The warehouse holds the loaded lines as delivered (a RESTITUSI line's amount is positive):
-        loaded = payments + refunds and net paid = payments - refunds, so both follow exactly.
+        loaded = payments + refunds and net paid = payments - refunds, the sign from staging.
         """
         c = self.control_total
         if not c:
             return None
-        refunds = (c["staged_total_idr"] - c["net_paid_idr"]) // 2
+        refunds = c["refunded_idr"]
         return {
             "file_name": c["file_name"],
             "rows_in_file": c["rows_in_file"],
