@@ -7,9 +7,15 @@ import signal
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import psycopg
 import pytest
+
+from rentan.ingest.contracts import RAW_TABLES
+from tests.helpers_dbt import query
 
 RENTAN = str(Path(sys.executable).parent / "rentan")
 
@@ -50,9 +56,20 @@ def airflow_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("airflow_home")
 
 
+@pytest.fixture
+def new_database(server_url):
+    """A new database nothing has migrated: what a fresh embedded warehouse holds before any run."""
+    name = f"t_new_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+
+
 @pytest.mark.parametrize("stop_with", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
-def test_stopping_rentan_airflow_stops_every_process_it_started(stop_with, airflow_home, server_url):
-    env = {**os.environ, "WAREHOUSE_URL": server_url, "AIRFLOW_HOME": str(airflow_home)}
+def test_stopping_rentan_airflow_stops_every_process_it_started(stop_with, airflow_home, new_database):
+    env = {**os.environ, "WAREHOUSE_URL": new_database, "AIRFLOW_HOME": str(airflow_home)}
     cli = subprocess.Popen(
         [RENTAN, "airflow", "--port", str(free_port())],
         env=env,
@@ -67,6 +84,9 @@ def test_stopping_rentan_airflow_stops_every_process_it_started(stop_with, airfl
             line = cli.stdout.readline()
             assert line, f"rentan airflow ended before serving: {''.join(output)} {cli.stderr.read()}"
             output.append(line)
+        # the DAGs' tasks never migrate: the raw tables they load into exist before they are served
+        raw = query(new_database, "select tablename from pg_tables where schemaname = 'raw' order by 1")
+        assert [name for (name,) in raw] == sorted(RAW_TABLES)
         started = started_by(cli.pid)
         # api-server, scheduler, dag-processor, triggerer, and the LocalExecutor workers and others they started
         assert len(started) > 8, started

@@ -39,6 +39,16 @@ def use_warehouse() -> str:
     return url
 
 
+def use_migrated_warehouse() -> str:
+    """use_warehouse(), migrated with the feeds' raw tables: the DAGs' tasks never migrate."""
+    from rentan.warehouse.migrate import migrate
+
+    url = use_warehouse()
+    with connect(url) as conn:
+        migrate(conn, RAW_TABLES)
+    return url
+
+
 def cmd_warehouse(args) -> int:
     warehouse = EmbeddedWarehouse()
     if args.action == "start":
@@ -302,16 +312,14 @@ def cmd_export(args) -> int:
 
 def cmd_purge(args) -> int:
     from rentan.parameters import load_parameters
-    from rentan.warehouse.migrate import migrate
     from rentan.warehouse.retention import purge
 
     try:
         before = dt.date.fromisoformat(args.before)
     except ValueError:
         raise ValueError(f"--before {args.before!r} is not a date: give YYYY-MM-DD, e.g. --before 2025-07-01") from None
-    use_warehouse()
+    use_migrated_warehouse()
     with connect() as conn:
-        migrate(conn, RAW_TABLES)
         result = purge(conn, before, load_parameters(), dry_run=args.dry_run)
     verb = "would purge" if args.dry_run else "purged"
     print(
@@ -349,11 +357,9 @@ def cmd_status(args) -> int:
     """The last run of each DAG as Airflow recorded it, then the warehouse's loads, builds and publication."""
     from rentan.pipeline import status
     from rentan.pipeline.runner import airflow_env
-    from rentan.warehouse.migrate import migrate
 
-    url = use_warehouse()
+    url = use_migrated_warehouse()
     with connect() as conn:
-        migrate(conn, RAW_TABLES)
         lines = status.status_lines(conn, status.airflow_runs(airflow_env(url)["AIRFLOW_HOME"]))
     print(*lines, sep="\n")
     return 0
@@ -362,11 +368,8 @@ def cmd_status(args) -> int:
 def cmd_backup(args) -> int:
     """What a new server needs to carry on (rentan.warehouse.backup), into a new folder."""
     from rentan.warehouse.backup import backup
-    from rentan.warehouse.migrate import migrate
 
-    url = use_warehouse()
-    with connect(url) as conn:
-        migrate(conn, RAW_TABLES)
+    url = use_migrated_warehouse()
     started = time.time()
     m = backup(url, Path(args.out))
     published = m["published"]
@@ -425,7 +428,7 @@ def cmd_year(args) -> int:
 def cmd_airflow(args) -> int:
     from rentan_dev.local_airflow import serve
 
-    return serve(use_warehouse(), print, port=args.port)
+    return serve(use_migrated_warehouse(), print, port=args.port)
 
 
 def cmd_bench(args) -> int:

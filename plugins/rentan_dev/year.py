@@ -35,9 +35,11 @@ from pathlib import Path
 
 import psycopg
 
+from rentan.ingest.contracts import RAW_TABLES
 from rentan.paths import DAGS_DIR
 from rentan.warehouse import connect
 from rentan.warehouse.embedded import EmbeddedWarehouse
+from rentan.warehouse.migrate import migrate
 from rentan_dev import deliveries, stack
 from rentan_dev.receiver import Receiver
 from rentan_dev.synth import generate
@@ -336,7 +338,8 @@ def prepare(root: Path, metadata_server_url: str) -> Year:
     params_file.write_text("".join(f"{k}: {v}\n" for k, v in PARAMS.items()))
     # outside any pytest temp folder: the server runs as another OS user when started as root
     warehouse = EmbeddedWarehouse(Path(tempfile.mkdtemp(prefix="rentan-year-warehouse-")))
-    warehouse.start()
+    with psycopg.connect(warehouse.start(), autocommit=True) as conn:
+        migrate(conn, RAW_TABLES)  # as the deployment's init does: the DAGs' tasks never migrate
     dags = stack.pipeline_dags(root / "dags", extra=(BUSY_DAG, BACKUP_DAG))
     alerts = Receiver().__enter__()
     settings = {
