@@ -22,9 +22,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from rentan.ingest.contracts import RAW_TABLES
 from rentan.parameters import load_parameters
 from rentan.warehouse import connect
 from rentan.warehouse.embedded import EmbeddedWarehouse
+from rentan.warehouse.migrate import migrate
 from rentan_dev import deliveries, hosts, stack, synth
 from rentan_dev.receiver import Receiver
 from tests.helpers_dbt import load_landing, migrated_database, publish_run, warehouse_env
@@ -90,6 +92,7 @@ def celery_run(city, server_url, tmp_path_factory):
     warehouse = EmbeddedWarehouse(home, listen=("127.0.0.1", service), clients=("10.231.0.0/16",))
     admin_url = warehouse.start()
     with psycopg.connect(admin_url, autocommit=True) as admin:  # who connected from where
+        migrate(admin, RAW_TABLES)  # as the deployment's init does: the DAGs' tasks never migrate
         admin.execute("alter system set log_connections = 'authorization'")
         admin.execute("alter system set log_line_prefix = '%m [%p] host=%h '")
         admin.execute("select pg_reload_conf()")
