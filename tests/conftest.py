@@ -50,6 +50,17 @@ def _with_database(url: str, database: str) -> str:
 
 
 @pytest.fixture
+def new_database(server_url) -> str:
+    """A new database nothing has migrated: a new server's, or a fresh embedded warehouse's before any run."""
+    name = f"t_new_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    yield _with_database(server_url, name)
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
 def fresh_url(server_url) -> str:
     """A new, migrated database for one test, dropped afterwards."""
     name = f"t_{uuid.uuid4().hex[:12]}"

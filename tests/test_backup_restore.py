@@ -12,9 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -32,17 +30,6 @@ def cli(args: list[str], url: str, **env) -> subprocess.CompletedProcess:
     return subprocess.run(
         [RENTAN, *args], env={**os.environ, "WAREHOUSE_URL": url, **env}, capture_output=True, text=True, timeout=600
     )
-
-
-@pytest.fixture
-def empty_database(server_url):
-    """A database with nothing in it, not even migrated: a new server's."""
-    name = f"t_restore_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 @pytest.fixture
@@ -97,12 +84,12 @@ def test_a_backup_names_the_key_it_needs_and_never_holds_it(backed_up):
         assert conn.execute("select tables from meta.backup_log").fetchall() == [(len(manifest["tables"]),)]
 
 
-def test_a_restore_onto_a_new_database_brings_every_row_back(backed_up, empty_database):
+def test_a_restore_onto_a_new_database_brings_every_row_back(backed_up, new_database):
     url, out, _ = backed_up
-    done = cli(["restore", str(out)], empty_database)
+    done = cli(["restore", str(out)], new_database)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "published version 1" in done.stdout and "full build" in done.stdout
-    with connect(empty_database) as conn:
+    with connect(new_database) as conn:
         assert conn.execute("select nik, slot_key, run_id from history.calls").fetchall() == [
             ("3275014101900001", "EXIT:3275014101900099", "r1")
         ]
@@ -120,23 +107,23 @@ def test_a_restore_onto_a_new_database_brings_every_row_back(backed_up, empty_da
 
 
 def test_a_restore_refuses_a_warehouse_with_a_history_another_key_or_a_damaged_backup(
-    backed_up, empty_database, tmp_path
+    backed_up, new_database, tmp_path
 ):
     url, out, _ = backed_up
     key = fingerprint(KEY)
     with pytest.raises(BackupError, match="is not empty"):
         restore(url, out, key, RAW_TABLES)
     with pytest.raises(BackupError, match=f"pseudonym key of fingerprint {key} and the configured one is 0+"):
-        restore(empty_database, out, "0" * 12, RAW_TABLES)
-    refused = cli(["restore", str(out)], empty_database, RENTAN_PSEUDONYM_KEY="another key")
+        restore(new_database, out, "0" * 12, RAW_TABLES)
+    refused = cli(["restore", str(out)], new_database, RENTAN_PSEUDONYM_KEY="another key")
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "RENTAN_PSEUDONYM_KEY" in refused.stderr
     damaged = tmp_path / "damaged"
     shutil.copytree(out, damaged)
     victim = next(p for p in sorted((damaged / "dump").iterdir()) if p.suffix == ".gz")
     victim.write_bytes(victim.read_bytes()[:-10])
     with pytest.raises(BackupError, match=f"damaged: dump/{victim.name}"):
-        restore(empty_database, damaged, key, RAW_TABLES)
+        restore(new_database, damaged, key, RAW_TABLES)
     with pytest.raises(BackupError, match="not a rentan backup"):
-        restore(empty_database, tmp_path, key, RAW_TABLES)
-    with psycopg.connect(empty_database) as conn:  # the refused restores changed nothing
+        restore(new_database, tmp_path, key, RAW_TABLES)
+    with psycopg.connect(new_database) as conn:  # the refused restores changed nothing
         assert conn.execute("select count(*) from pg_namespace where nspname = 'history'").fetchone() == (0,)

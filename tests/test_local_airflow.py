@@ -7,11 +7,8 @@ import signal
 import socket
 import subprocess
 import sys
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import psycopg
 import pytest
 
 from rentan.ingest.contracts import RAW_TABLES
@@ -54,17 +51,6 @@ def started_by(pid: int) -> dict[int, str]:
 @pytest.fixture(scope="module")
 def airflow_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("airflow_home")
-
-
-@pytest.fixture
-def new_database(server_url):
-    """A new database nothing has migrated: what a fresh embedded warehouse holds before any run."""
-    name = f"t_new_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 @pytest.mark.parametrize("stop_with", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])

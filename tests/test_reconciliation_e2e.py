@@ -17,16 +17,6 @@ from tests.helpers_dbt import load_landing, migrated_database, query, query_one
 PEOPLE = 4000
 QUOTA = 200
 SEED = 7
-CATEGORIES = (
-    "PAID_AFTER_DEATH",
-    "NOT_A_PARTICIPANT",
-    "UNPAID",
-    "DUPLICATE",
-    "UNDERPAID",
-    "OVERPAID",
-    "LATE",
-    "MATCHED",
-)
 FINANCE_MODELS = (
     "int_program_calendar",
     "int_budget_basis",
