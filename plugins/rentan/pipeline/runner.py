@@ -5,7 +5,7 @@ metadata database (SQLite there) is migrated through Airflow's own API when it i
 Each run lands in that database as any run does, so `rentan airflow` and `rentan status`
 show it: its task instances, their XComs (a failed task's message is XCom `error`, pushed by
 dag_policy.record_error) and its task logs, written where Airflow's UI reads them
-(`<home>/logs/dag_id=.../attempt=N.log`). Everything else Airflow logs during a CLI run goes
+(`<home>/logs/dag_id=.../attempt=N.log`, by rentan.pipeline.task_logs). Everything else Airflow logs during a CLI run goes
 to `<home>/logs/rentan-run.log`, not to the screen: the CLI prints what the outcome says.
 """
 
@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from rentan.paths import DAGS_DIR, REPO_ROOT
 from rentan.pipeline.dag_policy import ERROR_XCOM
@@ -103,39 +103,14 @@ def airflow_env(warehouse_url: str) -> dict[str, str]:
     return env
 
 
-class _LogRouter:
-    """A binary stream Airflow's logging writes to; it sends the bytes to the current task's file."""
-
-    def __init__(self, default: BinaryIO):
-        self.default = default
-        self.target = default
-
-    def write(self, data: bytes) -> int:
-        return self.target.write(data)
-
-    def flush(self) -> None:
-        self.target.flush()
-
-    @contextlib.contextmanager
-    def to(self, target: BinaryIO) -> Iterator[None]:
-        previous, self.target = self.target, target
-        try:
-            yield
-        finally:
-            target.flush()
-            self.target = previous
-
-
-_router: _LogRouter | None = None
-
-
 def start() -> Path:
     """Prepare this process for DAG runs, once: Airflow's home and DAGs, logging, metadata database.
 
     Returns the run log's path. Must come before anything imports Airflow (it reads its
     home and configuration at import).
     """
-    global _router
+    from rentan.pipeline.task_logs import listener
+
     home = airflow_home()
     if "airflow" in sys.modules and os.environ.get("AIRFLOW_HOME") != str(home):
         raise RuntimeError("Airflow was imported before its home was set (a bug in the caller)")
@@ -146,11 +121,8 @@ def start() -> Path:
         sys.modules["airflow.settings"].DAGS_FOLDER = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
     (home / "logs").mkdir(parents=True, exist_ok=True)
     run_log = home / "logs" / RUN_LOG
-    if _router is None:
-        from airflow.sdk.log import configure_logging
-
-        _router = _LogRouter(open(run_log, "wb"))  # noqa: SIM115 - the process's log, open while it runs
-        configure_logging(json_output=True, output=_router)
+    if listener.router is None:
+        listener.route_process_logging(run_log)
         migrate_metadata()
     return run_log
 
@@ -189,16 +161,19 @@ def load_dag(dag_id: str):
 def run_dag(dag_id: str, conf: dict, warehouse_url: str) -> DagRunOutcome:
     """Run one DAG to completion in this process (`dag.test`) against the warehouse at `warehouse_url`;
     the outcome as its task instances say."""
+    from rentan.pipeline.task_logs import listener
+
     start()
     dag = load_dag(dag_id)
     started = time.monotonic()
-    with _warehouse(warehouse_url), _without_deadline_alerts(dag), _task_logs_where_airflow_reads_them() as routed:
+    routed = len(listener.routed)
+    with _warehouse(warehouse_url), _without_deadline_alerts(dag):
         dag_run = dag.test(run_conf=conf)
     result = outcome(dag_id, dag_run.run_id, seconds=time.monotonic() - started)
-    if not routed and any(t.state in ("success", "failed") for t in result.tasks):
+    if len(listener.routed) == routed and any(t.state in ("success", "failed") for t in result.tasks):
         raise RuntimeError(
-            "this Airflow's dag.test() ran tasks without supervisor.run_task_in_process, so their logs are not "
-            "where Airflow's UI reads them: rentan.pipeline.runner needs updating for this Airflow version"
+            "Airflow ran tasks without telling the rentan_task_logs plugin's listener, so their logs are not "
+            "where Airflow's UI reads them: reinstall the rentan package (its airflow.plugins entry point)"
         )
     return result
 
@@ -283,41 +258,6 @@ def _without_deadline_alerts(dag) -> Iterator[None]:
         yield
     finally:
         dag.deadline = alerts
-
-
-@contextlib.contextmanager
-def _task_logs_where_airflow_reads_them() -> Iterator[list[str]]:
-    """Each task's log lines into `<home>/logs/<log_filename_template>`, as a worker writes them.
-
-    dag.test() runs every task through supervisor.run_task_in_process, with the process's
-    logging; wrapping it sends that logging to the task's own file for the task's duration.
-    Airflow offers no public hook around a task run in process: dag.test(use_executor=True)
-    sends tasks to an executor whose workers reach an Execution API server over HTTP, which
-    `rentan run` does not run, and a task's own callbacks start after, and end before, lines
-    of its log. Yields the task ids routed: run_dag refuses loudly when an Airflow upgrade
-    stops calling this function, instead of losing the task logs silently.
-    """
-    from airflow.sdk.execution_time import supervisor
-    from airflow.sdk.log import init_log_file
-    from airflow.utils.helpers import log_filename_template_renderer
-
-    from rentan.pipeline.lineage import fresh_collector
-
-    render = log_filename_template_renderer()
-    run_in_process = supervisor.run_task_in_process
-    routed: list[str] = []
-
-    def run_task_in_process(ti, task, client=None):
-        routed.append(ti.task_id)
-        fresh_collector()  # lineage a task reports is its own, as in a process of its own
-        with init_log_file(render(ti=ti)).open("ab") as log_file, _router.to(log_file):
-            return run_in_process(ti, task, client)
-
-    supervisor.run_task_in_process = run_task_in_process
-    try:
-        yield routed
-    finally:
-        supervisor.run_task_in_process = run_in_process
 
 
 def ensure_metadata_db(env: dict) -> None:
