@@ -158,9 +158,11 @@ def test_the_busy_slot_did_not_hold_the_year_back(year):
     assert first.facts["busy_still_running"]  # the long task held its slot the whole step
     assert {r["state"] for r in first.runs["rentan_transform"]} == {"success"}
     before, after = first.facts["published"]
-    # one publication per ingest run that loaded files: the transform runs started by its later asset
-    # events found their batches published and were skipped
-    assert after - before == len(loading_runs(year, first))
+    # at most one publication per ingest run that loaded files (the hourly run may have split the
+    # delivery): the transform runs started by a run's later asset events found its batches published
+    # and were skipped
+    loading = len(loading_runs(year, first))
+    assert (after - before == 1) if loading == 1 else (1 <= after - before <= loading)
 
 
 def test_the_rejected_file_failed_its_run_with_its_message_and_an_alert_and_came_back_fixed(year):
