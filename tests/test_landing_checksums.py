@@ -17,7 +17,7 @@ import pytest
 from rentan.ingest import checksums, steps
 from rentan.ingest.loader import FileRejected
 from rentan.pipeline.runner import run_dag
-from tests.factories import DTSEN_HEADER, DTSEN_ROW, PAYMENT_HEADER, write
+from tests.factories import DTSEN_HEADER, DTSEN_ROW, PAYMENT_HEADER, record_as_if_unchanged, write
 
 DTSEN = "dtsen/dtsen_20251201.csv"
 CORRECTED_ROW = DTSEN_ROW.replace("K1", "K2")  # the same size: only the content tells them apart
@@ -46,18 +46,6 @@ def found(result: dict, kind: str) -> dict[str, str]:
     return {f["name"]: f["checksum"] for f in result[kind]}
 
 
-def record_as_if_unchanged(conn, path, checksum: str) -> None:
-    """The cache row a change beneath the file system leaves: the file's metadata as now, an old checksum."""
-    stat = os.stat(path)
-    conn.execute(
-        """insert into meta.landing_checksums (path, size, mtime_ns, ctime_ns, inode, checksum)
-           values (%s, %s, %s, %s, %s, %s)
-           on conflict (path) do update set size = excluded.size, mtime_ns = excluded.mtime_ns,
-               ctime_ns = excluded.ctime_ns, inode = excluded.inode, checksum = excluded.checksum""",
-        (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, checksum),
-    )
-
-
 def test_a_second_scan_of_an_unchanged_area_reads_no_file_and_uses_the_recorded_checksums(
     warehouse, conn, landing, monkeypatch
 ):
@@ -84,6 +72,9 @@ def test_a_second_scan_of_an_unchanged_area_reads_no_file_and_uses_the_recorded_
     payments.unlink()  # a file gone from the landing area leaves no row behind
     steps.discover(str(landing))
     assert list(recorded(conn)) == [str(dtsen.resolve())]
+    dtsen.unlink()
+    assert steps.discover(str(landing))["new"] == []
+    assert recorded(conn) == {}
 
 
 def test_a_file_rewritten_with_new_content_is_hashed_again_and_loaded_as_a_re_delivery(warehouse, conn, landing):

@@ -10,6 +10,9 @@ problem, and the loader rejects it alone (a manifest row naming file and cause).
 entry that is not loaded is named with the reason (`survey`): folders, files that are not
 `.csv`, names with a space at either end, FIFOs, symbolic links that lead nowhere. A symbolic
 link is judged by its own name: its snapshot date is the link's, not its target's.
+
+A file's SHA-256 (what re-deliveries are told apart by) comes from rentan.ingest.checksums: a
+file unchanged since it was last hashed is not read again.
 """
 
 from __future__ import annotations
