@@ -33,6 +33,11 @@ polled every `RENTAN_LANDING_POLL_SECONDS`, default 30 s), and every hour in cas
 Usual causes: a required column missing from the header, a file name without a valid date,
 a ragged or badly quoted CSV line, a non-UTF-8 file. Fix or remove the file in the landing
 area and re-run: loaded files are skipped by checksum, so re-running is always safe.
+
+**Checksums.** A file unchanged since it was last hashed (path, size, modification and
+change times, inode: `meta.landing_checksums`) is not read again; trigger with
+`recheck: true` (or `rentan run --recheck`) to hash every file, e.g. after a disk or
+network file system fault, or a restore of the landing area.
 """
 
 
@@ -48,7 +53,10 @@ area and re-run: loaded files are skipped by checksum, so re-running is always s
     default_args=DEFAULT_ARGS,
     tags=["rentan", "ingest"],
     doc_md=DOC_MD,
-    params={"landing": Param(LANDING, type="string")},
+    params={
+        "landing": Param(LANDING, type="string"),
+        "recheck": Param(False, type="boolean", description="hash every file, whatever the checksum cache says"),
+    },
 )
 def rentan_ingest():
     @task
@@ -56,7 +64,7 @@ def rentan_ingest():
         from rentan.ingest import steps  # psycopg and the loader: imported when the task runs, not at parse
 
         with fail_without_retry(FileNotFoundError):
-            found = steps.discover(params["landing"])
+            found = steps.discover(params["landing"], recheck=params.get("recheck", False))
         ti.xcom_push(key="skipped", value=found["skipped"])
         ti.xcom_push(key="ignored", value=found["ignored"])
         return found["new"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from rentan.ingest.landing import scan, split_new_and_loaded
 from rentan.ingest.loader import FileRejected, load_file
 
@@ -37,3 +39,15 @@ def quarantined(conn) -> list[tuple]:
     return conn.execute(
         "select line_no, reason_code, column_name, raw_line from meta.quarantine order by batch_id, line_no"
     ).fetchall()
+
+
+def record_as_if_unchanged(conn, path, checksum: str) -> None:
+    """The cache row a change beneath the file system leaves: the file's metadata as now, an old checksum."""
+    stat = os.stat(path)
+    conn.execute(
+        """insert into meta.landing_checksums (path, size, mtime_ns, ctime_ns, inode, checksum)
+           values (%s, %s, %s, %s, %s, %s)
+           on conflict (path) do update set size = excluded.size, mtime_ns = excluded.mtime_ns,
+               ctime_ns = excluded.ctime_ns, inode = excluded.inode, checksum = excluded.checksum""",
+        (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, checksum),
+    )

@@ -16,6 +16,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.factories import record_as_if_unchanged
+
 RENTAN = str(Path(sys.executable).parent / "rentan")
 
 
@@ -73,7 +75,9 @@ def generated(tmp_path_factory) -> tuple[Path, dict]:
     return landing, json.loads((landing / "synth_truth.json").read_text())
 
 
-def test_run_loads_every_feed_then_a_rerun_loads_nothing_new(generated, fresh_url, tmp_path):
+def test_run_loads_every_feed_then_a_rerun_with_recheck_hashes_every_file_and_loads_nothing_new(
+    generated, fresh_url, tmp_path
+):
     landing, truth = generated
     params = tmp_path / "params.yml"
     params.write_text("coverage_start_month: '2026-02'\n")
@@ -114,12 +118,19 @@ def test_run_loads_every_feed_then_a_rerun_loads_nothing_new(generated, fresh_ur
     events = [line["event"] for line in task_log("rentan_ingest", ingest_run, "load_file", dtsen_index)]
     assert any(event.startswith(f"{labels[dtsen_index]}: ") and " loaded" in event for event in events), events
 
+    # A wrong checksum recorded for every file as unchanged since: believed, every file would be new
+    # (and rejected by the loader, whose hash of the bytes differs); --recheck reads every file again.
+    with psycopg.connect(fresh_url) as conn:
+        for name in truth["files"]:
+            record_as_if_unchanged(conn, landing / name, "0" * 64)
     # the same parameters (other ones would re-rank an enrolled cohort: tests/test_cohort.py)
-    second = rentan("run", "--landing", str(landing), "--params", str(params), url=fresh_url)
+    second = rentan("run", "--landing", str(landing), "--params", str(params), "--recheck", url=fresh_url)
     assert second.returncode == 0, second.stdout + second.stderr
     assert f"nothing new to load: all {len(truth['files'])} files were loaded before" in second.stdout
     with psycopg.connect(fresh_url) as conn:
         assert conn.execute("select count(*) from meta.load_manifest").fetchone()[0] == len(truth["files"])
+        recorded = conn.execute("select distinct checksum from meta.landing_checksums").fetchall()
+        assert ("0" * 64,) not in recorded  # the recheck recorded what it found
         capacity = conn.execute("select capacity, binding_constraint from marts.program_capacity").fetchone()
     assert capacity == (10000, "QUOTA")
 

@@ -123,6 +123,7 @@ def cmd_run(args) -> int:
         return 2  # a configuration error: nothing has run
     argv = [sys.executable, "-m", "rentan.cli", "run", "--landing", str(args.landing)]
     argv += ["--reselect", args.reselect] if args.reselect else []
+    argv += ["--recheck"] if args.recheck else []
     env = {
         **os.environ,
         stopping.RUN_WORKER_ENV: "1",
@@ -192,7 +193,7 @@ def _run_dags(args, url: str, overrides: dict) -> int:
 
     started = time.time()
     confs = {
-        "rentan_ingest": {"landing": str(Path(args.landing).resolve())},
+        "rentan_ingest": {"landing": str(Path(args.landing).resolve()), "recheck": args.recheck},
         "rentan_transform": {"program_parameters": overrides, "reselect": args.reselect},
         "rentan_report": {"period": ""},
     }
@@ -263,7 +264,7 @@ def cmd_demo(args) -> int:
     create_demo_key()
     cmd_generate(argparse.Namespace(out=str(args.landing), seed=DEMO_SEED, people=args.people, params=None))
     os.environ.setdefault(SETTLE_SECONDS_VARIABLE, "0")  # written whole, just now, by this process
-    return cmd_run(argparse.Namespace(landing=str(args.landing), params=None, reselect=None))
+    return cmd_run(argparse.Namespace(landing=str(args.landing), params=None, reselect=None, recheck=False))
 
 
 def cmd_report(args) -> int:
@@ -524,6 +525,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REASON",
         type=_reason,
         help="decide to change the selected cohort although participants are enrolled (kept in audit)",
+    )
+    run.add_argument(
+        "--recheck",
+        action="store_true",
+        help="hash every landing file again, whatever the checksum cache says (meta.landing_checksums)",
     )
     run.set_defaults(func=cmd_run)
 

@@ -10,11 +10,13 @@ problem, and the loader rejects it alone (a manifest row naming file and cause).
 entry that is not loaded is named with the reason (`survey`): folders, files that are not
 `.csv`, names with a space at either end, FIFOs, symbolic links that lead nowhere. A symbolic
 link is judged by its own name: its snapshot date is the link's, not its target's.
+
+A file's SHA-256 (what re-deliveries are told apart by) comes from rentan.ingest.checksums: a
+file unchanged since it was last hashed is not read again.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
@@ -23,11 +25,11 @@ from pathlib import Path
 
 import psycopg
 
+from rentan.ingest.checksums import ChecksumCache
 from rentan.ingest.contracts import CONTRACTS
 
 log = logging.getLogger(__name__)
 
-CHUNK_BYTES = 1 << 20
 SETTLE_SECONDS_VARIABLE = "RENTAN_LANDING_SETTLE_SECONDS"
 DEFAULT_SETTLE_SECONDS = 10.0
 
@@ -44,14 +46,6 @@ class LandingFile:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def file_checksum(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def settle_seconds_setting() -> float:
@@ -177,13 +171,19 @@ def scan(landing: Path, settle_seconds: float | None = None) -> list[LandingFile
     return scan_all(landing, settle_seconds)[0]
 
 
-def scan_all(landing: Path, settle_seconds: float | None = None) -> tuple[list[LandingFile], list[Ignored]]:
+def scan_all(
+    landing: Path, settle_seconds: float | None = None, checksums: ChecksumCache | None = None
+) -> tuple[list[LandingFile], list[Ignored]]:
     """Every complete CSV file in a feed folder of the landing area, in a stable order, and what is not loaded.
 
     Files modified within the last `settle_seconds` are looked at again once that much
     time has passed since they were modified (one wait for the whole scan); a file that
     changed meanwhile is still arriving and is left for a later run (and named so). A file
     that cannot be read is returned with its `problem`, for the loader to reject alone.
+    A file's checksum comes from `checksums` when it is unchanged since it was recorded
+    there (rentan.ingest.checksums); without a cache every file is hashed. A sidecar is
+    compared with that checksum: a recorded checksum is the file's as surely as one computed
+    now, and the loader hashes the bytes it loads again.
     """
     landing = Path(landing)
     if not landing.is_dir():
@@ -192,11 +192,12 @@ def scan_all(landing: Path, settle_seconds: float | None = None) -> tuple[list[L
     candidates, ignored = survey(landing)
     for entry in ignored:
         log.warning("%s: not loaded: %s", entry.name, entry.reason)
+    checksums = ChecksumCache() if checksums is None else checksums
     found, files = [], []
     for feed, path in _latest_per_snapshot(candidates, ignored):
         stat = path.stat()
         try:
-            checksum = file_checksum(path)
+            checksum = checksums.checksum(path, stat)
         except OSError as err:
             files.append(_unreadable(feed, path, stat, err))
             continue

@@ -26,9 +26,10 @@ import psycopg
 from psycopg import sql
 
 from rentan import stopping
-from rentan.ingest import screen
+from rentan.ingest import checksums, screen
+from rentan.ingest.checksums import CHUNK_BYTES
 from rentan.ingest.contracts import CONTRACTS, DECILES, KIND_CHECKS, Contract
-from rentan.ingest.landing import CHUNK_BYTES, LandingFile
+from rentan.ingest.landing import LandingFile
 from rentan.ingest.screen import Screened
 from rentan.parameters import load_parameters
 from rentan.warehouse.raw_tables import partition_name
@@ -566,7 +567,10 @@ def _copy_file(conn: psycopg.Connection, table: sql.Identifier, targets: list[st
                     copy.write(chunk)
         rows = cur.rowcount
     if digest.hexdigest() != lf.checksum:
-        raise FileRejected(f"{label}: the file changed while it was being loaded; it will be tried again")
+        raise FileRejected(
+            f"{label}: its bytes are not those the scan checksummed (it changed while it was being loaded, or "
+            "since its checksum was recorded); nothing of it was loaded: it is hashed again and tried on the next run"
+        )
     return rows
 
 
@@ -612,7 +616,9 @@ def _own_name(lf: LandingFile) -> str:
 
 
 def _record_rejection(conn, lf: LandingFile, contract: Contract, error: str, run_id, started: float) -> None:
+    """The rejection in the manifest; the file is hashed again on the next scan (its checksum may be the cause)."""
     with conn.transaction():
+        checksums.forget(conn, lf.path)
         conn.execute(
             """insert into meta.load_manifest (feed, file_name, file_path, checksum, snapshot_date, status,
                    error, run_id, started_at, finished_at, seconds)

@@ -7,6 +7,7 @@ import logging
 from collections import defaultdict
 from pathlib import Path
 
+from rentan.ingest import checksums
 from rentan.ingest.contracts import CONTRACTS
 from rentan.ingest.landing import LandingFile, scan_all, split_new_and_loaded
 from rentan.ingest.loader import load_file
@@ -16,11 +17,24 @@ from rentan.warehouse.locks import stage_lock
 log = logging.getLogger(__name__)
 
 
-def discover(landing: str) -> dict:
-    """Scan the landing area and split it into new files and files loaded before (the warehouse is migrated)."""
-    files, ignored = scan_all(Path(landing))
+def discover(landing: str, recheck: bool = False) -> dict:
+    """Scan the landing area and split it into new files and files loaded before (the warehouse is migrated).
+
+    A file unchanged since its checksum was recorded is not read again; `recheck` hashes
+    every file (rentan.ingest.checksums says what the cache cannot see).
+    """
     with connect() as conn:
+        cache = checksums.recorded(conn, recheck)
+    files, ignored = scan_all(Path(landing), checksums=cache)
+    with connect() as conn:
+        checksums.record(conn, cache, Path(landing), [f.path for f in files])
         new, skipped = split_new_and_loaded(conn, files)
+    log.info(
+        "checksums: %d file(s) hashed, %d unchanged since hashed%s",
+        cache.hashed,
+        cache.reused,
+        " (recheck: every file hashed)" if recheck else "",
+    )
     for f in skipped:
         log.info("skip %s: this exact file was loaded before", f.name)
     log.info("%d new file(s), %d already loaded, %d other entries not loaded", len(new), len(skipped), len(ignored))
