@@ -5,8 +5,9 @@ metadata database (SQLite there) is migrated through Airflow's own API when it i
 Each run lands in that database as any run does, so `rentan airflow` and `rentan status`
 show it: its task instances, their XComs (a failed task's message is XCom `error`, pushed by
 dag_policy.record_error) and its task logs, written where Airflow's UI reads them
-(`<home>/logs/dag_id=.../attempt=N.log`, by rentan.pipeline.task_logs). Everything else Airflow logs during a CLI run goes
-to `<home>/logs/rentan-run.log`, not to the screen: the CLI prints what the outcome says.
+(`<home>/logs/dag_id=.../attempt=N.log`, by rentan.pipeline.task_logs). Everything else
+Airflow logs during a CLI run goes to `<home>/logs/rentan-run.log`, not to the screen: the CLI
+prints what the outcome says.
 """
 
 from __future__ import annotations
