@@ -24,10 +24,25 @@ def docs_dir(server_url, tmp_path_factory) -> Path:
             "offline", "x_small", "warn", "x below 2", "ExpectColumnValuesToBeBetween", {"column": "x", "max_value": 1}
         ),
     )
-    batch = Batch("offline", "numbers", (), "select x from (values (1), (2)) as t (x)", checks)
-    results = gx._run_gx(server_url, {}, [batch], {}, "offline_run", docs)
-    assert sorted((r.check, r.success) for r in results) == [("x_not_null", True), ("x_small", False)]
+    batches = [
+        Batch("offline", "numbers", (), "select x from (values (1), (2)) as t (x)", checks),
+        Batch("offline", "more_numbers", (), "select x from (values (1)) as t (x)", checks[:1]),
+    ]
+    results = gx._run_gx(server_url, {}, batches, {}, "offline_run", docs)
+    assert sorted((r.check, r.success) for r in results) == [
+        ("x_not_null", True),
+        ("x_not_null", True),
+        ("x_small", False),
+    ]
     return docs
+
+
+def test_the_site_shows_every_batch_of_the_run_once(docs_dir):
+    """The site is built once, after the checkpoint: each batch has its validation page, the index links each."""
+    pages = sorted(str(p.relative_to(docs_dir)) for p in (docs_dir / "validations").rglob("*.html"))
+    assert [page.split("/")[2] for page in pages] == ["more_numbers", "numbers"]
+    index = (docs_dir / "index.html").read_text()
+    assert all(page in index for page in pages)
 
 
 def assets(page: Path) -> list[str]:

@@ -2,8 +2,8 @@
 
 GX runs through its own 1.x API (Airflow's GX provider does not install with Airflow 3.3):
 an ephemeral context, a SQL data source on the warehouse's URL (TCP or a Unix socket), one query asset,
-suite and validation definition per batch of a family, one checkpoint that also builds the
-Data Docs. Thresholds are GX suite parameters (`{$PARAMETER: quota}`) or SQL placeholders
+suite and validation definition per batch of a family, one checkpoint, then the Data Docs
+built once. Thresholds are GX suite parameters (`{$PARAMETER: quota}`) or SQL placeholders
 (`{budget_idr}`), both filled from rentan.parameters: never literals.
 
 A build without a relation a batch needs fails that batch's checks. A batch that compares the
@@ -132,7 +132,6 @@ def _run_gx(
             gx.Checkpoint(
                 name="rentan",
                 validation_definitions=definitions,
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
                 result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_ROWS},
             )
         )
@@ -140,6 +139,9 @@ def _run_gx(
             outcome = checkpoint.run(expectation_parameters=params, run_id=RunIdentifier(run_name=run_name))
         finally:
             source.get_engine().dispose()
+        # Once, after every batch: GX's UpdateDataDocsAction rebuilds the site and its index after each
+        # batch's result (20 batches: 12 s of a 13 s validation at 3,000 people).
+        context.build_data_docs()
         make_offline(docs_dir)  # local CSS/JS: the Data Docs work without the network
     return [_check_result(r) for run in outcome.run_results.values() for r in run.results]
 
