@@ -88,9 +88,14 @@ def query_one(url: str, sql: str, params: tuple = ()) -> dict:
         return cur.execute(sql, params).fetchone()
 
 
-def publish_run(run_id: str, overrides: dict | None = None, reselect: str | None = None) -> dict:
-    """Build, validate and publish as the transform DAG does, on the database of WAREHOUSE_URL."""
-    built = transform_step.build(run_id, overrides or {}, unit_tests=False, reselect=reselect)
+def publish_run(
+    run_id: str, overrides: dict | None = None, reselect: str | None = None, unit_tests: bool = False
+) -> dict:
+    """Build, validate and publish as the transform DAG does, on the database of WAREHOUSE_URL.
+
+    Without dbt's unit tests unless asked (they test SQL, not data: tests/test_dbt_build.py runs them).
+    """
+    built = transform_step.build(run_id, overrides or {}, unit_tests=unit_tests, reselect=reselect)
     validate_step.validate(run_id, built["params"], reselect=reselect)
     return {**built, **publish_step.publish(run_id, reselect=reselect)}
 

@@ -1,7 +1,7 @@
-{{ config(materialized='view') }}
-
 -- The BPJS membership check in force on the selection date (possibly several
--- memberships per NIK).
+-- memberships per NIK). A table, not a view: an incremental build that rebuilds
+-- stg_bpjs__memberships for a later snapshot leaves it as it is (a view on it would be
+-- dropped with the staging view it reads; rentan.transform.incremental).
 with
 
 memberships as (

@@ -4,9 +4,12 @@ A transform run compares its inputs with those of the last successful dbt build:
 batches of each feed, the programme parameters, the dbt project's files and the pseudonym
 key's fingerprint. The build is incremental only when that build is the published one (so
 the staging and intermediate tables, which are built in place, match what readers see) and
-only feeds changed: dbt then builds `source:raw.<feed>+` for the changed feeds, and every
-ops or marts model outside that selection is carried over from the published schemas (the
-dbt macro carry_over_unselected; publish keeps the published table). The decision ledger
+only feeds changed: dbt then builds what reads the changed feeds (`source:raw.<feed>+`), and
+every ops or marts model outside that selection is carried over from the published schemas
+(the dbt macro carry_over_unselected; publish keeps the published table). A feed whose new
+snapshots are all dated after selection_date (a month's Dukcapil and BPJS membership
+snapshots) leaves the models tagged `at_selection` unchanged, and what reads the feed only
+through them (eligibility, ranking, selection) is not rebuilt either. The decision ledger
 (schema history) grows when a version is published, after its build: what reads it
 (`source:history+`) is rebuilt whenever it changed since. Anything else, or no feed changed
 at all, is a full build.
@@ -16,11 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from rentan.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT
+from rentan.paths import DBT_MANIFEST, DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT
 
 # What a build and its validation read besides the data: any change here means a full build
 # (and every check run again: an incremental run keeps the published results of checks that
@@ -28,6 +32,8 @@ from rentan.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT
 PROJECT_FILES = [
     DBT_PROJECT_DIR / name for name in ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 ] + [EXPECTATIONS_DIR / "suites"]
+# The dbt tag of the models that read only a feed's snapshot in force on selection_date (macro latest_batch).
+AT_SELECTION_TAG = "at_selection"
 
 
 def project_fingerprint() -> str:
@@ -91,11 +97,60 @@ def plan(conn: psycopg.Connection, inputs: dict) -> tuple[list[str] | None, str]
     )
     if not feeds:
         return None, "full build: no feed changed since the published build"
-    selection = [f"source:raw.{feed}+" for feed in feeds]
+    later = dated_after_selection(conn, feeds, previous["batches"], inputs)
+    selection = reading(feeds, later)
+    said = [f"{feed} (after selection_date)" if feed in later else feed for feed in feeds]
     if previous.get("ledger") != inputs["ledger"]:
         selection.append("source:history+")
-        feeds.append("the decision ledger")
-    return selection, f"incremental build: {', '.join(feeds)} changed"
+        said.append("the decision ledger")
+    return selection, f"incremental build: {', '.join(said)} changed"
+
+
+def dated_after_selection(conn: psycopg.Connection, feeds: list[str], previous: dict, inputs: dict) -> set[str]:
+    """The changed feeds whose added and withdrawn batches are all snapshots dated after selection_date.
+
+    Such a change leaves the feed's snapshot in force on selection_date as it was. A batch that
+    meta.load_manifest does not date (or no longer holds) counts as one dated on or before it.
+    """
+    later = set()
+    for feed in feeds:
+        changed = sorted(set(inputs["batches"].get(feed) or []) ^ set(previous.get(feed) or []))
+        (after,) = conn.execute(
+            """select count(*) from meta.load_manifest where batch_id = any(%s) and snapshot_date > %s::date""",
+            (changed, inputs["params"]["selection_date"]),
+        ).fetchone()
+        if after == len(changed):
+            later.add(feed)
+    return later
+
+
+def reading(feeds: list[str], later: set[str], manifest_path: Path = DBT_MANIFEST) -> list[str]:
+    """dbt's selection of the models that read the changed `feeds`.
+
+    For a feed in `later` (dated_after_selection), the models tagged at_selection keep their rows,
+    so a model reading the feed only through them is left out; one that also reads it otherwise
+    (the latest snapshot: deaths, the waiting list's re-check, person_case) is in. The graph is
+    the manifest of dbt's last parse of these project files (a build is incremental only when they
+    are the published build's); without one, everything downstream of the feed is rebuilt.
+    """
+    if not later or not manifest_path.exists():
+        return [f"source:raw.{feed}+" for feed in feeds]
+    manifest = json.loads(manifest_path.read_text())
+    # A view is made again whenever what it reads is (dbt drops the old one, cascading): only a table stays.
+    frozen = {
+        uid
+        for uid, node in manifest["nodes"].items()
+        if AT_SELECTION_TAG in node.get("tags", []) and node["config"].get("materialized") != "view"
+    }
+    sources = {(node["source_name"], node["name"]): uid for uid, node in manifest["sources"].items()}
+    models, todo = set(), [sources[("raw", feed)] for feed in later]
+    while todo:
+        for child in manifest["child_map"].get(todo.pop(), []):
+            if child.startswith("model.") and child not in frozen and child not in models:
+                models.add(child)
+                todo.append(child)
+    names = sorted(manifest["nodes"][uid]["name"] for uid in models)
+    return [f"source:raw.{feed}+" for feed in feeds if feed not in later] + names
 
 
 def forget(conn: psycopg.Connection) -> None:

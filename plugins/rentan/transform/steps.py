@@ -24,7 +24,8 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
     """Run `dbt build` into the build schemas with the run's parameters; log each node; fail loudly.
 
     Only what depends on the feeds that changed since the published build is rebuilt, when
-    nothing else changed (rentan.transform.incremental); otherwise everything. Once anyone is enrolled or
+    nothing else changed (rentan.transform.incremental), and without dbt's unit tests (the SQL they
+    test is the published build's); otherwise everything. Once anyone is enrolled or
     called the build keeps the published cohort's size and continues the decision ledger, unless `reselect`
     says why not (rentan.wap.cohort).
     """
@@ -45,7 +46,9 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
             url,
             params,
             select=select,
-            unit_tests=unit_tests,
+            # An incremental build's SQL is the published build's (incremental.plan), so are its unit
+            # tests' results: validation keeps them (carry_over_dbt_results) instead of re-running them.
+            unit_tests=unit_tests and not select,
             extra_vars={
                 "build_schema_suffix": builds.BUILD_SUFFIX,
                 "carry_over": bool(select),
@@ -54,7 +57,7 @@ def build(run_id: str, overrides: dict | None, *, unit_tests: bool = True, resel
                 "ledger_fresh": cohort_size is None,
             },
         )
-        tests = check_results.dbt_test_results(run, DBT_MANIFEST, unit_tests=unit_tests)
+        tests = check_results.dbt_test_results(run, DBT_MANIFEST, unit_tests=unit_tests or bool(select))
         with connect(url) as conn:
             with conn.transaction():
                 record_dbt_results(conn, run_id, run)

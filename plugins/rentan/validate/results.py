@@ -23,7 +23,9 @@ def carry_over_dbt_results(conn: psycopg.Connection, run_id: str, manifest_path:
 
     dbt selects a test when it selects any model the test reads, so a test it left out reads
     only relations that did not change since `carried_from` (carried over, or built in place
-    and unchanged). Returns how many results were kept; a full build (no `carried_from`) keeps none.
+    and unchanged). An incremental build runs no unit test (rentan.transform.steps): they test
+    SQL, which is the published build's. Returns how many results were kept; a full build (no
+    `carried_from`) keeps none.
     """
     if carried_from is None or not manifest_path.exists():
         return 0
