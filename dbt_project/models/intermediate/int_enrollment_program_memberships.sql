@@ -28,33 +28,33 @@ program_memberships as (
 
 ),
 
-latest_snapshot_per_nik as (
+with_latest_snapshot as (
 
+    -- A window, not a join back to the memberships: one pass, whatever the statistics say
+    -- (the join's plan sometimes turned into nearly a minute of nested loops).
     select
-        nik,
-        max(snapshot_date) as snapshot_date
+        program_memberships.*,
+        max(program_memberships.snapshot_date)
+            over (partition by program_memberships.nik)
+            as latest_snapshot_date
 
     from program_memberships
-
-    group by nik
 
 ),
 
 in_latest_snapshot as (
 
     select
-        program_memberships.*,
+        with_latest_snapshot.*,
         -- A KPJ on two rows of one snapshot is one membership.
         row_number() over (
-            partition by program_memberships.nik, program_memberships.kpj
-            order by program_memberships.tgl_kepesertaan asc nulls last, program_memberships.line_no asc
+            partition by with_latest_snapshot.nik, with_latest_snapshot.kpj
+            order by with_latest_snapshot.tgl_kepesertaan asc nulls last, with_latest_snapshot.line_no asc
         ) as kpj_row_order
 
-    from program_memberships
-    inner join latest_snapshot_per_nik
-        on
-            program_memberships.nik = latest_snapshot_per_nik.nik
-            and program_memberships.snapshot_date = latest_snapshot_per_nik.snapshot_date
+    from with_latest_snapshot
+
+    where with_latest_snapshot.snapshot_date = with_latest_snapshot.latest_snapshot_date
 
 ),
 
