@@ -63,3 +63,15 @@ def test_a_task_that_failed_before_it_ran_has_its_error_in_its_own_file(tmp_path
     log = tmp_path / "logs" / "dag_id=rentan_transform/run_id=manual__x/task_id=dbt_build/attempt=1.log"
     [line] = [json.loads(text) for text in log.read_text().splitlines()]
     assert (line["level"], line["event"]) == ("error", "failed: 'params' is undefined")
+
+
+def test_rentan_run_starts_without_airflow_home_in_the_environment(tmp_path):
+    """A user's shell has no AIRFLOW_HOME: the runner sets it before the listener imports Airflow (the bench broke)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    code = (
+        "from pathlib import Path; from rentan.pipeline import runner; "
+        f"runner.airflow_home = lambda: Path({str(tmp_path)!r}); print(runner.start())"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == str(tmp_path / "logs" / "rentan-run.log")

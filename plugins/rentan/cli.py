@@ -440,6 +440,15 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_bench_curve(args) -> int:
+    from rentan_dev.bench_curve import curve_lines, load_results, plot_curve
+
+    results = load_results([Path(path) for path in args.results])
+    plot_curve(results, Path(args.out))
+    print(*curve_lines(results), f"\nwrote {args.out}", sep="\n")
+    return 0
+
+
 def _reason(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError('give the reason for the decision, e.g. --reselect "APBD-P 2026 revision"')
@@ -572,6 +581,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", default="bench.json")
     bench.add_argument("--landing", help="a landing area from `rentan generate` to measure on (default: generate one)")
     bench.set_defaults(func=cmd_bench)
+
+    bench_curve = sub.add_parser("bench-curve", help="seconds and memory against people, from bench.json files")
+    bench_curve.add_argument("results", nargs="+", help="bench.json files of `rentan bench` at several --people")
+    bench_curve.add_argument("--out", default="docs/performance/bench_curve.png", help="the PNG to write")
+    bench_curve.set_defaults(func=cmd_bench_curve)
 
     status = sub.add_parser("status", help="last runs, loads, quarantine, validation and publication in one screen")
     status.set_defaults(func=cmd_status)

@@ -110,14 +110,14 @@ def start() -> Path:
     Returns the run log's path. Must come before anything imports Airflow (it reads its
     home and configuration at import).
     """
-    from rentan.pipeline.task_logs import listener
-
     home = airflow_home()
     if "airflow" in sys.modules and os.environ.get("AIRFLOW_HOME") != str(home):
         raise RuntimeError("Airflow was imported before its home was set (a bug in the caller)")
     os.environ["AIRFLOW_HOME"] = str(home)
     os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(DAGS_DIR))
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    from rentan.pipeline.task_logs import listener  # imports Airflow: only once its home and DAGs are set
+
     if "airflow.settings" in sys.modules:  # imported already (a test session): the dags-folder bundle reads this
         sys.modules["airflow.settings"].DAGS_FOLDER = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
     (home / "logs").mkdir(parents=True, exist_ok=True)
