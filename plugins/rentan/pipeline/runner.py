@@ -162,9 +162,9 @@ def load_dag(dag_id: str):
 def run_dag(dag_id: str, conf: dict, warehouse_url: str) -> DagRunOutcome:
     """Run one DAG to completion in this process (`dag.test`) against the warehouse at `warehouse_url`;
     the outcome as its task instances say."""
+    start()  # before the listener's import: it imports Airflow, which reads its home at import
     from rentan.pipeline.task_logs import listener
 
-    start()
     dag = load_dag(dag_id)
     started = time.monotonic()
     routed = len(listener.routed)
