@@ -35,6 +35,7 @@ from rentan_dev.synth import generate
 
 PANDAS_SAMPLE_ROWS = 50_000
 LARGE_FEED_ROWS = 1_000_000
+SLOWEST_NODES = 12
 SEED = 2026
 # The bench's warehouse is synthetic and thrown away: a key of its own unless RENTAN_PSEUDONYM_KEY is set,
 # the same for its three runs (another key would rebuild everything).
@@ -141,11 +142,21 @@ def run_measures(url: str, since: float) -> dict:
                order by finished_at desc limit 1""",
             (since,),
         ).fetchone()
+        # where a build's seconds go: its slowest dbt nodes (models and tests), as dbt timed them
+        slowest = conn.execute(
+            """select resource_type || ' ' || split_part(unique_id, '.', 3), seconds from audit.dbt_results
+               where recorded_at >= to_timestamp(%s) order by seconds desc limit %s""",
+            (since, SLOWEST_NODES),
+        ).fetchall()
     steps = {
         "load": sum(float(seconds) for _, seconds in loaded),
         **(transform[0].get("seconds", {}) if transform else {}),
     }
-    return {"paths": [path for path, _ in loaded], "steps": steps}
+    return {
+        "paths": [path for path, _ in loaded],
+        "steps": steps,
+        "slowest_nodes": {node: float(seconds) for node, seconds in slowest},
+    }
 
 
 def run_bench(people: int, out: Path, reuse: Path | None = None) -> dict:
@@ -217,6 +228,7 @@ def run_bench(people: int, out: Path, reuse: Path | None = None) -> dict:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
             "files": len(truth["files"]),
             "files_loaded": {run: [Path(path).name for path in measures["paths"]] for run, measures in runs.items()},
+            "slowest_nodes": {run: measures["slowest_nodes"] for run, measures in runs.items()},
         }
         result.update(ratios(result))
         out.write_text(json.dumps(result, indent=2))
