@@ -61,11 +61,11 @@ class ChecksumCache:
     """The checksums recorded by earlier scans, and those this scan computed (to record).
 
     Made right before a scan: its time is the scan's for the racy-timestamp rule. Without
-    `recorded` (or with `recheck`) every file is hashed.
+    `recorded` every file is hashed.
     """
 
-    def __init__(self, recorded: dict[str, tuple[Signature, str]] | None = None, recheck: bool = False):
-        self.recorded = {} if recheck or recorded is None else recorded
+    def __init__(self, recorded: dict[str, tuple[Signature, str]] | None = None):
+        self.recorded = recorded or {}
         self.computed: dict[str, tuple[Signature, str]] = {}
         self.reused = self.hashed = 0
         self._started_ns = time.time_ns()
@@ -87,7 +87,7 @@ class ChecksumCache:
 def recorded(conn: psycopg.Connection, recheck: bool = False) -> ChecksumCache:
     """A cache of the checksums recorded in the warehouse (none read with `recheck`)."""
     if recheck:
-        return ChecksumCache(recheck=True)
+        return ChecksumCache()
     rows = conn.execute("select path, size, mtime_ns, ctime_ns, inode, checksum from meta.landing_checksums")
     return ChecksumCache(
         {path: (Signature(size, m, c, int(inode)), checksum) for path, size, m, c, inode, checksum in rows}
