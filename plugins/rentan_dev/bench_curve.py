@@ -10,6 +10,7 @@ results of one machine: absolute seconds differ twofold between machines.
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 
 # bench.json key, and how the table and the plot name it
@@ -31,13 +32,11 @@ def load_results(paths: list[Path]) -> list[dict]:
 
 def fit_line(xs: list[float], ys: list[float]) -> tuple[float, float]:
     """Least squares y = fixed + per_unit * x: (fixed, per_unit). Needs two different x."""
-    n = len(xs)
-    mean_x, mean_y = sum(xs) / n, sum(ys) / n
-    spread = sum((x - mean_x) ** 2 for x in xs)
-    if spread == 0:
-        raise ValueError("a line needs results at two different sizes at least")
-    per_unit = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
-    return mean_y - per_unit * mean_x, per_unit
+    try:
+        per_unit, fixed = statistics.linear_regression(xs, ys)
+    except statistics.StatisticsError as err:  # x is constant
+        raise ValueError("a line needs results at two different sizes at least") from err
+    return fixed, per_unit
 
 
 def fits(results: list[dict]) -> dict[str, tuple[float, float]]:
