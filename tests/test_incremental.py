@@ -224,6 +224,7 @@ AT_SELECTION_ONLY = {
     "eligibility",
     "registration_list",
     "program_capacity",
+    "person_case",
 }
 
 
@@ -253,14 +254,14 @@ def test_the_real_month_rebuilds_what_reads_the_latest_snapshots_not_the_selecti
         "enrollment",
         "replacement_list",
         "replacement_skips",
-        "person_case",
+        "person_case_dukcapil_latest",
         "person_case_waitlist",
         "reconciliation",
         "budget_monthly",
     } <= rebuilt
     assert not rebuilt & AT_SELECTION_ONLY
     assert AT_SELECTION_ONLY <= rebuilt_models(urls["full"], "month_full")
-    assert {"ops.eligibility", "ops.registration_list", "marts.program_capacity"} <= set(
+    assert {"ops.eligibility", "ops.registration_list", "ops.person_case", "marts.program_capacity"} <= set(
         results["incremental"]["carried_over"]
     )
 

@@ -680,6 +680,14 @@ def test_small_quota_gives_a_waiting_list(tmp_path):
     assert truth["top_waitlist_niks"] == again["ranked"][40:60]
 
 
+def test_an_uncalled_person_registered_before_the_year_is_billed_from_its_first_month(tmp_path):
+    """Seed 3 with a quota of 60 at 2,500 people: an uncalled person BPJS registered before the programme
+    year. The generator used to bill them from a period before the first (and crashed on it)."""
+    truth = generate(tmp_path, seed=3, people=2500, params={"quota": 60})
+    billed = [month for month, kinds in sorted(truth["payment_defects"].items()) if kinds.get("UNCALLED_REGISTERED")]
+    assert billed == sorted(truth["payment_defects"])  # every month of the year, from the first
+
+
 # --- the programme year: deaths, the waiting list, replacements (program-rules.md section 5) -----
 STORY_QUOTA = 150
 

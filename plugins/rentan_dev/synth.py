@@ -1287,11 +1287,12 @@ class Year:
 
     def uncalled_payees(self) -> list[tuple[int, str, str, str]]:
         """(first period index, nik, name, kpj) of the uncalled people BPJS registered: paid from the
-        month after their registration."""
+        month after their registration, and from the first period for a registration before the year."""
         out = []
         for _, nik, _ in self.uncalled:
             tgl, kpj = min(self.program[nik])
-            out.append((period_index(dt.date.fromisoformat(tgl), self.periods) + 1, nik, self.names[nik], kpj))
+            first = max(period_index(dt.date.fromisoformat(tgl), self.periods) + 1, 0)
+            out.append((first, nik, self.names[nik], kpj))
         return out
 
     def truth(self) -> dict:

@@ -13,11 +13,23 @@ ranked as (
 
 ),
 
+-- The latest DTSEN snapshot, typed. It is the selection's snapshot until DTSEN delivers a newer
+-- one, and that one is already typed in int_dtsen_individuals_at_selection: staging types the
+-- 2.6 M rows again only for a newer delivery (the second branch runs only then).
+{%- set dtsen_columns = 'batch_id, line_no, nik, id_keluarga, desil, pekerjaan_label' %}
 dtsen as (
 
-    select * from {{ ref('stg_dtsen__individuals') }}
+    select {{ dtsen_columns }} from {{ ref('int_dtsen_individuals_at_selection') }}
 
     where batch_id = {{ latest_batch('dtsen') }}
+
+    union all
+
+    select {{ dtsen_columns }} from {{ ref('stg_dtsen__individuals') }}
+
+    where
+        batch_id = {{ latest_batch('dtsen') }}
+        and {{ latest_batch('dtsen') }} is distinct from {{ latest_batch('dtsen', var('selection_date')) }}
 
 ),
 

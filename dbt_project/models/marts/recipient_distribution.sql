@@ -12,6 +12,12 @@
 ] %}
 with
 
+groups as (
+
+    select * from {{ ref('int_person_status_groups') }}
+
+),
+
 facts as (
 
     select * from {{ ref('int_person_status_facts') }}
@@ -36,23 +42,31 @@ wilayah as (
 
 ),
 
-persons as (
+-- The counts fixed at selection (a row per combination of codes), and a row per active
+-- participant under the same codes: the month's enrollment reads only its participants.
+group_counts as (
 
     select
-        coalesce(facts.kode_kecamatan, 'UNKNOWN') as kecamatan_code,
-        coalesce(facts.kode_kelurahan, 'UNKNOWN') as kelurahan_code,
-        coalesce(facts.age_band, 'UNKNOWN') as age_band_code,
-        coalesce(facts.jenis_kelamin, 'UNKNOWN') as sex_code,
-        coalesce(cast(facts.desil as text), 'UNKNOWN') as desil_code,
-        coalesce(facts.kategori_informal, 'NONE') as category_code,
-        facts.is_eligible,
-        facts.is_selected,
-        facts.is_waitlisted,
-        coalesce(enrollment.status = 'ACTIVE', false) as is_active
+        groups.*,
+        0 as active_participants
 
-    from facts
-    left join enrollment
-        on facts.nik = enrollment.nik
+    from groups
+
+    union all
+
+    select
+        {{ recipient_group_codes('facts') }},
+        0 as candidates,
+        0 as eligible,
+        0 as selected,
+        0 as waitlisted,
+        1 as active_participants
+
+    from enrollment
+    inner join facts
+        on enrollment.nik = facts.nik
+
+    where enrollment.status = 'ACTIVE'
 
 ),
 
@@ -75,13 +89,13 @@ counted as (
         '{{ dimension }}' as dimension,
         cast({{ parent }} as text) as parent_code,
         cast({{ code }} as text) as code,
-        cast(count(*) as integer) as candidates,
-        cast(count(*) filter (where is_eligible) as integer) as eligible,
-        cast(count(*) filter (where is_selected) as integer) as selected,
-        cast(count(*) filter (where is_waitlisted) as integer) as waitlisted,
-        cast(count(*) filter (where is_active) as integer) as active_participants
+        cast(sum(candidates) as integer) as candidates,
+        cast(sum(eligible) as integer) as eligible,
+        cast(sum(selected) as integer) as selected,
+        cast(sum(waitlisted) as integer) as waitlisted,
+        cast(sum(active_participants) as integer) as active_participants
 
-    from persons
+    from group_counts
 
     group by parent_code, code
     {%- if not loop.last %}

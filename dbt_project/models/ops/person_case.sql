@@ -2,12 +2,11 @@
 
 -- One person's case as an officer explains it (`rentan explain NIK`): one row per candidate
 -- of the selection snapshot, with the DTSEN row the candidate took (and the other rows of a
--- duplicated NIK), the civil-registry identity and address at selection, the death in the
--- latest Dukcapil snapshot, and the eligibility outcome and ranks of int_eligibility_ranked.
--- The rules are decided there, not here. What changes with payments (enrollment,
--- replacements, months) is read from ops.enrollment, ops.replacement_list,
--- ops.person_case_waitlist and ops.reconciliation, so a new payment file does not rebuild
--- this city-sized table.
+-- duplicated NIK), the civil-registry identity and address at selection, and the eligibility
+-- outcome and ranks of int_eligibility_ranked. The rules are decided there, not here. Only what
+-- is fixed at selection: what changes later is read from ops.person_case_dukcapil_latest (the
+-- latest Dukcapil snapshot), ops.enrollment, ops.replacement_list, ops.person_case_waitlist and
+-- ops.reconciliation, so a month's deliveries do not rebuild this city-sized table.
 with
 
 ranked as (
@@ -31,12 +30,6 @@ duplicates as (
 residents as (
 
     select * from {{ ref('int_dukcapil_residents_at_selection') }}
-
-),
-
-residents_latest as (
-
-    select * from {{ ref('int_dukcapil_residents_latest') }}
 
 ),
 
@@ -92,14 +85,6 @@ final as (
         ranked.status_hidup,
         ranked.tanggal_kematian,
 
-        ---------- civil registry now (the latest snapshot): a death here ends enrollment
-        residents_latest.snapshot_date as latest_dukcapil_snapshot_date,
-        residents_latest.nik is not null as is_in_latest_dukcapil,
-        residents_latest.status_hidup as latest_status_hidup,
-        residents_latest.tanggal_kematian as latest_tanggal_kematian,
-        residents_latest.kode_kelurahan as latest_kode_kelurahan,
-        residents_latest.nama_kelurahan as latest_nama_kelurahan,
-
         ---------- BPJS at selection (the memberships: ops.person_case_memberships)
         ranked.is_covered_by_other_payer,
 
@@ -114,8 +99,6 @@ final as (
         on ranked.nik = duplicates.nik
     left join residents
         on ranked.nik = residents.nik
-    left join residents_latest
-        on ranked.nik = residents_latest.nik
     left join wilayah
         on ranked.kode_kelurahan = wilayah.kode_kelurahan
 

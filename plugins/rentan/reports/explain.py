@@ -6,11 +6,12 @@ meninggal pada Februari 2026".
 
 It connects with a programme officer's login (role rentan_officer), never as the pipeline,
 records the look-up (officer.record_lookup, migration V017: who, when, which NIK) and reads
-the published ops relations by NIK: ops.person_case (the decision and its facts),
-ops.eligibility_rules, ops.person_case_memberships, ops.person_case_waitlist,
-ops.enrollment, ops.replacement_list and ops.reconciliation. Nothing here decides a rule:
-pass or fail is the published `reasons`; this module only tells the story, in Bahasa
-Indonesia (the officers' language), or as JSON for other tools.
+the published ops relations by NIK: ops.person_case (the decision and its facts at selection),
+ops.person_case_dukcapil_latest (the latest civil registry), ops.eligibility_rules,
+ops.person_case_memberships, ops.person_case_waitlist, ops.enrollment, ops.replacement_list
+and ops.reconciliation. Nothing here decides a rule: pass or fail is the published `reasons`;
+this module only tells the story, in Bahasa Indonesia (the officers' language), or as JSON for
+other tools.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ TOOL = "rentan explain"
 # versions in the middle of one look-up.
 RELATIONS = (
     "person_case",
+    "person_case_dukcapil_latest",
     "eligibility_rules",
     "program_parameters",
     "person_case_memberships",
@@ -126,6 +128,8 @@ def lookup(conn: psycopg.Connection, nik: str, tool: str = TOOL) -> dict:
                 _read(cur, name, nik, limit_to_none=True)
             if record["found"]:
                 person = _first(_read(cur, "person_case", nik))
+                if person:
+                    person |= _first(_read(cur, "person_case_dukcapil_latest", nik)) or {}
                 rules = _read(cur, "eligibility_rules", order=["rule_order"])
                 story |= {
                     "parameters": _first(_read(cur, "program_parameters")),

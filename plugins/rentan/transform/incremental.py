@@ -129,9 +129,10 @@ def reading(feeds: list[str], later: set[str], manifest_path: Path = DBT_MANIFES
 
     For a feed in `later` (dated_after_selection), the models tagged at_selection keep their rows,
     so a model reading the feed only through them is left out; one that also reads it otherwise
-    (the latest snapshot: deaths, the waiting list's re-check, person_case) is in. The graph is
-    the manifest of dbt's last parse of these project files (a build is incremental only when they
-    are the published build's); without one, everything downstream of the feed is rebuilt.
+    (the latest snapshot: deaths, the waiting list's re-check, person_case_dukcapil_latest) is in.
+    The graph is the manifest of dbt's last parse of these project files (a build is incremental
+    only when they are the published build's); without one, everything downstream of the feed is
+    rebuilt.
     """
     if not later or not manifest_path.exists():
         return [f"source:raw.{feed}+" for feed in feeds]
