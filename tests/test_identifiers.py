@@ -1,4 +1,5 @@
-"""One NIK rule: Python's normalize_id gives what the warehouse's meta.normalize_id gives, on the same inputs."""
+"""One NIK rule: Python's normalize_id gives what the warehouse's meta.normalize_id gives, on the same inputs.
+And meta.normalize_label, which skips clean values (V052), gives what its full rule gives."""
 
 from __future__ import annotations
 
@@ -44,6 +45,21 @@ def test_normalize_id_is_the_warehouse_rule(conn):
 def test_normalize_id_agrees_with_sql_on_drawn_inputs(conn, value):
     assert normalize_id(value) == in_sql(conn, value)
 
+
+# meta.normalize_label as V011 wrote it: every run of whitespace collapsed, on every value.
+FULL_LABEL_RULE = "nullif(upper(btrim(regexp_replace(%(v)s, '[' || meta.whitespace() || ']+', ' ', 'g'), ' ')), '')"
+
+
+@settings(
+    max_examples=300, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(  # with every kind of whitespace, and with spaces alone (the values the shortcut keeps as they are)
+    value=st.text(st.sampled_from([*WHITESPACE, "a", "B", "\u00e9", "-", "\u2003"]), max_size=12)
+    | st.text(st.sampled_from(" aB\u00e9-\u2003"), max_size=12)
+)
+def test_normalize_label_gives_its_full_rule_on_drawn_inputs(conn, value):
+    shortcut, full = conn.execute(f"select meta.normalize_label(%(v)s), {FULL_LABEL_RULE}", {"v": value}).fetchone()
+    assert shortcut == full, repr(value)
 
 @pytest.mark.parametrize(
     ("given_nik", "normalised"),

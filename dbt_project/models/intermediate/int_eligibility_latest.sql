@@ -15,11 +15,17 @@ ranked as (
 
 -- The latest DTSEN snapshot, typed. It is the selection's snapshot until DTSEN delivers a newer
 -- one, and that one is already typed in int_dtsen_individuals_at_selection: staging types the
--- 2.6 M rows again only for a newer delivery (the second branch runs only then).
+-- 2.6 M rows again only for a newer delivery (the second branch reads nothing otherwise).
 {%- set dtsen_columns = 'batch_id, line_no, nik, id_keluarga, desil, pekerjaan_label' %}
-dtsen as (
+dtsen_at_selection as (
 
     select {{ dtsen_columns }} from {{ ref('int_dtsen_individuals_at_selection') }}
+
+),
+
+dtsen as (
+
+    select {{ dtsen_columns }} from dtsen_at_selection
 
     where batch_id = {{ latest_batch('dtsen') }}
 
@@ -29,7 +35,10 @@ dtsen as (
 
     where
         batch_id = {{ latest_batch('dtsen') }}
-        and {{ latest_batch('dtsen') }} is distinct from {{ latest_batch('dtsen', var('selection_date')) }}
+        and not exists (
+            select from dtsen_at_selection
+            where dtsen_at_selection.batch_id = {{ latest_batch('dtsen') }}
+        )
 
 ),
 
