@@ -61,6 +61,7 @@ def test_normalize_label_gives_its_full_rule_on_drawn_inputs(conn, value):
     shortcut, full = conn.execute(f"select meta.normalize_label(%(v)s), {FULL_LABEL_RULE}", {"v": value}).fetchone()
     assert shortcut == full, repr(value)
 
+
 @pytest.mark.parametrize(
     ("given_nik", "normalised"),
     [(" '3275 0141 0190 0001", "3275014101900001"), ("3275014101900001\u00a0", "3275014101900001")],
