@@ -96,30 +96,38 @@ def landing(tmp_path) -> Path:
 WAREHOUSE_FIXTURES = {"server_url", "scratch_server", "postgres_15"}
 
 
-# The longest modules, longest first (seconds per file from `pytest --durations=0`, 2026-12-07).
+# The longest modules, longest first (seconds per file from `pytest --durations=120`, 2026-12-07, issue 24).
 # xdist hands out whole files in collection order (pyproject: --no-loadscope-reorder): started
 # first, the long ones run beside the many short ones instead of ending the suite alone.
 LONGEST_FIRST = (
     "test_production_year.py",
-    "test_celery_hosts.py",
-    "test_bi_dashboards.py",
-    "test_stopping.py",
-    "test_cohort.py",
-    "test_enrollment.py",
-    "test_validation.py",
-    "test_ledger_capacity.py",
-    "test_cli.py",
     "test_ledger_property.py",
-    "test_dbt_build.py",
-    "test_ledger_budget.py",
-    "test_report.py",
-    "test_attack_roles.py",
+    "test_bench.py",
+    "test_ledger_capacity.py",
     "test_ledger_skips.py",
+    "test_celery_hosts.py",
+    "test_cli.py",
+    "test_stopping.py",
     "test_ledger_contracts.py",
+    "test_lifecycle_e2e.py",
+    "test_bi_dashboards.py",
+    "test_cohort.py",
+    "test_incremental.py",
+    "test_ledger_budget.py",
+    "test_lint.py",
+    "test_dbt_build.py",
+    "test_local_airflow.py",
+    "test_validation.py",
     "test_faults_run.py",
+    "test_transform.py",
+    "test_report.py",
+    "test_landing_checksums.py",
+    "test_enrollment.py",
+    "test_attack_roles.py",
+    "test_reconciliation_e2e.py",
+    "test_eligibility_e2e.py",
     "test_status.py",
     "test_hostile_text.py",
-    "test_incremental.py",
 )
 
 
