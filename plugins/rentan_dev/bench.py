@@ -141,10 +141,13 @@ def run_measures(url: str, since: float) -> dict:
                order by finished_at desc limit 1""",
             (since,),
         ).fetchone()
-        # where a build's seconds go: its slowest dbt nodes (models and tests), as dbt timed them
+        # where a build's seconds go: its slowest dbt nodes (models and tests), as dbt timed them; a unit
+        # test is named with its model (a model can have several)
         slowest = conn.execute(
-            """select resource_type || ' ' || split_part(unique_id, '.', 3), seconds from audit.dbt_results
-               where recorded_at >= to_timestamp(%s) order by seconds desc limit %s""",
+            """select resource_type || ' ' || split_part(unique_id, '.', 3)
+                      || case when resource_type = 'unit_test' then '.' || split_part(unique_id, '.', 4) else '' end,
+                      seconds
+               from audit.dbt_results where recorded_at >= to_timestamp(%s) order by seconds desc limit %s""",
             (since, SLOWEST_NODES),
         ).fetchall()
     steps = {
