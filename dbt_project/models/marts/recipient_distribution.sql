@@ -47,7 +47,16 @@ wilayah as (
 group_counts as (
 
     select
-        groups.*,
+        groups.kecamatan_code,
+        groups.kelurahan_code,
+        groups.age_band_code,
+        groups.sex_code,
+        groups.desil_code,
+        groups.category_code,
+        groups.candidates,
+        groups.eligible,
+        groups.selected,
+        groups.waitlisted,
         0 as active_participants
 
     from groups
